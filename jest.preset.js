@@ -1,0 +1,23 @@
+// Shared jest settings: TypeScript through swc (fast, keeps decorator metadata for inversify),
+// tests beside the code, and a reporter that records counts for the workspace summary line.
+const path = require('path');
+
+module.exports = {
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: {
+          target: 'es2022',
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true },
+        },
+        module: { type: 'commonjs' },
+      },
+    ],
+  },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  reporters: ['default', path.join(__dirname, 'tools/jest-count-reporter.js')],
+};

@@ -1,0 +1,74 @@
+import { backend_util, getKernel, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+
+/**
+ * Filter gradient of a 2-D convolution for the wasm backend, which ships no such kernel.
+ *
+ * dW[kh, kw, ci, co] = Σ_{b, oh, ow} x[b, oh·s + kh − pad, ow·s + kw − pad, ci] · dy[b, oh, ow, co]
+ * is itself one stride-1 convolution: x with batch and channel axes swapped ([Ci, H, W, B]) as the
+ * input, dy as a filter ([OH, OW, B, Co]) dilated by the forward stride, and the forward's pads.
+ * That keeps the work inside XNNPACK's fast convolution instead of an im2col in JavaScript.
+ */
+const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+  const { strides, pad, dimRoundingMode, filterShape, dataFormat } = attrs as unknown as {
+    strides: [number, number] | number;
+    pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    filterShape: [number, number, number, number];
+    dataFormat: 'NHWC' | 'NCHW';
+  };
+  if (dataFormat !== undefined && dataFormat !== 'NHWC') {
+    throw new Error(`Conv2DBackpropFilter on wasm supports NHWC only, got ${dataFormat}`);
+  }
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const [kh, kw] = filterShape;
+  const [, height, width] = x.shape;
+  const [, outHeight, outWidth] = dy.shape;
+  const { top, left } = info.padInfo;
+  // Pads on the far side only as large as the forward pass actually read; rows it skipped are cut.
+  const bottom = Math.max(0, kh + (outHeight - 1) * info.strideHeight - height - top);
+  const right = Math.max(0, kw + (outWidth - 1) * info.strideWidth - width - left);
+
+  const wasm = backend as unknown as { disposeData(id: object): void };
+  const run = (name: string, kernelInputs: Record<string, TensorInfo>, kernelAttrs: Record<string, unknown>): TensorInfo =>
+    getKernel(name, 'wasm')!.kernelFunc({ inputs: kernelInputs, backend, attrs: kernelAttrs as never }) as TensorInfo;
+
+  const xT = run('Transpose', { x }, { perm: [3, 1, 2, 0] });
+  const dyT = run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
+  let out = run(
+    'Conv2D',
+    { x: xT, filter: dyT },
+    {
+      strides: [1, 1],
+      pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
+      dataFormat: 'NHWC',
+      dilations: [info.strideHeight, info.strideWidth],
+      dimRoundingMode: undefined,
+    },
+  );
+  wasm.disposeData(xT.dataId);
+  wasm.disposeData(dyT.dataId);
+  if (out.shape[1] !== kh || out.shape[2] !== kw) {
+    const cut = run('Slice', { x: out }, { begin: [0, 0, 0, 0], size: [out.shape[0], kh, kw, out.shape[3]] });
+    wasm.disposeData(out.dataId);
+    out = cut;
+  }
+  const result = run('Transpose', { x: out }, { perm: [1, 2, 0, 3] });
+  wasm.disposeData(out.dataId);
+  return result;
+};
+
+export const wasmConv2DBackpropFilterConfig: KernelConfig = {
+  kernelName: 'Conv2DBackpropFilter',
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropFilter,
+};

@@ -1,0 +1,121 @@
+import { resolve } from 'path';
+import { BackendUnavailableError, initBackend } from '@mmfuse/backend';
+import { COMPONENT_KINDS, ComponentKind, ComponentRegistry, UserInputError } from '@mmfuse/core';
+import { experimentSchema } from '@mmfuse/config';
+import { ExperimentRunner, writeFileAtomic } from '@mmfuse/trainer';
+import { createContainer, loadExperiment } from './load-experiment';
+import { summaryTable } from './summary-table';
+import { TerminalReporter } from './terminal-reporter';
+
+export interface RunOptions {
+  out?: string;
+  epochs?: number;
+  trials?: number;
+  quiet?: boolean;
+}
+
+function overrides(options: RunOptions) {
+  return (raw: Record<string, unknown>) => {
+    if (options.epochs === undefined && options.trials === undefined) return;
+    const training = typeof raw.training === 'object' && raw.training !== null ? { ...(raw.training as object) } : {};
+    if (options.epochs !== undefined) Object.assign(training, { epochs: options.epochs });
+    if (options.trials !== undefined) Object.assign(training, { trials: options.trials });
+    raw.training = training;
+  };
+}
+
+/** `mmfuse run <config>`: validate, prepare (backend, data, model check), then train and report. */
+export async function runCommand(file: string, options: RunOptions): Promise<void> {
+  const experiment = loadExperiment(file, overrides(options));
+  const runner = experiment.container.get(ExperimentRunner);
+  let prepared;
+  try {
+    prepared = await runner.prepare(experiment.config, { baseDir: resolve(file, '..'), plugins: experiment.plugins });
+  } catch (error) {
+    if (error instanceof UserInputError) throw new UserInputError(error.lines.map((l) => `${file}: ${l}`));
+    if (error instanceof BackendUnavailableError) throw new UserInputError(`${file}: backend: ${error.message}`);
+    throw error;
+  }
+  if (!options.quiet) process.stderr.write(`backend: ${prepared.backend.name} (${prepared.backend.reason})\n`);
+  const summary = await runner.run(prepared, { reporter: new TerminalReporter(process.stderr, options.quiet), outputDir: options.out });
+  process.stdout.write(`${summaryTable(summary)}\nresults: ${summary.runDir}\n`);
+}
+
+/** `mmfuse validate <config>`: schema, cross-field and model-size checks; writes nothing. */
+export async function validateCommand(file: string): Promise<void> {
+  const experiment = loadExperiment(file);
+  const modalities = experiment.validator.declaredModalities(experiment.config);
+  if (modalities) {
+    // Building each set-up once on the pure-JS backend checks sizes without a GPU or data.
+    await initBackend('cpu');
+    try {
+      experiment.container.get(ExperimentRunner).checkModels(experiment.config, modalities);
+    } catch (error) {
+      if (error instanceof UserInputError) throw new UserInputError(error.lines.map((l) => `${file}: ${l}`));
+      throw error;
+    }
+  }
+  const setups = experiment.config.fusions.map((f) => f.label ?? f.type).join(', ');
+  process.stdout.write(`${file}: valid (${experiment.config.modalities.length} modalities; set-ups ${setups}; ${experiment.config.training.trials} trials × ${experiment.config.training.epochs} epochs)\n`);
+}
+
+function describeOptions(schema: Record<string, unknown>): string[] {
+  const properties = (schema.properties ?? {}) as Record<string, { description?: string; default?: unknown }>;
+  const required = (schema.required ?? []) as string[];
+  return Object.entries(properties).map(([name, p]) => {
+    const note = required.includes(name) ? 'required' : p.default !== undefined ? `default ${JSON.stringify(p.default)}` : 'optional';
+    return `      ${name} (${note}): ${p.description ?? ''}`;
+  });
+}
+
+/** `mmfuse list [kind]`: registered component types and their options. */
+export function listCommand(kind: string | undefined, options: { json?: boolean; plugin?: string[] }): void {
+  if (kind !== undefined && !COMPONENT_KINDS.includes(kind as ComponentKind)) {
+    throw new UserInputError(`list: unknown kind "${kind}"; expected one of ${COMPONENT_KINDS.join(', ')}`);
+  }
+  const registry = createContainer(options.plugin ?? []).container.get<ComponentRegistry>(ComponentRegistry);
+  const registrations = registry.list(kind as ComponentKind | undefined);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(registrations.map((r) => ({ kind: r.kind, type: r.type, description: r.description, source: r.source, options: r.optionsSchema })), null, 2)}\n`);
+    return;
+  }
+  const lines: string[] = [];
+  for (const k of COMPONENT_KINDS) {
+    const ofKind = registrations.filter((r) => r.kind === k);
+    if (ofKind.length === 0) continue;
+    lines.push(`${k}:`);
+    for (const r of ofKind) {
+      lines.push(`  ${r.type} — ${r.description}${r.source ? ` [${r.source}]` : ''}`);
+      lines.push(...describeOptions(r.optionsSchema));
+    }
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** `mmfuse schema`: the experiment JSON Schema of the registered components. */
+export function schemaCommand(options: { out?: string; plugin?: string[] }): void {
+  const registry = createContainer(options.plugin ?? []).container.get<ComponentRegistry>(ComponentRegistry);
+  const text = `${JSON.stringify(experimentSchema(registry), null, 2)}\n`;
+  if (options.out) writeFileAtomic(options.out, text);
+  else process.stdout.write(text);
+}
+
+/** `mmfuse doctor`: which backend runs and why, and the facts about it. */
+export async function doctorCommand(backend: string): Promise<void> {
+  try {
+    const info = await initBackend(backend as never);
+    const lines = [
+      `backend:      ${info.name} (requested ${info.requested})`,
+      `reason:       ${info.reason}`,
+      `version:      ${info.version} (tfjs-core ${info.tfjsVersion})`,
+      `threads:      ${info.threads ?? 'n/a'}`,
+      `simd:         ${info.simd ?? 'n/a'}`,
+      `gpu:          ${info.gpu ?? 'n/a'}`,
+      `node:         ${process.version} on ${process.platform}-${process.arch}`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } catch (error) {
+    if (error instanceof BackendUnavailableError) throw new UserInputError(`doctor: ${error.message}`);
+    throw error;
+  }
+}

@@ -1,0 +1,55 @@
+import 'reflect-metadata';
+import { dirname, resolve } from 'path';
+import { Container } from 'inversify';
+import { ComponentRegistry, coreModule, LoadedPlugin, loadPlugins, UserInputError } from '@mmfuse/core';
+import { ConfigValidator, ExperimentConfig, readConfigFile } from '@mmfuse/config';
+import { trainerModule } from '@mmfuse/trainer';
+
+/** Packages mmfuse loads for every config, exactly as it loads a config's own plugins. */
+export const BUILTIN_PLUGINS = ['@mmfuse/encoders', '@mmfuse/data', '@mmfuse/fusion-sum', '@mmfuse/fusion-concat'] as const;
+
+export interface LoadedExperiment {
+  file: string;
+  container: Container;
+  registry: ComponentRegistry;
+  validator: ConfigValidator;
+  config: ExperimentConfig;
+  plugins: LoadedPlugin[];
+}
+
+/** A container with the core services, the trainer and the built-in plugins (plus `extra` plugins). */
+export function createContainer(extra: readonly string[] = [], baseDir = process.cwd()): { container: Container; plugins: LoadedPlugin[] } {
+  const container = new Container();
+  container.load(coreModule, trainerModule);
+  const plugins = loadPlugins(container, BUILTIN_PLUGINS, __dirname, 'built-in plugins', [__dirname]);
+  plugins.push(...loadPlugins(container, extra, baseDir, 'plugins', [__dirname]));
+  return { container, plugins };
+}
+
+function prefixed(file: string, error: unknown): never {
+  if (error instanceof UserInputError) throw new UserInputError(error.lines.map((line) => (line.startsWith(file) ? line : `${file}: ${line}`)));
+  throw error;
+}
+
+/**
+ * Reads a config file, loads the plugins it lists, and validates it against every registered
+ * component's schema. Every problem is a UserInputError whose lines start with the file name.
+ */
+export function loadExperiment(file: string, overrides: (raw: Record<string, unknown>) => void = () => undefined): LoadedExperiment {
+  const path = resolve(file);
+  const raw = readConfigFile(file) as Record<string, unknown>;
+  overrides(raw);
+  const pluginSpecs = raw.plugins;
+  if (pluginSpecs !== undefined && (!Array.isArray(pluginSpecs) || pluginSpecs.some((p) => typeof p !== 'string' || p.length === 0))) {
+    prefixed(file, new UserInputError('plugins: expected an array of package names or relative folder paths'));
+  }
+  try {
+    const { container, plugins } = createContainer((pluginSpecs as string[] | undefined) ?? [], dirname(path));
+    const registry = container.get<ComponentRegistry>(ComponentRegistry);
+    const validator = new ConfigValidator(registry);
+    const config = validator.validate(raw);
+    return { file, container, registry, validator, config, plugins };
+  } catch (error) {
+    prefixed(file, error);
+  }
+}

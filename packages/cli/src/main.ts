@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { isUserInputError } from '@mmfuse/core';
+import { doctorCommand, listCommand, runCommand, schemaCommand, validateCommand } from './commands';
+
+/** Exit codes: 0 success, 1 internal error, 2 bad input (config, data, plugin, arguments). */
+export const EXIT_OK = 0;
+export const EXIT_INTERNAL = 1;
+export const EXIT_BAD_INPUT = 2;
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function buildProgram(): Command {
+  const program = new Command('mmfuse')
+    .description('Multimodal autoencoders with stable fusion: run experiments from JSON configs')
+    .version(require('../package.json').version)
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+  program
+    .command('run')
+    .description('train every fusion of an experiment config for every trial and write a run folder')
+    .argument('<config>', 'experiment config (JSON)')
+    .option('-o, --out <dir>', 'folder for run folders (overrides output.dir)')
+    .option('--epochs <n>', 'override training.epochs', positiveInteger)
+    .option('--trials <n>', 'override training.trials', positiveInteger)
+    .option('-q, --quiet', 'no progress output')
+    .action(runCommand);
+
+  program
+    .command('validate')
+    .description('check a config (schema, plugins, modality names, model sizes) without running it')
+    .argument('<config>', 'experiment config (JSON)')
+    .action(validateCommand);
+
+  program
+    .command('list')
+    .description('registered component types (data, encoder, decoder, fusion, regularizer, callback) and their options')
+    .argument('[kind]', 'only this kind')
+    .option('--json', 'print registrations with their option schemas as JSON')
+    .option('-p, --plugin <package>', 'also load this plugin (repeatable)', collect)
+    .action(listCommand);
+
+  program
+    .command('schema')
+    .description('print (or write) the JSON Schema of experiment configs for the registered components')
+    .option('-o, --out <file>', 'write it to this file')
+    .option('-p, --plugin <package>', 'also load this plugin (repeatable)', collect)
+    .action(schemaCommand);
+
+  program
+    .command('doctor')
+    .description('say which TensorFlow.js backend runs here, and why')
+    .option('-b, --backend <name>', 'backend to try: auto, tensorflow, wasm, cpu', 'auto')
+    .action((options: { backend: string }) => doctorCommand(options.backend));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here too, with code 0.
+      return error.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
+    }
+    if (isUserInputError(error)) {
+      for (const line of error.lines) process.stderr.write(`error: ${line}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    const err = error as Error;
+    process.stderr.write(`internal error: ${err?.message ?? String(error)}\n`);
+    if (process.env.MMFUSE_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
+    else process.stderr.write('(this is a defect in mmfuse; set MMFUSE_DEBUG=1 for the stack trace)\n');
+    return EXIT_INTERNAL;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,20 @@
+import Table from 'cli-table3';
+import { formatMeanStd, RunSummary } from '@mmfuse/trainer';
+
+/** The paper's Table 1 shape: final losses per set-up, mean ± std over trials. */
+export function summaryTable(summary: RunSummary): string {
+  const losses = [...summary.modalities, 'total'];
+  const table = new Table({
+    head: ['set-up', ...losses.map((l) => `test ${l}`), 'train total', 's / trial'],
+    style: { head: [], border: [] },
+  });
+  for (const [label, setup] of Object.entries(summary.setups)) {
+    table.push([
+      label,
+      ...losses.map((l) => formatMeanStd(setup.final.test[l])),
+      formatMeanStd(setup.final.train.total),
+      setup.secondsPerTrial.mean.toFixed(1),
+    ]);
+  }
+  return `MSE after ${summary.epochs} epochs, mean ± std over ${summary.trials} trials (${summary.backend.name} backend):\n${table.toString()}`;
+}

@@ -1,0 +1,60 @@
+import { MultiBar, Presets, SingleBar } from 'cli-progress';
+import type { LossRecord } from '@mmfuse/core';
+import type { RunReporter, RunStartInfo, RunSummary } from '@mmfuse/trainer';
+
+/**
+ * Progress in the terminal: one bar for the whole run (trials × set-ups) and one for the epochs of
+ * the trial in progress. Without a TTY (CI, pipes) it prints one line per finished trial instead.
+ */
+export class TerminalReporter implements RunReporter {
+  private bars?: MultiBar;
+  private overall?: SingleBar;
+  private epochs?: SingleBar;
+  private total = 0;
+  private done = 0;
+  private epochCount = 0;
+  private lastTest?: LossRecord;
+
+  constructor(
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly quiet = false,
+  ) {}
+
+  runStarted(info: RunStartInfo): void {
+    this.total = info.trials * info.setups.length;
+    this.epochCount = info.epochs;
+    if (this.quiet) return;
+    this.stream.write(
+      `mmfuse: ${info.setups.join(', ')} × ${info.trials} trials × ${info.epochs} epochs on ${info.backend}; ${info.trainSamples} training / ${info.testSamples} test samples\n  run folder: ${info.runDir}\n`,
+    );
+    if (this.stream.isTTY) {
+      this.bars = new MultiBar({ stream: this.stream, clearOnComplete: true, hideCursor: true, format: ' {label} |{bar}| {value}/{total} {unit} {info}' }, Presets.shades_classic);
+      this.overall = this.bars.create(this.total, 0, { label: 'run  ', unit: 'trials', info: '' });
+    }
+  }
+
+  trialStarted(setup: string, trial: number): void {
+    if (this.bars) {
+      this.epochs?.stop();
+      if (this.epochs) this.bars.remove(this.epochs);
+      this.epochs = this.bars.create(this.epochCount, 0, { label: `${setup} #${trial}`.padEnd(5), unit: 'epochs', info: '' });
+    }
+  }
+
+  epochEnded(_setup: string, _trial: number, epoch: number, train: LossRecord, test: LossRecord): void {
+    this.lastTest = test;
+    this.epochs?.update(epoch, { info: `train ${train.total.toPrecision(4)} test ${test.total.toPrecision(4)}` });
+  }
+
+  trialEnded(setup: string, trial: number, seconds: number): void {
+    this.done++;
+    this.overall?.update(this.done);
+    if (!this.bars && !this.quiet) {
+      this.stream.write(`  [${this.done}/${this.total}] ${setup} trial ${trial}: test total ${this.lastTest?.total.toPrecision(4)} (${seconds.toFixed(1)} s)\n`);
+    }
+  }
+
+  runEnded(_summary: RunSummary): void {
+    this.bars?.stop();
+  }
+}

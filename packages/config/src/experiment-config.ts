@@ -1,0 +1,51 @@
+import type { ComponentConfig } from '@mmfuse/core';
+
+/** How one modality is encoded, decoded and weighted in the loss. */
+export interface ModalityConfig {
+  /** Must name a modality the data source provides. */
+  name: string;
+  encoder: ComponentConfig;
+  decoder: ComponentConfig;
+  /** Weight of this modality's MSE in the loss. */
+  lossWeight: number;
+}
+
+/** A fusion under comparison; `label` names it in metrics and tables (defaults to its type). */
+export type FusionConfig = ComponentConfig & { label?: string };
+
+/** Input corruption for denoising training: the target stays clean. */
+export interface CorruptionConfig {
+  modality: string;
+  kind: 'gaussian' | 'dropout' | 'blank';
+  /** Noise std (gaussian) or the share of values zeroed (dropout); unused for blank. */
+  level: number;
+  /** Probability that a sample is corrupted. */
+  probability: number;
+}
+
+export interface TrainingConfig {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  trials: number;
+  /** Corruptions applied to training inputs (and, with `corruptTest`, to test inputs). */
+  corruption: CorruptionConfig[];
+  corruptTest: boolean;
+}
+
+/** A whole experiment: what `mmfuse run` reads (after validation, with defaults applied). */
+export interface ExperimentConfig {
+  $schema?: string;
+  name: string;
+  description?: string;
+  seed: number;
+  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  plugins: string[];
+  data: ComponentConfig;
+  modalities: ModalityConfig[];
+  fusions: FusionConfig[];
+  regularizers: ComponentConfig[];
+  callbacks: ComponentConfig[];
+  training: TrainingConfig;
+  output: { dir: string };
+}

@@ -1,0 +1,172 @@
+import type { ComponentKind, ComponentRegistration, ComponentRegistry, JsonSchema } from '@mmfuse/core';
+
+export const SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
+
+/** Where each component kind sits in an experiment config (used for `$defs` names). */
+const SLOT_DEFS: Record<ComponentKind, string> = {
+  data: 'dataSource',
+  encoder: 'encoder',
+  decoder: 'decoder',
+  fusion: 'fusion',
+  regularizer: 'regularizer',
+  callback: 'callback',
+};
+
+const FUSION_LABEL: JsonSchema = {
+  type: 'string',
+  minLength: 1,
+  pattern: '^[A-Za-z0-9._+-]+$',
+  description: 'Name of this set-up in metrics, tables and figures; defaults to the type (must be unique).',
+};
+
+/**
+ * The experiment's own keys. Component slots accept any object with a `type` here; their options
+ * are checked afterwards against the chosen type's own schema (see ConfigValidator).
+ */
+export function experimentSkeleton(slot: (kind: ComponentKind) => JsonSchema): JsonSchema {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name', 'data', 'modalities', 'fusions'],
+    properties: {
+      $schema: { type: 'string', description: 'Path or URL of this schema, for editors.' },
+      name: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 80,
+        pattern: '^[A-Za-z0-9._-]+$',
+        description: 'Name of the experiment; the run folder is runs/<name>-<timestamp>.',
+      },
+      description: { type: 'string', description: 'Free text shown in the report.' },
+      seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 0, description: 'Base seed; every trial, data split and weight initialisation derives its seed from it.' },
+      backend: {
+        enum: ['auto', 'tensorflow', 'wasm', 'cpu'],
+        default: 'auto',
+        description: 'TensorFlow.js backend: auto takes native TensorFlow if installed, else WebAssembly, else pure JavaScript.',
+      },
+      plugins: {
+        type: 'array',
+        items: { type: 'string', minLength: 1 },
+        uniqueItems: true,
+        default: [],
+        description: 'Packages (npm names) or folders (relative to this file) of third-party plugins to load.',
+      },
+      data: { ...slot('data'), description: 'The data source: its registered type and options.' },
+      modalities: {
+        type: 'array',
+        minItems: 1,
+        maxItems: 16,
+        description: 'One entry per modality used, in fusion order.',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name', 'encoder', 'decoder'],
+          properties: {
+            name: { type: 'string', minLength: 1, description: 'A modality the data source provides.' },
+            encoder: { ...slot('encoder'), description: 'Encoder of this modality.' },
+            decoder: { ...slot('decoder'), description: 'Decoder of this modality (reads the fused representation).' },
+            lossWeight: { type: 'number', exclusiveMinimum: 0, maximum: 1e6, default: 1, description: 'Weight of this modality\'s MSE in the loss.' },
+          },
+        },
+      },
+      fusions: {
+        type: 'array',
+        minItems: 1,
+        maxItems: 64,
+        description: 'Fusions to compare; each is trained for every trial on the same data and seeds.',
+        items: slot('fusion'),
+      },
+      regularizers: { type: 'array', items: slot('regularizer'), maxItems: 64, default: [], description: 'Extra loss terms.' },
+      callbacks: { type: 'array', items: slot('callback'), maxItems: 64, default: [], description: 'Training hooks (trackers, writers).' },
+      training: {
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        description: 'Optimisation and trials.',
+        properties: {
+          epochs: { type: 'integer', minimum: 1, maximum: 100000, default: 20, description: 'Passes over the training split.' },
+          batchSize: { type: 'integer', minimum: 1, maximum: 65536, default: 32, description: 'Samples per Adam step.' },
+          learningRate: { type: 'number', exclusiveMinimum: 0, maximum: 10, default: 0.001, description: 'Adam learning rate.' },
+          trials: { type: 'integer', minimum: 1, maximum: 1000, default: 3, description: 'Independent trials per fusion (derived seeds).' },
+          corruption: {
+            type: 'array',
+            default: [],
+            maxItems: 64,
+            description: 'Input corruptions for denoising training; targets stay clean.',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['modality', 'kind'],
+              properties: {
+                modality: { type: 'string', minLength: 1, description: 'Modality whose input is corrupted.' },
+                kind: { enum: ['gaussian', 'dropout', 'blank'], description: 'gaussian: add N(0, level²); dropout: zero a share `level` of values; blank: zero the whole sample.' },
+                level: { type: 'number', minimum: 0, maximum: 1000, default: 0.1, description: 'Noise std (gaussian) or share of values zeroed (dropout).' },
+                probability: { type: 'number', minimum: 0, maximum: 1, default: 1, description: 'Probability that a sample is corrupted.' },
+              },
+            },
+          },
+          corruptTest: { type: 'boolean', default: false, description: 'Also corrupt test inputs (with a fixed seed) when measuring test loss.' },
+        },
+      },
+      output: {
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        description: 'Where results go.',
+        properties: {
+          dir: { type: 'string', minLength: 1, default: 'runs', description: 'Folder for run folders, relative to the working directory.' },
+        },
+      },
+    },
+  };
+}
+
+/** A branch of a component slot: `type` fixed to one registered name, plus that type's options. */
+function componentBranch(registration: ComponentRegistration, extraProperties: JsonSchema = {}): JsonSchema {
+  const options = registration.optionsSchema as { properties?: JsonSchema; required?: string[] };
+  return {
+    type: 'object',
+    description: registration.description,
+    additionalProperties: false,
+    required: ['type', ...(options.required ?? [])],
+    properties: {
+      type: { const: registration.type, description: `${registration.description}${registration.source ? ` (from ${registration.source})` : ''}` },
+      ...extraProperties,
+      ...(options.properties ?? {}),
+    },
+  };
+}
+
+/**
+ * The complete JSON Schema of an experiment config for the registered components, as written to
+ * configs/schema.json: each component slot is a `oneOf` over registered types, discriminated by
+ * `type`, so editors complete option names per type.
+ */
+export function experimentSchema(registry: ComponentRegistry): JsonSchema {
+  const defs: Record<string, JsonSchema> = {};
+  for (const kind of Object.keys(SLOT_DEFS) as ComponentKind[]) {
+    const registrations = registry.list(kind);
+    const extra = kind === 'fusion' ? { label: FUSION_LABEL } : {};
+    defs[SLOT_DEFS[kind]] =
+      registrations.length === 0
+        ? { not: {}, description: `No ${kind} type is registered.` }
+        : {
+            type: 'object',
+            required: ['type'],
+            properties: { type: { type: 'string', description: `Registered ${kind} type.` } },
+            discriminator: { propertyName: 'type' },
+            oneOf: registrations.map((r) => componentBranch(r, extra)),
+          };
+  }
+  const skeleton = experimentSkeleton((kind) => ({ $ref: `#/$defs/${SLOT_DEFS[kind]}` }));
+  return {
+    $schema: SCHEMA_DIALECT,
+    $id: 'https://mmfuse.dev/schemas/experiment.json',
+    title: 'mmfuse experiment',
+    description: 'An mmfuse experiment: data, per-modality encoders and decoders, fusions to compare, training and trials.',
+    ...skeleton,
+    $defs: defs,
+  };
+}
+
+export { FUSION_LABEL };

@@ -1,0 +1,5 @@
+export { ConfigValidator } from './config-validator';
+export * from './experiment-config';
+export { experimentSchema, experimentSkeleton, SCHEMA_DIALECT } from './experiment-schema';
+export { describeValue, formatAjvErrors, jsonPath } from './format-errors';
+export { MAX_CONFIG_BYTES, readConfigFile } from './read-config-file';

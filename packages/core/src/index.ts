@@ -1,0 +1,13 @@
+import 'reflect-metadata';
+
+export * from './components';
+export { ComponentRegistryImpl } from './component-registry';
+export { ContributionProvider, bindContributionProvider } from './contribution-provider';
+export { default as coreModule } from './core-module';
+export * from './data';
+export { UserInputError, isUserInputError } from './errors';
+export * from './model';
+export { LoadedPlugin, LoadedPlugins, loadPlugins, resolvePlugin } from './plugin-loader';
+export { Rng, createRng, deriveSeed, normal, permutation } from './random';
+export { closestName, didYouMean } from './suggest';
+export * from './training';

@@ -1,0 +1,99 @@
+import type { Scalar, Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
+import type { ModalitySpec } from './data';
+
+/**
+ * A separately callable, differentiable part of a model that owns named trainable variables.
+ * Estimators, regularizers and reports address sub-models by `name`
+ * (`encoder:camera`, `decoder:joints`, `fusion`).
+ */
+export interface SubModel {
+  readonly name: string;
+  /**
+   * Trainable parameters with stable names (`encoder:camera/conv0/kernel`) that regularizers,
+   * checkpoints and estimators address. (tf.Variable names carry a unique suffix, since tfjs
+   * requires them unique per process.)
+   */
+  readonly parameters: readonly Parameter[];
+  /** The options that rebuild this sub-model (config round trip), `type` included. */
+  getConfig(): ComponentConfig;
+  dispose(): void;
+}
+
+export interface Parameter {
+  readonly name: string;
+  readonly variable: Variable;
+}
+
+/** Maps one modality's batch `[B, ...shape]` to flat latents `[B, outputSize]`. */
+export interface Encoder extends SubModel {
+  readonly modality: ModalitySpec;
+  readonly outputSize: number;
+  apply(x: Tensor): Tensor2D;
+}
+
+/** Maps the fused representation `[B, inputSize]` back to one modality `[B, ...shape]`. */
+export interface Decoder extends SubModel {
+  readonly modality: ModalitySpec;
+  readonly inputSize: number;
+  apply(z: Tensor2D): Tensor;
+}
+
+/** Joins the modalities' latents `[B, d_m]` into one representation `[B, outputSize]`. */
+export interface Fusion extends SubModel {
+  readonly inputSizes: readonly number[];
+  readonly outputSize: number;
+  apply(latents: readonly Tensor2D[]): Tensor2D;
+}
+
+export interface EncoderContext {
+  readonly name: string;
+  readonly modality: ModalitySpec;
+  readonly seed: number;
+}
+
+export interface DecoderContext {
+  readonly name: string;
+  readonly modality: ModalitySpec;
+  /** Size of the fused representation the decoder reads. */
+  readonly inputSize: number;
+  /** The same modality's encoder, for decoders that mirror it. */
+  readonly encoder: Encoder;
+  readonly seed: number;
+}
+
+export interface FusionContext {
+  readonly name: string;
+  readonly modalities: readonly ModalitySpec[];
+  readonly inputSizes: readonly number[];
+  readonly seed: number;
+}
+
+/** A component as written in a config: its registered `type` and its options. */
+export interface ComponentConfig {
+  readonly type: string;
+  readonly [option: string]: unknown;
+}
+
+/** The assembled multimodal autoencoder: one encoder and decoder per modality and a fusion. */
+export interface MultimodalModel {
+  readonly encoders: readonly Encoder[];
+  readonly fusion: Fusion;
+  readonly decoders: readonly Decoder[];
+  /** Every sub-model by name. */
+  subModels(): SubModel[];
+  /** Fused representation of a batch (one tensor per modality, in model order). */
+  encode(inputs: readonly Tensor[]): Tensor2D;
+  /** Reconstruction of every modality. */
+  apply(inputs: readonly Tensor[]): Tensor[];
+  dispose(): void;
+}
+
+/** An extra loss term, e.g. an L2 penalty on the fusion's projections. */
+export interface Regularizer {
+  readonly name: string;
+  penalty(model: MultimodalModel): Scalar;
+}
+
+export interface RegularizerContext {
+  readonly name: string;
+}

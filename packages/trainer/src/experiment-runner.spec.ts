@@ -1,0 +1,115 @@
+import 'reflect-metadata';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+import { Container } from 'inversify';
+import { ComponentRegistry, coreModule, UserInputError } from '@mmfuse/core';
+import { ConfigValidator, ExperimentConfig } from '@mmfuse/config';
+import { dataModule } from '@mmfuse/data';
+import { encodersModule } from '@mmfuse/encoders';
+import { fusionConcatModule } from '@mmfuse/fusion-concat';
+import { fusionSumModule } from '@mmfuse/fusion-sum';
+import { ExperimentRunner, RunSummary } from './experiment-runner';
+import { meanStd } from './statistics';
+import trainerModule from './trainer-module';
+
+function container(): Container {
+  const c = new Container();
+  for (const m of [coreModule, trainerModule, encodersModule, dataModule, fusionSumModule, fusionConcatModule]) c.load(m);
+  return c;
+}
+
+function tinyConfig(overrides: Record<string, unknown> = {}): ExperimentConfig {
+  const raw = {
+    name: 'tiny',
+    seed: 7,
+    backend: 'wasm',
+    data: { type: 'synthetic-arm', episodes: 6, framesPerEpisode: 14, imageSize: 16, window: 6, windowStep: 2 },
+    modalities: [
+      { name: 'camera', encoder: { type: 'conv2d', channels: [4, 8], kernelSize: 5, stride: 2, padding: 1 }, decoder: { type: 'conv2d-transpose' } },
+      { name: 'joints', encoder: { type: 'mlp', units: [16], latentSize: 72 }, decoder: { type: 'mlp' } },
+    ],
+    fusions: [{ type: 'sum' }, { type: 'concat' }],
+    training: { epochs: 3, batchSize: 8, learningRate: 0.003, trials: 2 },
+    ...overrides,
+  };
+  return new ConfigValidator(container().get(ComponentRegistry)).validate(raw);
+}
+
+describe('ExperimentRunner', () => {
+  const out = mkdtempSync(join(tmpdir(), 'mmfuse-runs-'));
+  let summary: RunSummary;
+
+  beforeAll(async () => {
+    const runner = container().get(ExperimentRunner);
+    const prepared = await runner.prepare(tinyConfig(), { baseDir: process.cwd() });
+    summary = await runner.run(prepared, { outputDir: out });
+  }, 60000);
+
+  it('writes the resolved config, metrics for every set-up, trial and epoch, and the summary', () => {
+    expect(readdirSync(summary.runDir).sort()).toEqual(['config.json', 'metrics.jsonl', 'run.json', 'summary.csv', 'summary.json']);
+    expect(summary.runDir.startsWith(join(out, 'tiny-'))).toBe(true);
+    const config = JSON.parse(readFileSync(join(summary.runDir, 'config.json'), 'utf8'));
+    expect(config.modalities[0].decoder).toEqual({ type: 'conv2d-transpose', activation: 'relu', outputActivation: 'linear', init: 'pytorch' });
+    const rows = readFileSync(join(summary.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows).toHaveLength(2 * 2 * 3);
+    expect(rows[0]).toMatchObject({ setup: 'sum', trial: 0, epoch: 1 });
+    expect(Object.keys(rows[0].test).sort()).toEqual(['camera', 'joints', 'total']);
+  });
+
+  it('summarises each set-up\'s final losses as mean and sample std over trials, recomputable from the metrics', () => {
+    const rows = readFileSync(join(summary.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    for (const setup of ['sum', 'concat']) {
+      const finals = rows.filter((r) => r.setup === setup && r.epoch === 3).map((r) => r.test.total);
+      const expected = meanStd(finals);
+      expect(summary.setups[setup].final.test.total.mean).toBeCloseTo(expected.mean, 10);
+      expect(summary.setups[setup].final.test.total.std).toBeCloseTo(expected.std, 10);
+      expect(summary.setups[setup].final.test.total.values).toEqual(finals);
+      expect(summary.setups[setup].curves.train.total.mean).toHaveLength(3);
+    }
+    expect(summary.backend.name).toBe('wasm');
+  });
+
+  it('lowers the training loss of every trial', () => {
+    const rows = readFileSync(join(summary.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    for (const setup of ['sum', 'concat']) {
+      for (const trial of [0, 1]) {
+        const curve = rows.filter((r) => r.setup === setup && r.trial === trial).map((r) => r.train.total);
+        expect(curve[2]).toBeLessThan(curve[0]);
+      }
+    }
+  });
+
+  it('repeats a run exactly from the same seed on the same backend', async () => {
+    const runner = container().get(ExperimentRunner);
+    const prepared = await runner.prepare(tinyConfig({ fusions: [{ type: 'sum' }], training: { epochs: 3, batchSize: 8, learningRate: 0.003, trials: 1 } }), { baseDir: process.cwd() });
+    const again = await runner.run(prepared, { outputDir: out });
+    expect(again.setups.sum.final.test.total.values[0]).toBe(summary.setups.sum.final.test.total.values[0]);
+  }, 30000);
+
+  it('leaves no tensors behind', async () => {
+    const runner = container().get(ExperimentRunner);
+    const config = tinyConfig({ fusions: [{ type: 'concat' }], training: { epochs: 1, batchSize: 8, learningRate: 0.003, trials: 1 } });
+    const prepared = await runner.prepare(config, { baseDir: process.cwd() });
+    const before = tf.memory().numTensors;
+    await runner.run(prepared, { outputDir: out });
+    expect(tf.memory().numTensors).toBe(before);
+  }, 30000);
+
+  it('refuses latents of different sizes for sum before writing anything, naming the fusion', async () => {
+    const runner = container().get(ExperimentRunner);
+    const config = tinyConfig({
+      modalities: [
+        { name: 'camera', encoder: { type: 'conv2d', channels: [4, 8] }, decoder: { type: 'conv2d-transpose' } },
+        { name: 'joints', encoder: { type: 'mlp', latentSize: 10 }, decoder: { type: 'mlp' } },
+      ],
+      fusions: [{ type: 'concat' }, { type: 'sum' }],
+      name: 'mismatch',
+    });
+    await expect(runner.prepare(config, { baseDir: process.cwd() })).rejects.toThrow(UserInputError);
+    await expect(runner.prepare(config, { baseDir: process.cwd() })).rejects.toThrow('fusions[1]: the sum fusion adds latents, so all must have one width; got camera 72, joints 10');
+    expect(readdirSync(out).some((d) => d.startsWith('mismatch'))).toBe(false);
+    expect(existsSync(out)).toBe(true);
+  });
+});

@@ -1,0 +1,175 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { inject, injectable } from 'inversify';
+import { BackendInfo, initBackend } from '@mmfuse/backend';
+import { ComponentRegistry, deriveSeed, LoadedPlugin, ModalitySpec, MultimodalDataset, TrainingCallback, UserInputError } from '@mmfuse/core';
+import type { ExperimentConfig } from '@mmfuse/config';
+import { buildModel } from './multimodal-autoencoder';
+import { RunFolder } from './run-folder';
+import type { RunReporter } from './run-reporter';
+import { SetupSummary, summarizeSetup, TrialOutcome } from './summary';
+import { TrialTrainer } from './trial-trainer';
+
+export interface RunSummary {
+  name: string;
+  runDir: string;
+  startedAt: string;
+  finishedAt: string;
+  seconds: number;
+  seed: number;
+  backend: BackendInfo;
+  modalities: string[];
+  trials: number;
+  epochs: number;
+  /** One entry per fusion set-up, keyed by its label. */
+  setups: Record<string, SetupSummary>;
+}
+
+/** An experiment whose data are loaded and whose models were built once: ready to run. */
+export interface PreparedExperiment {
+  config: ExperimentConfig;
+  backend: BackendInfo;
+  data: MultimodalDataset;
+  plugins: LoadedPlugin[];
+}
+
+export function setupLabel(fusion: { type: string; label?: string }): string {
+  return fusion.label ?? fusion.type;
+}
+
+/** Trains every fusion set-up of a config for every trial and writes the run folder. */
+@injectable()
+export class ExperimentRunner {
+  constructor(@inject(ComponentRegistry) private readonly registry: ComponentRegistry) {}
+
+  /**
+   * Builds every set-up's model once with trial 0's seed, so that size mismatches and bad
+   * component options fail before anything is written.
+   */
+  checkModels(config: ExperimentConfig, modalities: readonly ModalitySpec[]): void {
+    config.fusions.forEach((fusion, i) => {
+      buildModel(this.registry, config, fusion, `fusions[${i}]`, modalities, deriveSeed(config.seed, 'trial', 0)).dispose();
+    });
+  }
+
+  /** Starts the backend, loads the data and checks the models; writes nothing. */
+  async prepare(config: ExperimentConfig, options: { baseDir: string; plugins?: LoadedPlugin[] }): Promise<PreparedExperiment> {
+    const backend = await initBackend(config.backend);
+    const source = this.registry.create('data', config.data, { seed: deriveSeed(config.seed, 'data'), baseDir: options.baseDir });
+    const data = await source.load();
+    this.checkModels(config, data.modalities);
+    return { config, backend, data, plugins: options.plugins ?? [] };
+  }
+
+  async run(prepared: PreparedExperiment, options: { reporter?: RunReporter; outputDir?: string } = {}): Promise<RunSummary> {
+    const { config, data, backend } = prepared;
+    const reporter = options.reporter ?? {};
+    const started = new Date();
+    const folder = RunFolder.create(options.outputDir ?? config.output.dir, config.name, started);
+    folder.writeJson('config.json', config);
+    folder.writeJson('run.json', {
+      name: config.name,
+      startedAt: started.toISOString(),
+      backend,
+      plugins: prepared.plugins,
+      node: process.version,
+      data: { train: data.train.size, test: data.test.size, modalities: data.modalities, description: data.description ?? {} },
+    });
+    const callbacks: TrainingCallback[] = config.callbacks.map((c, i) => {
+      try {
+        return this.registry.create('callback', c, { runDir: folder.path });
+      } catch (error) {
+        if (error instanceof UserInputError) throw new UserInputError(error.lines.map((l) => `callbacks[${i}]: ${l}`));
+        throw error;
+      }
+    });
+    const regularizers = config.regularizers.map((r, i) => {
+      try {
+        return this.registry.create('regularizer', r, { name: `regularizers[${i}]` });
+      } catch (error) {
+        if (error instanceof UserInputError) throw new UserInputError(error.lines.map((l) => `regularizers[${i}]: ${l}`));
+        throw error;
+      }
+    });
+
+    const labels = config.fusions.map(setupLabel);
+    reporter.runStarted?.({
+      runDir: folder.path,
+      setups: labels,
+      trials: config.training.trials,
+      epochs: config.training.epochs,
+      backend: backend.name,
+      trainSamples: data.train.size,
+      testSamples: data.test.size,
+    });
+
+    const outcomes = new Map<string, TrialOutcome[]>(labels.map((l) => [l, []]));
+    const parameters = new Map<string, number>();
+    // Trials outermost: an interrupted run still has every fusion for the trials it finished.
+    for (let trial = 0; trial < config.training.trials; trial++) {
+      const seed = deriveSeed(config.seed, 'trial', trial);
+      for (let f = 0; f < config.fusions.length; f++) {
+        const setup = labels[f];
+        const model = buildModel(this.registry, config, config.fusions[f], `fusions[${f}]`, data.modalities, seed);
+        parameters.set(setup, model.parameterCount());
+        const info = { setup, trial, seed, runDir: folder.path };
+        reporter.trialStarted?.(setup, trial);
+        const trialStarted = Date.now();
+        try {
+          for (const c of callbacks) await c.onTrialStart?.({ ...info, model });
+          const trainer = new TrialTrainer(model, data, config, regularizers, seed);
+          const epochs = await trainer.train(async (record) => {
+            folder.appendJsonLine('metrics.jsonl', { setup, trial, seed, ...record });
+            reporter.epochEnded?.(setup, trial, record.epoch, record.train, record.test);
+            for (const c of callbacks) await c.onEpochEnd?.({ ...info, model, epoch: record.epoch, train: record.train, test: record.test });
+          });
+          for (const c of callbacks) await c.onTrialEnd?.({ ...info, model });
+          const seconds = (Date.now() - trialStarted) / 1000;
+          outcomes.get(setup)!.push({ setup, trial, seed, seconds, epochs });
+          reporter.trialEnded?.(setup, trial, seconds);
+        } finally {
+          model.dispose();
+        }
+      }
+    }
+
+    const finished = new Date();
+    const summary: RunSummary = {
+      name: config.name,
+      runDir: folder.path,
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      seconds: (finished.getTime() - started.getTime()) / 1000,
+      seed: config.seed,
+      backend,
+      modalities: config.modalities.map((m) => m.name),
+      trials: config.training.trials,
+      epochs: config.training.epochs,
+      setups: Object.fromEntries(
+        labels.map((label, f) => {
+          const { label: _l, ...fusion } = config.fusions[f];
+          return [label, summarizeSetup(outcomes.get(label)!, fusion, parameters.get(label) ?? 0)];
+        }),
+      ),
+    };
+    folder.writeJson('summary.json', summary);
+    folder.writeText('summary.csv', summaryCsv(summary));
+    reporter.runEnded?.(summary);
+    return summary;
+  }
+
+  /** Tensors alive now (for leak checks). */
+  static liveTensors(): number {
+    return tf.memory().numTensors;
+  }
+}
+
+/** One row per set-up, split and loss: mean, std and n, for spreadsheets. */
+export function summaryCsv(summary: RunSummary): string {
+  const rows = ['setup,split,loss,mean,std,n'];
+  for (const [setup, s] of Object.entries(summary.setups)) {
+    for (const split of ['train', 'test'] as const) {
+      for (const [loss, v] of Object.entries(s.final[split])) rows.push([setup, split, loss, v.mean, v.std, v.n].join(','));
+    }
+  }
+  return `${rows.join('\n')}\n`;
+}

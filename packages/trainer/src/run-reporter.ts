@@ -1,0 +1,21 @@
+import type { LossRecord } from '@mmfuse/core';
+import type { RunSummary } from './experiment-runner';
+
+export interface RunStartInfo {
+  runDir: string;
+  setups: string[];
+  trials: number;
+  epochs: number;
+  backend: string;
+  trainSamples: number;
+  testSamples: number;
+}
+
+/** Progress of a run, for terminals and logs; every method is optional. */
+export interface RunReporter {
+  runStarted?(info: RunStartInfo): void;
+  trialStarted?(setup: string, trial: number): void;
+  epochEnded?(setup: string, trial: number, epoch: number, train: LossRecord, test: LossRecord): void;
+  trialEnded?(setup: string, trial: number, seconds: number): void;
+  runEnded?(summary: RunSummary): void;
+}
