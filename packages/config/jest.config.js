@@ -1,1 +1,1 @@
-module.exports = { ...require('../../jest.preset.js'), displayName: 'config' };
+module.exports = { ...require('../../tools/jest.preset.js'), displayName: 'config' };

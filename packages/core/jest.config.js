@@ -1,1 +1,1 @@
-module.exports = { ...require('../../jest.preset.js'), displayName: 'core' };
+module.exports = { ...require('../../tools/jest.preset.js'), displayName: 'core' };

@@ -1,1 +1,1 @@
-module.exports = { ...require('../../jest.preset.js'), displayName: 'fusion-sum' };
+module.exports = { ...require('../../tools/jest.preset.js'), displayName: 'fusion-sum' };

@@ -19,5 +19,5 @@ module.exports = {
     ],
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  reporters: ['default', path.join(__dirname, 'tools/jest-count-reporter.js')],
+  reporters: ['default', path.join(__dirname, 'jest-count-reporter.js')],
 };
