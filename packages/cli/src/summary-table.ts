@@ -16,5 +16,12 @@ export function summaryTable(summary: RunSummary): string {
       setup.secondsPerTrial.mean.toFixed(1),
     ]);
   }
-  return `MSE after ${summary.epochs} epochs, mean ± std over ${summary.trials} trials (${summary.backend.name} backend):\n${table.toString()}`;
+  const parts = [`MSE after ${summary.epochs} epochs, mean ± std over ${summary.trials} trials (${summary.backend.name} backend):\n${table.toString()}`];
+  for (const extra of Object.values(summary.callbacks)) {
+    if (!extra.table) continue;
+    const t = new Table({ head: [...extra.table.head], style: { head: [], border: [] } });
+    for (const row of extra.table.rows) t.push([...row]);
+    parts.push(`${extra.title ?? extra.name}:\n${t.toString()}`);
+  }
+  return parts.join('\n');
 }

@@ -97,3 +97,52 @@ export interface Regularizer {
 export interface RegularizerContext {
   readonly name: string;
 }
+
+/** An upper bound of a sub-model's Lipschitz constant, with what it assumes. */
+export interface LipschitzCertificate {
+  readonly value: number;
+  /** Norms on input and output (e.g. `l2`, or `l2 (product norm over modalities)`). */
+  readonly norm: string;
+  /** How the bound was obtained and what it assumes (domain radius, convention). */
+  readonly assumptions: string;
+}
+
+/** A sub-model that can certify an upper bound of its own Lipschitz constant. */
+export interface CertifiedLipschitz {
+  /** `inputRadius` bounds the norm of each input on the domain, for maps that need it. */
+  certifiedLipschitz(domain?: { readonly inputRadius?: number }): LipschitzCertificate;
+}
+
+export function hasCertifiedLipschitz(value: unknown): value is CertifiedLipschitz {
+  return typeof (value as CertifiedLipschitz | undefined)?.certifiedLipschitz === 'function';
+}
+
+/**
+ * One step of a feed-forward sub-model, in order, for certified bounds and layer-wise analysis.
+ * Biases are left out: they do not change a Lipschitz constant.
+ */
+export type LayerDescription =
+  /** y = x · kernel, kernel `[in, out]`. */
+  | { readonly kind: 'dense'; readonly name: string; readonly kernel: Variable }
+  /** NHWC convolution, kernel `[kh, kw, in, out]`, explicit pads [top, bottom, left, right]. */
+  | {
+      readonly kind: 'conv2d' | 'conv2d-transpose';
+      readonly name: string;
+      readonly kernel: Variable;
+      /** `[h, w, c]` of the layer's input and output (for a transposed conv, its own input/output). */
+      readonly inShape: readonly [number, number, number];
+      readonly outShape: readonly [number, number, number];
+      readonly stride: readonly [number, number];
+      readonly pads: readonly [number, number, number, number];
+    }
+  /** Element-wise nonlinearity with its Lipschitz constant. */
+  | { readonly kind: 'activation'; readonly name: string; readonly lipschitz: number };
+
+/** A sub-model that can list its layers. */
+export interface DescribesLayers {
+  describeLayers(): LayerDescription[];
+}
+
+export function describesLayers(value: unknown): value is DescribesLayers {
+  return typeof (value as DescribesLayers | undefined)?.describeLayers === 'function';
+}

@@ -1,3 +1,4 @@
+import type { MultimodalDataset } from './data';
 import type { MultimodalModel } from './model';
 
 /** Per-modality mean squared errors and their sum (`total`), one number each. */
@@ -9,20 +10,35 @@ export interface TrialInfo {
   readonly trial: number;
   readonly seed: number;
   readonly runDir: string;
+  /** The model being trained (inputs in the order of `model.encoders`). */
+  readonly model: MultimodalModel;
+  /** The experiment's data (the same for every trial and set-up). */
+  readonly data: MultimodalDataset;
 }
 
 export interface EpochInfo extends TrialInfo {
   readonly epoch: number;
-  readonly model: MultimodalModel;
   readonly train: LossRecord;
   readonly test: LossRecord;
 }
 
 /** Hooks into training (metrics writers, Lipschitz trackers, checkpoints...). */
 export interface TrainingCallback {
-  onTrialStart?(info: TrialInfo & { readonly model: MultimodalModel }): void | Promise<void>;
+  onTrialStart?(info: TrialInfo): void | Promise<void>;
   onEpochEnd?(info: EpochInfo): void | Promise<void>;
-  onTrialEnd?(info: TrialInfo & { readonly model: MultimodalModel }): void | Promise<void>;
+  onTrialEnd?(info: TrialInfo): void | Promise<void>;
+  /**
+   * What the callback found over the whole run, stored in summary.json under
+   * `callbacks.<name>`; `table` rows, when given, are printed after the loss table.
+   */
+  summarize?(): CallbackSummary | undefined;
+}
+
+export interface CallbackSummary {
+  readonly name: string;
+  readonly data: Record<string, unknown>;
+  readonly title?: string;
+  readonly table?: { readonly head: readonly string[]; readonly rows: readonly (readonly string[])[] };
 }
 
 export interface CallbackContext {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ComponentConfig, Decoder, DecoderContext, ModalitySpec, Parameter, UserInputError } from '@mmfuse/core';
-import { activate, ActivationName, activationSchema } from './activations';
+import { ComponentConfig, Decoder, DecoderContext, DescribesLayers, LayerDescription, ModalitySpec, Parameter, UserInputError } from '@mmfuse/core';
+import { activate, ActivationName, activationSchema, ACTIVATION_LIPSCHITZ } from './activations';
 import type { ConvLayerGeometry } from './conv-geometry';
 import { ConvImageEncoder } from './conv-image-encoder';
 import { INIT_SCHEMA, InitScheme, ParameterSet } from './parameters';
@@ -27,7 +27,7 @@ export const CONV_IMAGE_DECODER_SCHEMA = {
  * last feature map (no activation), then transposed convolutions with the encoder's kernels,
  * strides and pads, each producing exactly the size the matching encoder layer consumed.
  */
-export class ConvImageDecoder implements Decoder {
+export class ConvImageDecoder implements Decoder, DescribesLayers {
   private readonly params: ParameterSet;
   private readonly projection: { kernel: tf.Variable; bias: tf.Variable };
   private readonly kernels: tf.Variable[] = [];
@@ -78,6 +78,17 @@ export class ConvImageDecoder implements Decoder {
       });
       return h;
     });
+  }
+
+  describeLayers(): LayerDescription[] {
+    const described: LayerDescription[] = [{ kind: 'dense', name: 'projection', kernel: this.projection.kernel }];
+    this.layers.forEach((layer, i) => {
+      // A transposed conv runs the encoder layer backwards: from its output shape to its input shape.
+      described.push({ kind: 'conv2d-transpose', name: `deconv${i}`, kernel: this.kernels[i], inShape: layer.outShape, outShape: layer.inShape, stride: layer.stride, pads: layer.pads });
+      const act = i === this.layers.length - 1 ? this.options.outputActivation : this.options.activation;
+      if (act !== 'linear') described.push({ kind: 'activation', name: act, lipschitz: ACTIVATION_LIPSCHITZ[act] });
+    });
+    return described;
   }
 
   getConfig(): ComponentConfig {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ComponentConfig, Encoder, EncoderContext, ModalitySpec, Parameter } from '@mmfuse/core';
-import { activate, ActivationName, activationSchema } from './activations';
+import type { ComponentConfig, DescribesLayers, Encoder, EncoderContext, LayerDescription, ModalitySpec, Parameter } from '@mmfuse/core';
+import { activate, ActivationName, activationSchema, ACTIVATION_LIPSCHITZ } from './activations';
 import { ConvLayerGeometry, convStack, PaddingOption, PADDING_SCHEMA, pairSchema, toPair } from './conv-geometry';
 import { INIT_SCHEMA, InitScheme, ParameterSet } from './parameters';
 
@@ -38,7 +38,7 @@ export const CONV_IMAGE_ENCODER_SCHEMA = {
 };
 
 /** Stack of strided 2-D convolutions; the latent is the flattened last feature map. */
-export class ConvImageEncoder implements Encoder {
+export class ConvImageEncoder implements Encoder, DescribesLayers {
   readonly layers: ConvLayerGeometry[];
   readonly outputSize: number;
   private readonly params: ParameterSet;
@@ -77,6 +77,15 @@ export class ConvImageEncoder implements Encoder {
         if (i < this.layers.length - 1 || this.options.activateLast) h = activate(h, this.options.activation) as tf.Tensor4D;
       });
       return tf.reshape(h, [h.shape[0], this.outputSize]) as tf.Tensor2D;
+    });
+  }
+
+  describeLayers(): LayerDescription[] {
+    const act = this.options.activation;
+    return this.layers.flatMap((layer, i) => {
+      const conv: LayerDescription = { kind: 'conv2d', name: `conv${i}`, kernel: this.kernels[i], inShape: layer.inShape, outShape: layer.outShape, stride: layer.stride, pads: layer.pads };
+      const activated = i < this.layers.length - 1 || this.options.activateLast;
+      return activated ? [conv, { kind: 'activation' as const, name: act, lipschitz: ACTIVATION_LIPSCHITZ[act] }] : [conv];
     });
   }
 

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@mmfuse/backend';
 import type { ModalitySpec } from '@mmfuse/core';
 import { ConvImageEncoder } from './conv-image-encoder';
+import { createConvImageDecoder } from './conv-image-decoder';
 import { createMlpDecoder, createMlpEncoder, MlpEncoderOptions } from './mlp';
 
 const series: ModalitySpec = { name: 'joints', kind: 'series', shape: [4, 3] };
@@ -73,3 +74,43 @@ describe('MlpDecoder', () => {
     encoder.dispose();
   });
 });
+
+describe('describeLayers', () => {
+  it('lists the dense kernels and nonlinearities in the order they are applied', () => {
+    const encoder = createMlpEncoder({ ...encoderOptions, activation: 'tanh' }, { name: 'encoder:joints', modality: series, seed: 1 });
+    const decoder = createMlpDecoder({ activation: 'sigmoid', outputActivation: 'linear', init: 'pytorch' }, { name: 'decoder:joints', modality: series, inputSize: 2, encoder, seed: 2 });
+    expect(encoder.describeLayers().map((l) => (l.kind === 'dense' ? `${l.name}:${l.kernel.shape.join('x')}` : `${l.name}/${(l as { lipschitz: number }).lipschitz}`))).toEqual([
+      'dense0:12x5',
+      'tanh/1',
+      'dense1:5x6',
+      'tanh/1',
+      'dense2:6x2',
+      'tanh/1',
+    ]);
+    const layers = decoder.describeLayers();
+    expect(layers.map((l) => l.kind)).toEqual(['dense', 'activation', 'dense', 'activation', 'dense']);
+    expect((layers[1] as { lipschitz: number }).lipschitz).toBe(0.25);
+    // The described kernels are the decoder's own variables, not copies.
+    expect(layers.filter((l) => l.kind === 'dense').map((l) => (l as { kernel: tf.Variable }).kernel)).toEqual(decoder.parameters.filter((p) => p.name.endsWith('kernel')).map((p) => p.variable));
+    encoder.dispose();
+    decoder.dispose();
+  });
+
+  it('describes a conv decoder as projection, transposed convs running each encoder layer backwards', () => {
+    const image: ModalitySpec = { name: 'camera', kind: 'image', shape: [16, 16, 3] };
+    const encoder = new ConvImageEncoder('encoder:camera', image, { channels: [4, 6], kernelSize: 5, stride: 2, padding: 1, activation: 'relu', activateLast: false, init: 'pytorch' }, 1);
+    expect(encoder.describeLayers().map((l) => l.kind)).toEqual(['conv2d', 'activation', 'conv2d']);
+    const decoder = createConvImageDecoderForTest(encoder);
+    const layers = decoder.describeLayers();
+    expect(layers.map((l) => l.kind)).toEqual(['dense', 'conv2d-transpose', 'activation', 'conv2d-transpose']);
+    const first = layers[1] as { inShape: number[]; outShape: number[] };
+    expect(first.inShape).toEqual(encoder.layers[1].outShape);
+    expect(first.outShape).toEqual(encoder.layers[1].inShape);
+    encoder.dispose();
+    decoder.dispose();
+  });
+});
+
+function createConvImageDecoderForTest(encoder: ConvImageEncoder) {
+  return createConvImageDecoder({ activation: 'relu', outputActivation: 'linear', init: 'pytorch' }, { name: 'decoder:camera', modality: encoder.modality, inputSize: 3, encoder, seed: 2 });
+}

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ComponentConfig, Decoder, DecoderContext, Encoder, EncoderContext, ModalitySpec, Parameter, sampleSize } from '@mmfuse/core';
+import { ComponentConfig, Decoder, DecoderContext, DescribesLayers, Encoder, EncoderContext, LayerDescription, ModalitySpec, Parameter, sampleSize } from '@mmfuse/core';
 import { ActivationName, activationSchema } from './activations';
 import { DenseStack } from './dense-stack';
 import { INIT_SCHEMA, InitScheme, ParameterSet } from './parameters';
@@ -31,7 +31,7 @@ export const MLP_ENCODER_SCHEMA = {
 };
 
 /** Flattens each sample (a window `[L, n]`, an image, a vector) and maps it through dense layers. */
-export class MlpEncoder implements Encoder {
+export class MlpEncoder implements Encoder, DescribesLayers {
   readonly outputSize: number;
   private readonly params: ParameterSet;
   private readonly stack: DenseStack;
@@ -53,6 +53,10 @@ export class MlpEncoder implements Encoder {
 
   apply(x: tf.Tensor): tf.Tensor2D {
     return tf.tidy(() => this.stack.apply(tf.reshape(x, [x.shape[0], sampleSize(this.modality)]) as tf.Tensor2D));
+  }
+
+  describeLayers(): LayerDescription[] {
+    return this.stack.describeLayers();
   }
 
   getConfig(): ComponentConfig {
@@ -84,7 +88,7 @@ export const MLP_DECODER_SCHEMA = {
 };
 
 /** Dense layers from the fused representation to a flat sample, reshaped to the modality's shape. */
-export class MlpDecoder implements Decoder {
+export class MlpDecoder implements Decoder, DescribesLayers {
   private readonly params: ParameterSet;
   private readonly stack: DenseStack;
 
@@ -105,6 +109,10 @@ export class MlpDecoder implements Decoder {
 
   apply(z: tf.Tensor2D): tf.Tensor {
     return tf.tidy(() => tf.reshape(this.stack.apply(z), [z.shape[0], ...this.modality.shape]));
+  }
+
+  describeLayers(): LayerDescription[] {
+    return this.stack.describeLayers();
   }
 
   getConfig(): ComponentConfig {

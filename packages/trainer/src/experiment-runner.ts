@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { inject, injectable } from 'inversify';
 import { BackendInfo, initBackend } from '@mmfuse/backend';
-import { ComponentRegistry, deriveSeed, LoadedPlugin, ModalitySpec, MultimodalDataset, TrainingCallback, UserInputError } from '@mmfuse/core';
+import { CallbackSummary, ComponentRegistry, deriveSeed, LoadedPlugin, ModalitySpec, MultimodalDataset, TrainingCallback, UserInputError } from '@mmfuse/core';
 import type { ExperimentConfig } from '@mmfuse/config';
 import { buildModel } from './multimodal-autoencoder';
 import { RunFolder } from './run-folder';
@@ -22,6 +22,8 @@ export interface RunSummary {
   epochs: number;
   /** One entry per fusion set-up, keyed by its label. */
   setups: Record<string, SetupSummary>;
+  /** What each callback reported at the end (`summarize()`), by its name. */
+  callbacks: Record<string, CallbackSummary>;
 }
 
 /** An experiment whose data are loaded and whose models were built once: ready to run. */
@@ -111,18 +113,18 @@ export class ExperimentRunner {
         const setup = labels[f];
         const model = buildModel(this.registry, config, config.fusions[f], `fusions[${f}]`, data.modalities, seed);
         parameters.set(setup, model.parameterCount());
-        const info = { setup, trial, seed, runDir: folder.path };
+        const info = { setup, trial, seed, runDir: folder.path, model, data };
         reporter.trialStarted?.(setup, trial);
         const trialStarted = Date.now();
         try {
-          for (const c of callbacks) await c.onTrialStart?.({ ...info, model });
+          for (const c of callbacks) await c.onTrialStart?.(info);
           const trainer = new TrialTrainer(model, data, config, regularizers, seed);
           const epochs = await trainer.train(async (record) => {
             folder.appendJsonLine('metrics.jsonl', { setup, trial, seed, ...record });
             reporter.epochEnded?.(setup, trial, record.epoch, record.train, record.test);
-            for (const c of callbacks) await c.onEpochEnd?.({ ...info, model, epoch: record.epoch, train: record.train, test: record.test });
+            for (const c of callbacks) await c.onEpochEnd?.({ ...info, epoch: record.epoch, train: record.train, test: record.test });
           });
-          for (const c of callbacks) await c.onTrialEnd?.({ ...info, model });
+          for (const c of callbacks) await c.onTrialEnd?.(info);
           const seconds = (Date.now() - trialStarted) / 1000;
           outcomes.get(setup)!.push({ setup, trial, seed, seconds, epochs });
           reporter.trialEnded?.(setup, trial, seconds);
@@ -150,7 +152,12 @@ export class ExperimentRunner {
           return [label, summarizeSetup(outcomes.get(label)!, fusion, parameters.get(label) ?? 0)];
         }),
       ),
+      callbacks: {},
     };
+    for (const c of callbacks) {
+      const reported = c.summarize?.();
+      if (reported) summary.callbacks[reported.name] = reported;
+    }
     folder.writeJson('summary.json', summary);
     folder.writeText('summary.csv', summaryCsv(summary));
     reporter.runEnded?.(summary);
