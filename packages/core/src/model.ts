@@ -88,10 +88,17 @@ export interface MultimodalModel {
   dispose(): void;
 }
 
-/** An extra loss term, e.g. an L2 penalty on the fusion's projections. */
+/**
+ * An extra loss term (e.g. an L2 penalty on the fusion's projections), or a constraint applied to
+ * the weights after every optimiser step (e.g. a spectral-norm projection), or both.
+ */
 export interface Regularizer {
   readonly name: string;
-  penalty(model: MultimodalModel): Scalar;
+  /** Added to the loss; differentiable in the model's variables. */
+  penalty?(model: MultimodalModel): Scalar;
+  /** Called after each optimiser step, outside the gradient tape (may assign variables). */
+  afterStep?(model: MultimodalModel): void;
+  getConfig?(): ComponentConfig;
 }
 
 export interface RegularizerContext {

@@ -103,10 +103,11 @@ export class TrialTrainer {
       const losses = outputs.map((o, i) => tf.mean(tf.squaredDifference(o, targets[i])) as tf.Scalar);
       perModality.push(...losses.map((l) => tf.keep(l)));
       let total = tf.addN(losses.map((l, i) => tf.mul(l, this.weights[i]))) as tf.Scalar;
-      for (const regularizer of this.regularizers) total = tf.add(total, regularizer.penalty(this.model));
+      for (const regularizer of this.regularizers) if (regularizer.penalty) total = tf.add(total, regularizer.penalty(this.model));
       return total;
     }, variables);
     optimizer.applyGradients(grads);
+    for (const regularizer of this.regularizers) regularizer.afterStep?.(this.model);
     const values = perModality.map((l) => l.dataSync()[0]);
     const total = values.reduce((t, v, i) => t + this.weights[i] * v, 0);
     tf.dispose([value, ...Object.values(grads), ...perModality, ...inputs, ...targets]);
