@@ -26,6 +26,15 @@ describe('ConcatFusion', () => {
     expect(Array.from(gb.dataSync())).toEqual([3, 4]);
   });
 
+  it('certifies constant 1: it preserves the product norm', () => {
+    const fusion = new ConcatFusion('fusion', [2, 3]);
+    expect(fusion.certifiedLipschitz().value).toBe(1);
+    const a = tf.tensor2d([[0.3, -1]]);
+    const b = tf.tensor2d([[2, 0.5, -0.25]]);
+    const sq = (t: tf.Tensor) => tf.sum(tf.square(t)).dataSync()[0];
+    expect(sq(fusion.apply([a, b]))).toBeCloseTo(sq(a) + sq(b), 5);
+  });
+
   it('is found as a plugin from its package folder and registers "concat"', () => {
     const container = new Container();
     container.load(coreModule);

@@ -32,6 +32,15 @@ describe('SumFusion', () => {
     expect(Array.from(gb.dataSync())).toEqual([5, 7]);
   });
 
+  it('certifies √M under the product norm, attained by equal perturbations', () => {
+    const fusion = new SumFusion('fusion', [4, 4, 4]);
+    expect(fusion.certifiedLipschitz().value).toBeCloseTo(Math.sqrt(3), 12);
+    const d = tf.tensor2d([[0.1, -0.2, 0.3, 0.05]]);
+    const norm = (t: tf.Tensor) => Math.sqrt(tf.sum(tf.square(t)).dataSync()[0]);
+    const out = fusion.apply([d, d, d]);
+    expect(norm(out) / Math.sqrt(3 * norm(d) ** 2)).toBeCloseTo(Math.sqrt(3), 5);
+  });
+
   it('is found as a plugin from its package folder and registers "sum"', () => {
     const container = new Container();
     container.load(coreModule);

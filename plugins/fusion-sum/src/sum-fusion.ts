@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ComponentConfig, Fusion, FusionContext, Parameter, UserInputError } from '@mmfuse/core';
+import { CertifiedLipschitz, ComponentConfig, Fusion, FusionContext, LipschitzCertificate, Parameter, UserInputError } from '@mmfuse/core';
 
 export type SumFusionOptions = Record<string, never>;
 
 export const SUM_FUSION_SCHEMA = { type: 'object', additionalProperties: false, properties: {} };
 
 /** z = Σ_m h_m: every latent must have the same width. No parameters. */
-export class SumFusion implements Fusion {
+export class SumFusion implements Fusion, CertifiedLipschitz {
   readonly parameters: readonly Parameter[] = [];
   readonly outputSize: number;
 
@@ -25,6 +25,15 @@ export class SumFusion implements Fusion {
 
   apply(latents: readonly tf.Tensor2D[]): tf.Tensor2D {
     return tf.tidy(() => (latents.length === 1 ? tf.clone(latents[0]) : (tf.addN(latents as tf.Tensor2D[]) as tf.Tensor2D)));
+  }
+
+  /** ‖Σ h_m‖ ≤ Σ ‖h_m‖ ≤ √M ‖(h_1, …, h_M)‖ (Cauchy–Schwarz), with equality for equal inputs: exact. */
+  certifiedLipschitz(): LipschitzCertificate {
+    return {
+      value: Math.sqrt(this.inputSizes.length),
+      norm: 'l2, product norm over the modalities\' latents',
+      assumptions: 'exact: the sum of M latents has constant √M (attained when all latents move alike)',
+    };
   }
 
   getConfig(): ComponentConfig {
