@@ -1,3 +1,3 @@
 export { BackendChoice, BackendInfo, BACKEND_CHOICES } from './backend-info';
 export { BackendUnavailableError, currentBackendName, initBackend } from './select-backend';
-export { registerWasmKernels, WASM_KERNELS } from './kernels/register-wasm-kernels';
+export { registerWasmKernels, WASM_KERNEL_NAMES } from './kernels/register-wasm-kernels';

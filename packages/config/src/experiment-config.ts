@@ -31,6 +31,8 @@ export interface TrainingConfig {
   /** Corruptions applied to training inputs (and, with `corruptTest`, to test inputs). */
   corruption: CorruptionConfig[];
   corruptTest: boolean;
+  /** Data-parallel workers (threads, each with its own backend): a number, or `auto`. */
+  workers: number | 'auto';
 }
 
 /** A whole experiment: what `mmfuse run` reads (after validation, with defaults applied). */

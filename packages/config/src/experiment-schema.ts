@@ -106,6 +106,15 @@ export function experimentSkeleton(slot: (kind: ComponentKind) => JsonSchema): J
             },
           },
           corruptTest: { type: 'boolean', default: false, description: 'Also corrupt test inputs (with a fixed seed) when measuring test loss.' },
+          workers: {
+            default: 'auto',
+            description:
+              'Data-parallel training: each of N threads computes the gradient of 1/N of every batch on its own backend and the gradients are summed (results equal up to float summation order). auto = one per CPU core on the single-threaded wasm and cpu backends, 1 on native TensorFlow.',
+            anyOf: [
+              { type: 'integer', minimum: 1, maximum: 64 },
+              { const: 'auto' },
+            ],
+          },
         },
       },
       output: {

@@ -7,7 +7,9 @@ import { buildModel } from './multimodal-autoencoder';
 import { RunFolder } from './run-folder';
 import type { RunReporter } from './run-reporter';
 import { SetupSummary, summarizeSetup, TrialOutcome } from './summary';
+import { DataParallelPool } from './data-parallel-pool';
 import { TrialTrainer } from './trial-trainer';
+import { decideWorkers, WorkerDecision } from './worker-count';
 
 export interface RunSummary {
   name: string;
@@ -17,6 +19,8 @@ export interface RunSummary {
   seconds: number;
   seed: number;
   backend: BackendInfo;
+  /** Threads that computed each batch, and why. */
+  parallel: WorkerDecision;
   modalities: string[];
   trials: number;
   epochs: number;
@@ -73,6 +77,7 @@ export class ExperimentRunner {
       startedAt: started.toISOString(),
       backend,
       plugins: prepared.plugins,
+      parallel: decideWorkers(config.training.workers, backend.name, config.training.batchSize, prepared.plugins.length > 0),
       node: process.version,
       data: { train: data.train.size, test: data.test.size, modalities: data.modalities, description: data.description ?? {} },
     });
@@ -94,12 +99,14 @@ export class ExperimentRunner {
     });
 
     const labels = config.fusions.map(setupLabel);
+    const parallel = decideWorkers(config.training.workers, backend.name, config.training.batchSize, prepared.plugins.length > 0);
     reporter.runStarted?.({
       runDir: folder.path,
       setups: labels,
       trials: config.training.trials,
       epochs: config.training.epochs,
       backend: backend.name,
+      workers: parallel.workers,
       trainSamples: data.train.size,
       testSamples: data.test.size,
     });
@@ -116,9 +123,23 @@ export class ExperimentRunner {
         const info = { setup, trial, seed, runDir: folder.path, model, data };
         reporter.trialStarted?.(setup, trial);
         const trialStarted = Date.now();
+        let pool: DataParallelPool | undefined;
         try {
+          if (parallel.workers > 1) {
+            const names = config.modalities.map((m) => m.name);
+            const sizes = names.map((n) => data.modalities.find((s) => s.name === n)!.shape.reduce((a, b) => a * b, 1));
+            const corrupted = names.map((n) => config.training.corruption.some((c) => c.modality === n));
+            pool = await DataParallelPool.start(
+              parallel.workers - 1,
+              { backend: backend.name, pluginDirectories: prepared.plugins.map((p) => p.directory), config, fusion: config.fusions[f], regularizers: [], specs: [...data.modalities], seed },
+              model.subModels().flatMap((m) => m.parameters.map((p) => p.variable)),
+              config.training.batchSize,
+              sizes,
+              corrupted,
+            );
+          }
           for (const c of callbacks) await c.onTrialStart?.(info);
-          const trainer = new TrialTrainer(model, data, config, regularizers, seed);
+          const trainer = new TrialTrainer(model, data, config, regularizers, seed, pool);
           const epochs = await trainer.train(async (record) => {
             folder.appendJsonLine('metrics.jsonl', { setup, trial, seed, ...record });
             reporter.epochEnded?.(setup, trial, record.epoch, record.train, record.test);
@@ -129,6 +150,7 @@ export class ExperimentRunner {
           outcomes.get(setup)!.push({ setup, trial, seed, seconds, epochs });
           reporter.trialEnded?.(setup, trial, seconds);
         } finally {
+          await pool?.close();
           model.dispose();
         }
       }
@@ -143,6 +165,7 @@ export class ExperimentRunner {
       seconds: (finished.getTime() - started.getTime()) / 1000,
       seed: config.seed,
       backend,
+      parallel,
       modalities: config.modalities.map((m) => m.name),
       trials: config.training.trials,
       epochs: config.training.epochs,

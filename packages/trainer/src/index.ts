@@ -1,4 +1,6 @@
+export { BatchArrays, LossLayout, partGradients, PartGradients } from './batch-gradients';
 export { corruptBatch } from './corruption';
+export { DataParallelPool } from './data-parallel-pool';
 export { ExperimentRunner, PreparedExperiment, RunSummary, setupLabel, summaryCsv } from './experiment-runner';
 export { buildModel, MultimodalAutoencoder } from './multimodal-autoencoder';
 export { RunFolder, writeFileAtomic } from './run-folder';
@@ -6,4 +8,5 @@ export { RunReporter, RunStartInfo } from './run-reporter';
 export { formatMeanStd, MeanStd, meanStd } from './statistics';
 export { SetupSummary, summarizeSetup, TrialOutcome } from './summary';
 export { default as trainerModule } from './trainer-module';
-export { EpochRecord, gatherBatch, TrialTrainer } from './trial-trainer';
+export { EpochRecord, gatherBatch, splitRows, TrialTrainer } from './trial-trainer';
+export { decideWorkers, WorkerDecision } from './worker-count';

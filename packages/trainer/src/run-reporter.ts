@@ -7,6 +7,8 @@ export interface RunStartInfo {
   trials: number;
   epochs: number;
   backend: string;
+  /** Threads computing each batch (data-parallel when > 1). */
+  workers: number;
   trainSamples: number;
   testSamples: number;
 }

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, deriveSeed, LossRecord, MultimodalDataset, permutation, Regularizer, Rng, sampleSize } from '@mmfuse/core';
 import type { ExperimentConfig } from '@mmfuse/config';
+import { BatchArrays, LossLayout, partGradients } from './batch-gradients';
 import { corruptBatch } from './corruption';
+import type { DataParallelPool } from './data-parallel-pool';
 import type { MultimodalAutoencoder } from './multimodal-autoencoder';
 
 export interface EpochRecord {
@@ -11,9 +13,8 @@ export interface EpochRecord {
   seconds: number;
 }
 
-/** Copies the samples `indices[start..end)` of one modality into one contiguous batch. */
-export function gatherBatch(source: Float32Array, size: number, indices: ArrayLike<number>, start: number, end: number): Float32Array {
-  const out = new Float32Array((end - start) * size);
+/** Copies the samples `indices[start..end)` of one modality into one contiguous batch (into `out` when given). */
+export function gatherBatch(source: Float32Array, size: number, indices: ArrayLike<number>, start: number, end: number, out: Float32Array = new Float32Array((end - start) * size)): Float32Array {
   for (let k = start; k < end; k++) {
     const s = indices[k];
     out.set(source.subarray(s * size, (s + 1) * size), (k - start) * size);
@@ -21,16 +22,26 @@ export function gatherBatch(source: Float32Array, size: number, indices: ArrayLi
   return out;
 }
 
+/** Splits `count` rows into `parts` contiguous ranges of near-equal size (empty ranges dropped). */
+export function splitRows(count: number, parts: number): Array<[number, number]> {
+  const ranges: Array<[number, number]> = [];
+  for (let p = 0; p < parts; p++) {
+    const from = Math.round((p * count) / parts);
+    const to = Math.round(((p + 1) * count) / parts);
+    if (to > from) ranges.push([from, to]);
+  }
+  return ranges;
+}
+
 /**
  * Trains one model for one trial: Adam on Σ_m w_m · MSE(x_m, D_m(z)) + Σ penalties, inputs
  * optionally corrupted while targets stay clean; after each epoch, the mean training loss of the
- * epoch and the test loss (per modality and `total`).
+ * epoch and the test loss (per modality and `total`). With a data-parallel pool, every batch is
+ * split between this thread and the pool's replicas and their gradients are summed.
  */
 export class TrialTrainer {
   private readonly names: string[];
-  private readonly shapes: number[][];
-  private readonly sizes: number[];
-  private readonly weights: number[];
+  private readonly layout: LossLayout;
 
   constructor(
     private readonly model: MultimodalAutoencoder,
@@ -38,12 +49,15 @@ export class TrialTrainer {
     private readonly config: Pick<ExperimentConfig, 'modalities' | 'training'>,
     private readonly regularizers: readonly Regularizer[],
     private readonly seed: number,
+    private readonly pool?: DataParallelPool,
   ) {
     this.names = config.modalities.map((m) => m.name);
     const specs = this.names.map((n) => data.modalities.find((m) => m.name === n)!);
-    this.shapes = specs.map((s) => [...s.shape]);
-    this.sizes = specs.map((s) => sampleSize(s));
-    this.weights = config.modalities.map((m) => m.lossWeight);
+    this.layout = {
+      shapes: specs.map((s) => [...s.shape]),
+      sizes: specs.map((s) => sampleSize(s)),
+      weights: config.modalities.map((m) => m.lossWeight),
+    };
   }
 
   async train(onEpoch: (record: EpochRecord) => void | Promise<void>): Promise<EpochRecord[]> {
@@ -51,7 +65,7 @@ export class TrialTrainer {
     const optimizer = tf.train.adam(learningRate, 0.9, 0.999, 1e-8);
     const shuffle = createRng(deriveSeed(this.seed, 'shuffle'));
     const corruption = createRng(deriveSeed(this.seed, 'corruption'));
-    const variables = this.model.subModels().flatMap((m) => m.parameters.map((p) => p.variable));
+    const variables = this.variables();
     const records: EpochRecord[] = [];
     try {
       for (let epoch = 1; epoch <= epochs; epoch++) {
@@ -60,7 +74,7 @@ export class TrialTrainer {
         const sums = new Float64Array(this.names.length + 1);
         for (let start = 0; start < order.length; start += batchSize) {
           const end = Math.min(order.length, start + batchSize);
-          const losses = this.step(optimizer, variables, order, start, end, corruption);
+          const losses = await this.step(optimizer, variables, order, start, end, corruption);
           losses.forEach((v, i) => (sums[i] += v * (end - start)));
         }
         const train = this.record(Array.from(sums, (s) => s / order.length));
@@ -75,6 +89,11 @@ export class TrialTrainer {
     return records;
   }
 
+  /** Every trainable variable of the model, in sub-model order. */
+  variables(): tf.Variable[] {
+    return this.model.subModels().flatMap((m) => m.parameters.map((p) => p.variable));
+  }
+
   /** Per-modality MSE and total on the test split (corrupted with a fixed seed when configured). */
   evaluate(batchSize = 256): LossRecord {
     const split = this.data.test;
@@ -83,55 +102,69 @@ export class TrialTrainer {
     const sums = new Float64Array(this.names.length);
     for (let start = 0; start < split.size; start += batchSize) {
       const end = Math.min(split.size, start + batchSize);
-      const { inputs, targets } = this.batch(split.arrays, order, start, end, this.config.training.corruptTest ? rng : undefined);
-      const errors = tf.tidy(() => {
-        const outputs = this.model.apply(inputs);
-        return outputs.map((o, i) => tf.sum(tf.squaredDifference(o, targets[i])));
-      });
+      const batch = this.fillBatch(split.arrays, order, start, end, this.config.training.corruptTest ? rng : undefined);
+      const count = end - start;
+      const tensors = (arrays: readonly Float32Array[]) => arrays.map((a, m) => tf.tensor(a, [count, ...this.layout.shapes[m]]));
+      const inputs = tensors(batch.inputs);
+      const targets = batch.targets.map((t, m) => (t === batch.inputs[m] ? inputs[m] : tf.tensor(t, [count, ...this.layout.shapes[m]])));
+      const errors = tf.tidy(() => this.model.apply(inputs).map((o, i) => tf.sum(tf.squaredDifference(o, targets[i]))));
       errors.forEach((e, i) => (sums[i] += e.dataSync()[0]));
-      tf.dispose([...errors, ...inputs, ...targets]);
+      tf.dispose([...errors, ...new Set([...inputs, ...targets])]);
     }
-    const mse = Array.from(sums, (s, i) => s / (split.size * this.sizes[i]));
-    return this.record([...mse, mse.reduce((t, v, i) => t + this.weights[i] * v, 0)]);
+    const mse = Array.from(sums, (s, i) => s / (split.size * this.layout.sizes[i]));
+    return this.record([...mse, mse.reduce((t, v, i) => t + this.layout.weights[i] * v, 0)]);
   }
 
-  private step(optimizer: tf.Optimizer, variables: tf.Variable[], order: Int32Array, start: number, end: number, rng: Rng): number[] {
-    const { inputs, targets } = this.batch(this.data.train.arrays, order, start, end, this.config.training.corruption.length > 0 ? rng : undefined);
-    const perModality: tf.Scalar[] = [];
-    const { value, grads } = tf.variableGrads(() => {
-      const outputs = this.model.apply(inputs);
-      const losses = outputs.map((o, i) => tf.mean(tf.squaredDifference(o, targets[i])) as tf.Scalar);
-      perModality.push(...losses.map((l) => tf.keep(l)));
-      let total = tf.addN(losses.map((l, i) => tf.mul(l, this.weights[i]))) as tf.Scalar;
-      for (const regularizer of this.regularizers) if (regularizer.penalty) total = tf.add(total, regularizer.penalty(this.model));
-      return total;
-    }, variables);
+  /**
+   * One optimiser step on the training samples `order[start..end)`; returns the per-modality
+   * losses and the total. Public for benchmarks and tools that drive training themselves.
+   */
+  async step(optimizer: tf.Optimizer, variables: tf.Variable[], order: ArrayLike<number>, start: number, end: number, rng: Rng): Promise<number[]> {
+    const batch = this.fillBatch(this.data.train.arrays, order, start, end, this.config.training.corruption.length > 0 ? rng : undefined, this.pool?.batch);
+    const parts = splitRows(batch.count, 1 + (this.pool?.threads ?? 0));
+    // The replicas start first; this thread then computes the first part while they run.
+    const remote = parts.slice(1).map(([from, to], i) => this.pool!.request(i, batch, from, to));
+    const own = partGradients(this.model, variables, this.layout, batch, parts[0][0], parts[0][1], this.regularizers);
+    const remoteLosses = await Promise.all(remote);
+    let grads = own.grads;
+    if (remote.length > 0) {
+      grads = {};
+      let offset = 0;
+      for (const v of variables) {
+        const pieces = [own.grads[v.name], ...remote.map((_, i) => this.pool!.gradient(i, v, offset))];
+        grads[v.name] = tf.addN(pieces);
+        tf.dispose(pieces);
+        offset += v.size;
+      }
+    }
     optimizer.applyGradients(grads);
+    tf.dispose(Object.values(grads));
     for (const regularizer of this.regularizers) regularizer.afterStep?.(this.model);
-    const values = perModality.map((l) => l.dataSync()[0]);
-    const total = values.reduce((t, v, i) => t + this.weights[i] * v, 0);
-    tf.dispose([value, ...Object.values(grads), ...perModality, ...inputs, ...targets]);
-    return [...values, total];
+    if (this.pool) this.pool.publish(variables);
+    const values = own.losses.map((v, m) => v + remoteLosses.reduce((t, l) => t + l[m], 0));
+    return [...values, values.reduce((t, v, m) => t + this.layout.weights[m] * v, 0)];
   }
 
-  private batch(arrays: Readonly<Record<string, Float32Array>>, order: ArrayLike<number>, start: number, end: number, rng: Rng | undefined): { inputs: tf.Tensor[]; targets: tf.Tensor[] } {
+  /** The batch `order[start..end)` of every modality, inputs corrupted when `rng` is given. */
+  private fillBatch(arrays: Readonly<Record<string, Float32Array>>, order: ArrayLike<number>, start: number, end: number, rng: Rng | undefined, into?: { inputs: Float32Array[]; targets: Float32Array[] }): BatchArrays {
     const count = end - start;
-    const inputs: tf.Tensor[] = [];
-    const targets: tf.Tensor[] = [];
-    this.names.forEach((name, i) => {
-      const clean = gatherBatch(arrays[name], this.sizes[i], order, start, end);
-      targets.push(tf.tensor(clean, [count, ...this.shapes[i]]));
+    const inputs: Float32Array[] = [];
+    const targets: Float32Array[] = [];
+    this.names.forEach((name, m) => {
+      const size = this.layout.sizes[m];
       const corruptions = rng ? this.config.training.corruption.filter((c) => c.modality === name) : [];
+      const target = gatherBatch(arrays[name], size, order, start, end, into?.targets[m].subarray(0, count * size));
+      targets.push(target);
       if (corruptions.length === 0) {
-        inputs.push(targets[i]);
+        inputs.push(target);
         return;
       }
-      const noisy = clean.slice();
-      for (const c of corruptions) corruptBatch(noisy, count, c, rng!);
-      inputs.push(tf.tensor(noisy, [count, ...this.shapes[i]]));
+      const input = into ? into.inputs[m].subarray(0, count * size) : new Float32Array(count * size);
+      input.set(target);
+      for (const c of corruptions) corruptBatch(input, count, c, rng!);
+      inputs.push(input);
     });
-    // Inputs may alias targets; dispose through a set so nothing is freed twice.
-    return { inputs, targets: targets.map((t, i) => (inputs[i] === t ? tf.clone(t) : t)) };
+    return { count, inputs, targets };
   }
 
   private record(values: number[]): LossRecord {

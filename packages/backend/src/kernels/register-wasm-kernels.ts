@@ -1,16 +1,32 @@
-import { getKernel, KernelConfig, registerKernel } from '@tensorflow/tfjs-core';
+import { getKernel, KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { batchMatMulConfig } from './wasm-batch-matmul';
 import { wasmConv2DBackpropFilterConfig } from './wasm-conv2d-backprop-filter';
+import { wasmConv2DBackpropInputConfig } from './wasm-conv2d-backprop-input';
+import { sharedCastConfig, wasmSharedIdentityConfig } from './wasm-shared-identity';
+import { sumLeadingAxesConfig } from './wasm-sum-leading-axes';
 
-/** Kernels mmfuse adds to (or replaces in) the stock wasm backend so that it can train. */
-export const WASM_KERNELS: readonly KernelConfig[] = [wasmConv2DBackpropFilterConfig];
+let registered: KernelConfig[] | undefined;
 
-let registered = false;
-
-export function registerWasmKernels(): void {
-  if (registered) return;
-  registered = true;
-  for (const config of WASM_KERNELS) {
-    if (getKernel(config.kernelName, config.backendName)) continue;
+/**
+ * Kernels mmfuse adds to, or replaces in, the stock wasm backend so that it trains, and fast.
+ * Replacements that delegate to the stock kernel for other cases capture it before replacing it.
+ */
+export function registerWasmKernels(): readonly KernelConfig[] {
+  if (registered) return registered;
+  registered = [
+    wasmConv2DBackpropFilterConfig,
+    wasmConv2DBackpropInputConfig,
+    wasmSharedIdentityConfig,
+    sharedCastConfig(getKernel('Cast', 'wasm')),
+    sumLeadingAxesConfig(getKernel('Sum', 'wasm')),
+    batchMatMulConfig(getKernel('BatchMatMul', 'wasm')),
+  ];
+  for (const config of registered) {
+    if (getKernel(config.kernelName, config.backendName)) unregisterKernel(config.kernelName, config.backendName);
     registerKernel(config);
   }
+  return registered;
 }
+
+/** Names of the kernels mmfuse registers on the wasm backend. */
+export const WASM_KERNEL_NAMES: readonly string[] = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity', 'Cast', 'Sum', 'BatchMatMul'];

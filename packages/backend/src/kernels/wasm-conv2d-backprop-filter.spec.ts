@@ -1,40 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../select-backend';
-
-type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
-
-function filled(shape: number[], phase: number): tf.Tensor4D {
-  const size = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor4d(Float32Array.from({ length: size }, (_, i) => Math.sin(i * 0.37 + phase)), shape as [number, number, number, number]);
-}
-
-/** max |a − b| relative to the largest magnitude of the reference. */
-function maxRelativeError(actual: Float32Array | Int32Array | Uint8Array, expected: Float32Array | Int32Array | Uint8Array): number {
-  let scale = 0;
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) {
-    scale = Math.max(scale, Math.abs(expected[i]));
-    worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
-  }
-  return worst / Math.max(scale, 1e-12);
-}
-
-const explicit = (t: number, b: number, l: number, r: number): Pad => [[0, 0], [t, b], [l, r], [0, 0]];
-
-// x shape, filter shape, strides, padding: every padding mode the encoders use, strides 1-3,
-// non-square and odd sizes, batch 1, and sizes where the forward pass skips trailing rows.
-const CASES: Array<[number[], number[], [number, number], Pad]> = [
-  [[2, 9, 9, 3], [5, 5, 3, 4], [2, 2], explicit(1, 1, 1, 1)],
-  [[1, 8, 7, 2], [3, 3, 2, 5], [1, 1], 'same'],
-  [[3, 10, 11, 4], [3, 2, 4, 2], [2, 3], 'valid'],
-  [[1, 12, 12, 3], [4, 4, 3, 2], [3, 3], 'same'],
-  [[2, 13, 6, 1], [2, 3, 1, 3], [1, 2], explicit(0, 2, 1, 0)],
-  [[1, 31, 31, 8], [5, 5, 8, 16], [2, 2], explicit(1, 1, 1, 1)],
-  [[2, 7, 9, 3], [1, 1, 3, 6], [3, 2], 'valid'],
-];
+import { CONV_CASES, explicit, filled, maxRelativeError } from './conformance-cases';
 
 describe('wasm Conv2DBackpropFilter', () => {
-  it.each(CASES)('matches the cpu backend for x %j, filter %j, strides %j, pad %j', async (xShape, filterShape, strides, pad) => {
+  it.each(CONV_CASES)('matches the cpu backend for x %j, filter %j, strides %j, pad %j', async (xShape, filterShape, strides, pad) => {
     const results: Record<string, Float32Array> = {};
     for (const name of ['cpu', 'wasm'] as const) {
       await initBackend(name);

@@ -1,0 +1,33 @@
+import { getKernel, TensorInfo } from '@tensorflow/tfjs-core';
+
+/** The parts of tfjs's wasm backend that mmfuse's kernels use (not in its public typings). */
+export interface WasmBackend {
+  readonly wasm: { readonly HEAPU8: Uint8Array };
+  readonly dataIdMap: { get(dataId: object): { memoryOffset: number } };
+  makeOutput(shape: number[], dtype: 'float32' | 'int32' | 'bool', memoryOffset?: number, values?: ArrayLike<number>): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+  disposeData(dataId: object, force?: boolean): boolean;
+  incRef(dataId: object): void;
+}
+
+/** Runs a stock wasm kernel directly (no engine bookkeeping); the caller frees what it returns. */
+export function runWasmKernel(backend: WasmBackend, name: string, inputs: Record<string, TensorInfo>, attrs: Record<string, unknown> = {}): TensorInfo {
+  const kernel = getKernel(name, 'wasm');
+  if (!kernel) throw new Error(`the wasm backend has no ${name} kernel`);
+  return kernel.kernelFunc({ inputs, backend: backend as never, attrs: attrs as never }) as TensorInfo;
+}
+
+/** A float32 view of the whole wasm heap; take it after the last allocation (the heap may grow). */
+export function heapF32(backend: WasmBackend): Float32Array {
+  return new Float32Array(backend.wasm.HEAPU8.buffer);
+}
+
+/** Index of a tensor's first element in `heapF32`. */
+export function heapIndex(backend: WasmBackend, info: TensorInfo): number {
+  return backend.dataIdMap.get(info.dataId).memoryOffset >> 2;
+}
+
+/** A new float32 tensor on the wasm heap holding `values`. */
+export function wasmTensor(backend: WasmBackend, shape: number[], values: Float32Array): TensorInfo {
+  return backend.makeOutput(shape, 'float32', undefined, values);
+}

@@ -1,0 +1,55 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../select-backend';
+import { maxRelativeError } from './conformance-cases';
+
+function values(shape: number[], phase: number): tf.Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(Float32Array.from({ length: size }, (_, i) => Math.cos(i * 0.29 + phase)), shape);
+}
+
+// [a shape, b shape, transposeA, transposeB]: every transpose combination, batched and not, the
+// small-batch backward shape (dy·Wᵀ) that takes the (B·Aᵀ)ᵀ route, and sizes that are not multiples of the block.
+const CASES: Array<[number[], number[], boolean, boolean]> = [
+  [[5, 7], [7, 3], false, false],
+  [[7, 5], [7, 3], true, false],
+  [[5, 7], [3, 7], false, true],
+  [[7, 5], [3, 7], true, true],
+  [[16, 288], [576, 288], false, true],
+  [[300, 40], [300, 33], true, false],
+  [[2, 5, 7], [2, 3, 7], false, true],
+  [[3, 7, 5], [3, 7, 4], true, false],
+  [[2, 33, 65], [2, 65, 34], false, false],
+];
+
+describe('wasm BatchMatMul with transposed operands', () => {
+  it.each(CASES)('multiplies %j by %j (transposeA %s, transposeB %s) as the cpu backend does', async (aShape, bShape, ta, tb) => {
+    const results: Record<string, { shape: number[]; data: Float32Array }> = {};
+    for (const name of ['cpu', 'wasm'] as const) {
+      await initBackend(name);
+      const a = values(aShape, 0.3);
+      const b = values(bShape, 1.1);
+      const before = tf.memory().numTensors;
+      const c = tf.matMul(a, b, ta, tb);
+      results[name] = { shape: c.shape, data: c.dataSync() as Float32Array };
+      c.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([a, b]);
+    }
+    expect(results.wasm.shape).toEqual(results.cpu.shape);
+    expect(maxRelativeError(results.wasm.data, results.cpu.data)).toBeLessThan(1e-4);
+  });
+
+  it('gives dense-layer gradients equal to the cpu backend', async () => {
+    const grads: Record<string, Float32Array[]> = {};
+    for (const name of ['cpu', 'wasm'] as const) {
+      await initBackend(name);
+      const x = values([4, 9], 0.2);
+      const w = tf.variable(values([9, 6], 0.5) as tf.Tensor2D);
+      const { grads: g } = tf.variableGrads(() => tf.sum(tf.square(tf.matMul(tf.tanh(x), w))), [w]);
+      const dx = tf.grad((input: tf.Tensor) => tf.sum(tf.square(tf.matMul(input as tf.Tensor2D, w))))(x);
+      grads[name] = [g[w.name].dataSync() as Float32Array, dx.dataSync() as Float32Array];
+      tf.dispose([x, w, g[w.name], dx]);
+    }
+    grads.cpu.forEach((expected, i) => expect(maxRelativeError(grads.wasm[i], expected)).toBeLessThan(1e-5));
+  });
+});

@@ -1,0 +1,199 @@
+import { backend_util, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { heapF32, heapIndex, runWasmKernel, WasmBackend, wasmTensor } from './wasm-backend-access';
+
+/**
+ * Input gradient of a 2-D convolution (and so the forward pass of a transposed convolution) for
+ * the wasm backend, by sub-pixel decomposition: output rows y = s·Y + p of one phase p only meet
+ * the filter taps k ≡ (p + pad) (mod s), so each of the s² phases is an ordinary stride-1
+ * convolution of dy with a small flipped sub-filter, done by XNNPACK; the phases are then
+ * interleaved into dx. The stock kernel's loops are about ten times slower. With few input
+ * channels the phases are stacked as output channels of one convolution instead (XNNPACK is
+ * inefficient with few output channels).
+ */
+
+/** How one output phase along one axis reads dy: taps, first filter tap, dy offset, length. */
+interface PhaseAxis {
+  /** Number of filter taps that reach this phase (0: the phase gets no contribution). */
+  taps: number;
+  /** First tap index of this phase in the full filter. */
+  first: number;
+  /** dx_phase[Y] = Σ_m dy[Y + offset + m] · F[m], m < taps (F flipped). */
+  offset: number;
+  /** Output positions of this phase: ceil((size − phase) / stride). */
+  length: number;
+}
+
+function phaseAxis(phase: number, size: number, kernel: number, stride: number, padBefore: number): PhaseAxis {
+  const first = (phase + padBefore) % stride;
+  const q = Math.floor((phase + padBefore) / stride);
+  const taps = first < kernel ? Math.floor((kernel - 1 - first) / stride) + 1 : 0;
+  const length = phase < size ? Math.ceil((size - phase) / stride) : 0;
+  return { taps, first, offset: q - taps + 1, length };
+}
+
+/** Pads (or crop) so that a stride-1 conv over dy with `taps` taps starting at `offset` yields ≥ `length` rows. */
+function convWindow(offset: number, taps: number, length: number, dyLength: number): { crop: number; before: number; after: number } {
+  const crop = Math.max(0, offset);
+  const before = Math.max(0, -offset);
+  const after = Math.max(0, length + taps - 1 - (dyLength - crop) - before);
+  return { crop, before, after };
+}
+
+interface Geometry {
+  batch: number;
+  height: number;
+  width: number;
+  inChannels: number;
+  outChannels: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  top: number;
+  left: number;
+  outHeight: number;
+  outWidth: number;
+}
+
+/** Sub-filter of one phase, `[taps_h, taps_w, Co, Ci]`, flipped, read from the full `[KH, KW, Ci, Co]` filter. */
+function subFilter(filter: Float32Array, g: Geometry, ph: PhaseAxis, pw: PhaseAxis, target: Float32Array, tapsH: number, tapsW: number, shiftH: number, shiftW: number, channelStride: number, channelOffset: number): void {
+  const { kw, inChannels: ci, outChannels: co, sh, sw } = g;
+  for (let a = 0; a < ph.taps; a++) {
+    const khIndex = ph.first + sh * (ph.taps - 1 - a);
+    for (let b = 0; b < pw.taps; b++) {
+      const kwIndex = pw.first + sw * (pw.taps - 1 - b);
+      for (let c = 0; c < co; c++) {
+        const dst = (((a + shiftH) * tapsW + (b + shiftW)) * co + c) * channelStride + channelOffset;
+        const src = (khIndex * kw + kwIndex) * ci * co + c;
+        for (let i = 0; i < ci; i++) target[dst + i] = filter[src + i * co];
+      }
+    }
+  }
+  void tapsH;
+}
+
+function croppedDy(backend: WasmBackend, dy: TensorInfo, cropH: number, cropW: number): TensorInfo {
+  if (cropH === 0 && cropW === 0) return dy;
+  const [b, h, w, c] = dy.shape;
+  return runWasmKernel(backend, 'Slice', { x: dy }, { begin: [0, cropH, cropW, 0], size: [b, h - cropH, w - cropW, c] });
+}
+
+function conv(backend: WasmBackend, x: TensorInfo, filter: TensorInfo, pads: [number, number, number, number]): TensorInfo {
+  return runWasmKernel(
+    backend,
+    'Conv2D',
+    { x, filter },
+    { strides: [1, 1], pad: [[0, 0], [pads[0], pads[1]], [pads[2], pads[3]], [0, 0]], dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined },
+  );
+}
+
+/** Copies phase results (rows/cols < length, channels at `channelOffset` of `channelStride`) into dx. */
+function interleave(heap: Float32Array, g: Geometry, dxStart: number, srcStart: number, srcShape: number[], py: number, px: number, ph: PhaseAxis, pw: PhaseAxis, channelStride: number, channelOffset: number): void {
+  const ci = g.inChannels;
+  const [, srcH, srcW] = srcShape;
+  for (let b = 0; b < g.batch; b++) {
+    for (let y = 0; y < ph.length; y++) {
+      const rowSrc = srcStart + ((b * srcH + y) * srcW) * channelStride + channelOffset;
+      const rowDst = dxStart + ((b * g.height + y * g.sh + py) * g.width + px) * ci;
+      for (let x = 0; x < pw.length; x++) {
+        const s = rowSrc + x * channelStride;
+        const d = rowDst + x * g.sw * ci;
+        if (ci >= 8) heap.copyWithin(d, s, s + ci);
+        else for (let i = 0; i < ci; i++) heap[d + i] = heap[s + i];
+      }
+    }
+  }
+}
+
+/** Below this many input channels the phases share one convolution. */
+const STACK_PHASES_BELOW_CHANNELS = 16;
+
+const conv2DBackpropInput: KernelFunc = ({ inputs, backend: untyped, attrs }) => {
+  const backend = untyped as unknown as WasmBackend;
+  const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+  const { strides, pad, dimRoundingMode, inputShape, dataFormat } = attrs as unknown as {
+    strides: [number, number] | number;
+    pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    inputShape: [number, number, number, number];
+    dataFormat: 'NHWC' | 'NCHW';
+  };
+  if (dataFormat !== undefined && dataFormat !== 'NHWC') throw new Error(`Conv2DBackpropInput on wasm supports NHWC only, got ${dataFormat}`);
+  const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+  const g: Geometry = {
+    batch: inputShape[0],
+    height: inputShape[1],
+    width: inputShape[2],
+    inChannels: inputShape[3],
+    outChannels: filter.shape[3],
+    kh: filter.shape[0],
+    kw: filter.shape[1],
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    top: info.padInfo.top,
+    left: info.padInfo.left,
+    outHeight: dy.shape[1],
+    outWidth: dy.shape[2],
+  };
+  const filterValues = backend.typedArrayFromHeap(filter).slice();
+  const rows = Array.from({ length: g.sh }, (_, p) => phaseAxis(p, g.height, g.kh, g.sh, g.top));
+  const cols = Array.from({ length: g.sw }, (_, p) => phaseAxis(p, g.width, g.kw, g.sw, g.left));
+  const live = rows.flatMap((ph, py) => cols.map((pw, px) => ({ py, px, ph, pw }))).filter((p) => p.ph.taps > 0 && p.pw.taps > 0 && p.ph.length > 0 && p.pw.length > 0);
+  const dx = backend.makeOutput([g.batch, g.height, g.width, g.inChannels], 'float32');
+  if (live.length < g.sh * g.sw) backend.typedArrayFromHeap(dx).fill(0);
+
+  const results: Array<{ out: TensorInfo; phases: typeof live; channelStride: number }> = [];
+  if (g.inChannels < STACK_PHASES_BELOW_CHANNELS && live.length > 1) {
+    // One convolution: every phase's sub-filter placed at its own offset in a common window.
+    const minH = Math.min(...live.map((p) => p.ph.offset));
+    const minW = Math.min(...live.map((p) => p.pw.offset));
+    const tapsH = Math.max(...live.map((p) => p.ph.offset - minH + p.ph.taps));
+    const tapsW = Math.max(...live.map((p) => p.pw.offset - minW + p.pw.taps));
+    const channels = live.length * g.inChannels;
+    const stacked = new Float32Array(tapsH * tapsW * g.outChannels * channels);
+    live.forEach((p, k) => subFilter(filterValues, g, p.ph, p.pw, stacked, tapsH, tapsW, p.ph.offset - minH, p.pw.offset - minW, channels, k * g.inChannels));
+    const wh = convWindow(minH, tapsH, Math.max(...live.map((p) => p.ph.length)), g.outHeight);
+    const ww = convWindow(minW, tapsW, Math.max(...live.map((p) => p.pw.length)), g.outWidth);
+    const source = croppedDy(backend, dy, wh.crop, ww.crop);
+    const f = wasmTensor(backend, [tapsH, tapsW, g.outChannels, channels], stacked);
+    const out = conv(backend, source, f, [wh.before, wh.after, ww.before, ww.after]);
+    backend.disposeData(f.dataId);
+    if (source !== dy) backend.disposeData(source.dataId);
+    results.push({ out, phases: live, channelStride: channels });
+  } else {
+    for (const p of live) {
+      const values = new Float32Array(p.ph.taps * p.pw.taps * g.outChannels * g.inChannels);
+      subFilter(filterValues, g, p.ph, p.pw, values, p.ph.taps, p.pw.taps, 0, 0, g.inChannels, 0);
+      const wh = convWindow(p.ph.offset, p.ph.taps, p.ph.length, g.outHeight);
+      const ww = convWindow(p.pw.offset, p.pw.taps, p.pw.length, g.outWidth);
+      const source = croppedDy(backend, dy, wh.crop, ww.crop);
+      const f = wasmTensor(backend, [p.ph.taps, p.pw.taps, g.outChannels, g.inChannels], values);
+      const out = conv(backend, source, f, [wh.before, wh.after, ww.before, ww.after]);
+      backend.disposeData(f.dataId);
+      if (source !== dy) backend.disposeData(source.dataId);
+      // Stride 1 with an exact fit: the convolution already is dx.
+      if (live.length === 1 && out.shape[1] === g.height && out.shape[2] === g.width) {
+        backend.disposeData(dx.dataId);
+        return out;
+      }
+      results.push({ out, phases: [p], channelStride: g.inChannels });
+    }
+  }
+  const heap = heapF32(backend);
+  const dxStart = heapIndex(backend, dx);
+  for (const { out, phases, channelStride } of results) {
+    const start = heapIndex(backend, out);
+    phases.forEach((p) => {
+      const k = results.length === 1 && phases.length > 1 ? live.indexOf(p) : 0;
+      interleave(heap, g, dxStart, start, out.shape, p.py, p.px, p.ph, p.pw, channelStride, k * g.inChannels);
+    });
+    backend.disposeData(out.dataId);
+  }
+  return dx;
+};
+
+export const wasmConv2DBackpropInputConfig: KernelConfig = {
+  kernelName: 'Conv2DBackpropInput',
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropInput,
+};

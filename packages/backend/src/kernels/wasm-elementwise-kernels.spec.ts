@@ -1,0 +1,87 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../select-backend';
+import { filled, maxRelativeError } from './conformance-cases';
+
+async function onBoth<T>(compute: () => T): Promise<Record<'cpu' | 'wasm', T>> {
+  const out = {} as Record<'cpu' | 'wasm', T>;
+  for (const name of ['cpu', 'wasm'] as const) {
+    await initBackend(name);
+    out[name] = compute();
+  }
+  return out;
+}
+
+describe('wasm Sum (leading axes in one pass, others stock)', () => {
+  const cases: Array<[number[], number[], boolean]> = [
+    [[4, 5, 6, 7], [0, 1, 2], false],
+    [[4, 5, 6, 7], [0], true],
+    [[3, 9], [0], false],
+    [[4, 5, 6, 7], [1, 2], false],
+    [[4, 5, 6, 7], [3], false],
+    [[4, 5, 6, 7], [0, 1, 2, 3], false],
+    [[2, 3, 4], [0, 2], true],
+  ];
+  it.each(cases)('sums %j over axes %j (keepDims %s) as the cpu backend does', async (shape, axes, keepDims) => {
+    const results = await onBoth(() => {
+      const x = filled([...shape, 1, 1, 1, 1].slice(0, 4), 0.5).reshape(shape);
+      const before = tf.memory().numTensors;
+      const s = tf.sum(x, axes, keepDims);
+      const value = { shape: s.shape, data: s.dataSync() as Float32Array };
+      tf.dispose([s]);
+      expect(tf.memory().numTensors).toBe(before);
+      x.dispose();
+      return value;
+    });
+    expect(results.wasm.shape).toEqual(results.cpu.shape);
+    expect(maxRelativeError(results.wasm.data, results.cpu.data)).toBeLessThan(1e-5);
+  });
+
+  it('gives the bias gradient of a convolution', async () => {
+    const results = await onBoth(() => {
+      const x = filled([3, 8, 8, 4], 0.1);
+      const b = tf.variable(tf.zeros([4]));
+      const g = tf.variableGrads(() => tf.sum(tf.square(tf.add(x, b))), [b]).grads[b.name];
+      const data = g.dataSync() as Float32Array;
+      tf.dispose([x, b, g]);
+      return data;
+    });
+    expect(maxRelativeError(results.wasm, results.cpu)).toBeLessThan(1e-5);
+  });
+});
+
+describe('wasm Identity and Cast (shared, not copied)', () => {
+  it('returns the same values, and keeps them when the original is disposed', async () => {
+    await initBackend('wasm');
+    const x = tf.tensor1d([1.5, -2, 3.25]);
+    const copy = tf.clone(x);
+    const cast = tf.cast(x, 'float32');
+    x.dispose();
+    expect(Array.from(copy.dataSync())).toEqual([1.5, -2, 3.25]);
+    expect(Array.from(cast.dataSync())).toEqual([1.5, -2, 3.25]);
+    copy.dispose();
+    expect(Array.from(cast.dataSync())).toEqual([1.5, -2, 3.25]);
+    cast.dispose();
+  });
+
+  it('still converts between dtypes as the cpu backend does', async () => {
+    const results = await onBoth(() => {
+      const x = tf.tensor1d([1.7, -2.2, 0, 3.9]);
+      const asInt = tf.cast(x, 'int32');
+      const asBool = tf.cast(x, 'bool');
+      const out = [Array.from(asInt.dataSync()), Array.from(asBool.dataSync())];
+      tf.dispose([x, asInt, asBool]);
+      return out;
+    });
+    expect(results.wasm).toEqual(results.cpu);
+  });
+
+  it('lets a variable be updated without changing a saved copy', async () => {
+    await initBackend('wasm');
+    const v = tf.variable(tf.tensor1d([1, 2]));
+    const saved = tf.clone(v);
+    v.assign(tf.tensor1d([5, 6]));
+    expect(Array.from(saved.dataSync())).toEqual([1, 2]);
+    expect(Array.from(v.dataSync())).toEqual([5, 6]);
+    tf.dispose([v, saved]);
+  });
+});

@@ -1,0 +1,27 @@
+import { availableParallelism } from 'os';
+
+export interface WorkerDecision {
+  /** Threads computing each batch, this one included. */
+  workers: number;
+  reason: string;
+}
+
+/** Backends that compute on one thread, where data-parallel threads add cores. */
+const SINGLE_THREADED = new Set(['wasm', 'cpu']);
+
+/**
+ * How many threads train each batch. `auto` uses every core on single-threaded backends when the
+ * batch gives each thread at least 8 samples and the replicas can rebuild the model (they load
+ * the same plugin packages); native TensorFlow already uses every core itself.
+ */
+export function decideWorkers(requested: number | 'auto', backend: string, batchSize: number, pluginsKnown: boolean, cores = availableParallelism()): WorkerDecision {
+  if (requested !== 'auto') {
+    if (requested > 1 && !pluginsKnown) return { workers: 1, reason: `${requested} workers requested, but the component packages are unknown to the replicas; training on one thread` };
+    return { workers: requested, reason: 'requested' };
+  }
+  if (!SINGLE_THREADED.has(backend)) return { workers: 1, reason: `the ${backend} backend uses every core itself` };
+  if (cores < 2) return { workers: 1, reason: 'one CPU core' };
+  if (!pluginsKnown) return { workers: 1, reason: 'component packages unknown to replicas' };
+  const workers = Math.max(1, Math.min(cores, Math.floor(batchSize / 8)));
+  return { workers, reason: workers > 1 ? `${cores} cores, single-threaded ${backend} backend` : `batch of ${batchSize} too small to split` };
+}

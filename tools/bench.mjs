@@ -1,0 +1,189 @@
+#!/usr/bin/env node
+// `npm run bench`: times one training step (forward, MSE on every modality, backward, Adam) of the
+// workloads in ../shared/bench/README.md through mmfuse configs (configs/bench/<workload>.json) on
+// every available backend, and the PyTorch reference on the same workloads in the same run, and
+// prints ms/step and the ratio mmfuse ÷ PyTorch.
+//
+//   npm run bench                                   the table (tiny-64 and paper-128, every fusion)
+//   npm run bench -- --workload paper-128 --fusion concat --backend wasm --workers 1 --json
+//   npm run bench -- --workload tiny-64 --fusion sum --profile     adds a tf.profile kernel table
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(root, 'package.json'));
+const tf = require('@tensorflow/tfjs-core');
+const { initBackend } = require('@mmfuse/backend');
+const { createRng } = require('@mmfuse/core');
+const { loadExperiment } = require('@mmfuse/cli');
+const { buildModel, DataParallelPool, decideWorkers, TrialTrainer } = require('@mmfuse/trainer');
+
+const { values: args } = parseArgs({
+  options: {
+    workload: { type: 'string', default: 'tiny-64,paper-128' },
+    fusion: { type: 'string' },
+    backend: { type: 'string' },
+    workers: { type: 'string' },
+    steps: { type: 'string', default: '5' },
+    json: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    torch: { type: 'string', default: '/usr/bin/python3' },
+    'no-torch': { type: 'boolean', default: false },
+  },
+});
+
+function fail(message) {
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(2);
+}
+
+const steps = Number(args.steps);
+if (!Number.isInteger(steps) || steps < 5) fail(`--steps: expected an integer ≥ 5, got "${args.steps}"`);
+const workloads = args.workload.split(',');
+for (const w of workloads) if (!existsSync(join(root, 'configs/bench', `${w}.json`))) fail(`--workload: no configs/bench/${w}.json`);
+
+/** Which backends start here (auto's choice first). */
+async function availableBackends() {
+  const found = [];
+  for (const name of ['tensorflow', 'wasm', 'cpu']) {
+    try {
+      await initBackend(name);
+      found.push(name);
+    } catch {
+      // not available here
+    }
+  }
+  return found;
+}
+
+function randomData(specs, batch, seed) {
+  const rng = createRng(seed);
+  const arrays = {};
+  for (const spec of specs) {
+    const size = spec.shape.reduce((a, b) => a * b, 1) * batch;
+    // Like the reference: images uniform in [0, 1], series standard normal.
+    arrays[spec.name] = Float32Array.from({ length: size }, () => (spec.kind === 'image' ? rng() : Math.sqrt(-2 * Math.log(rng() || 1e-12)) * Math.cos(2 * Math.PI * rng())));
+  }
+  return { modalities: specs, train: { size: batch, arrays }, test: { size: batch, arrays } };
+}
+
+async function timeMmfuse(workload, fusionType, backend, workers) {
+  const experiment = loadExperiment(join(root, 'configs/bench', `${workload}.json`));
+  const { config, registry, validator, plugins } = experiment;
+  const fusion = config.fusions.find((f) => f.type === fusionType);
+  if (!fusion) return undefined;
+  await initBackend(backend);
+  const specs = validator.declaredModalities(config);
+  const batch = config.training.batchSize;
+  const data = randomData(specs, batch, 1);
+  const model = buildModel(registry, config, fusion, 'fusion', specs, 1);
+  const variables = model.subModels().flatMap((m) => m.parameters.map((p) => p.variable));
+  const decision = decideWorkers(workers ?? config.training.workers, backend, batch, true);
+  const sizes = specs.map((s) => s.shape.reduce((a, b) => a * b, 1));
+  const pool =
+    decision.workers > 1
+      ? await DataParallelPool.start(decision.workers - 1, { backend, pluginDirectories: plugins.map((p) => p.directory), config, fusion, regularizers: [], specs, seed: 1 }, variables, batch, sizes, sizes.map(() => false))
+      : undefined;
+  const trainer = new TrialTrainer(model, data, config, [], 1, pool);
+  const optimizer = tf.train.adam(config.training.learningRate);
+  const order = Int32Array.from({ length: batch }, (_, i) => i);
+  const rng = createRng(2);
+  try {
+    await trainer.step(optimizer, variables, order, 0, batch, rng); // warm-up
+    const times = [];
+    for (let i = 0; i < steps; i++) {
+      const t = process.hrtime.bigint();
+      await trainer.step(optimizer, variables, order, 0, batch, rng);
+      times.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    let profile;
+    if (args.profile) {
+      const info = await tf.profile(async () => trainer.step(optimizer, variables, order, 0, batch, rng));
+      const byKernel = new Map();
+      for (const k of info.kernels) {
+        const entry = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+        entry.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+        entry.calls++;
+        byKernel.set(k.name, entry);
+      }
+      profile = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
+    }
+    times.sort((a, b) => a - b);
+    return { batch, workers: decision.workers, median: times[Math.floor(times.length / 2)], min: times[0], profile, parameters: variables.reduce((n, v) => n + v.size, 0) };
+  } finally {
+    optimizer.dispose();
+    await pool?.close();
+    model.dispose();
+  }
+}
+
+const referenceScript = join(root, '..', 'shared', 'bench', 'torch_reference.py');
+function torchAvailable() {
+  if (args['no-torch'] || !existsSync(referenceScript) || !existsSync(args.torch)) return false;
+  return spawnSync(args.torch, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+}
+
+function timeTorch(workload, fusion) {
+  const run = spawnSync(args.torch, [referenceScript, '--workload', workload, '--fusion', fusion, '--threads', '1', '--steps', String(steps)], { encoding: 'utf8' });
+  if (run.status !== 0) return undefined;
+  return JSON.parse(run.stdout.trim().split('\n').pop());
+}
+
+const registered = loadExperiment(join(root, 'configs/bench', `${workloads[0]}.json`)).registry.list('fusion').map((r) => r.type);
+const fusions = (args.fusion ?? ['sum', 'concat', 'attention'].filter((f) => registered.includes(f)).join(',')).split(',');
+for (const f of fusions) if (!registered.includes(f)) fail(`--fusion: "${f}" is not a registered fusion (registered: ${registered.join(', ')})`);
+const backends = args.backend ? [args.backend] : await availableBackends();
+if (args.backend && !(await availableBackends()).includes(args.backend)) fail(`--backend: "${args.backend}" cannot start here`);
+const workerCounts = args.workers ? [Number(args.workers)] : undefined;
+const withTorch = torchAvailable();
+
+const rows = [];
+for (const workload of workloads) {
+  for (const fusion of fusions) {
+    const torch = withTorch ? timeTorch(workload, fusion) : undefined;
+    for (const backend of backends) {
+      // The pure-JS backend takes minutes per paper-128 step; time it on request only.
+      if (backend === 'cpu' && !args.backend && workload !== 'tiny-64') continue;
+      // The table shows one thread and the default; --json times what a run would use unless told.
+      const counts = workerCounts ?? (backend === 'tensorflow' || args.json ? ['auto'] : [1, 'auto']);
+      for (const workers of counts) {
+        const result = await timeMmfuse(workload, fusion, backend, workers === 'auto' ? undefined : workers);
+        if (!result) continue;
+        const row = {
+          workload,
+          fusion,
+          backend,
+          workers: result.workers,
+          batch: result.batch,
+          ms_per_step_median: +result.median.toFixed(1),
+          ms_per_step_min: +result.min.toFixed(1),
+          steps,
+          torch_ms_per_step_median: torch?.ms_per_step_median,
+          ratio: torch ? +(result.median / torch.ms_per_step_median).toFixed(2) : undefined,
+        };
+        rows.push(row);
+        if (args.json) process.stdout.write(`${JSON.stringify(row)}\n`);
+        else process.stderr.write(`  ${workload} ${fusion} ${backend} ×${result.workers}: ${row.ms_per_step_median} ms/step\n`);
+        if (result.profile) {
+          process.stdout.write(`\ntf.profile, one step of ${workload} ${fusion} on ${backend} ×${result.workers} (main thread):\n| kernel | ms | calls |\n| --- | ---: | ---: |\n`);
+          for (const [name, k] of result.profile.slice(0, 15)) process.stdout.write(`| ${name} | ${k.ms.toFixed(1)} | ${k.calls} |\n`);
+        }
+        // A repeated workers value (auto resolved to 1) is timed once.
+        if (workers === 1 && counts.length > 1 && decideWorkers('auto', backend, result.batch, true).workers === 1) break;
+      }
+    }
+  }
+}
+
+if (!args.json) {
+  const os = await import('node:os');
+  process.stdout.write(`\nOne training step (forward, MSE, backward, Adam), median of ${steps} after a warm-up; ${os.cpus().length} × ${os.cpus()[0].model}, Node ${process.version}${withTorch ? '; PyTorch 1 thread' : '; PyTorch reference not available'}\n\n`);
+  process.stdout.write('| workload | fusion | backend | threads | batch | mmfuse ms/step | PyTorch ms/step | ratio |\n| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |\n');
+  for (const r of rows) {
+    process.stdout.write(`| ${r.workload} | ${r.fusion} | ${r.backend} | ${r.workers} | ${r.batch} | ${r.ms_per_step_median} | ${r.torch_ms_per_step_median ?? '–'} | ${r.ratio ?? '–'} |\n`);
+  }
+}
