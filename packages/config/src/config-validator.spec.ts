@@ -43,6 +43,12 @@ function registry(): ComponentRegistry {
       },
     });
   }
+  add({
+    kind: 'regularizer',
+    type: 'l2',
+    description: 'l2',
+    optionsSchema: { type: 'object', additionalProperties: false, properties: { lambda: { type: 'number', minimum: 0, default: 0.0001, description: 'Weight.' } } },
+  });
   for (const type of ['sum', 'concat', 'attention']) {
     add({ kind: 'fusion', type, description: `${type} fusion`, optionsSchema: { type: 'object', additionalProperties: false, properties: {} } });
   }
@@ -143,6 +149,18 @@ describe('ConfigValidator', () => {
       'modalities[1].name: data source "toy" provides no modality "joint". Did you mean "joints"? It provides: image, joints',
       'fusions[2].label: set-up "sum" appears twice; give each fusion a unique "label"',
       'training.corruption[0].modality: "imag" is not one of the config\'s modalities. Did you mean "image"? Modalities: image, joint',
+    ]);
+  });
+
+  it('validates a set-up\'s own regularizers, with defaults and paths', () => {
+    const config = validConfig();
+    config.fusions[0].regularizers = [{ type: 'l2' }];
+    expect(new ConfigValidator(registry()).validate(config).fusions[0]).toEqual({ type: 'sum', regularizers: [{ type: 'l2', lambda: 0.0001 }] });
+    config.fusions[1].regularizers = [{ type: 'l2', lamda: 1 }, { type: 'l3' }, 5];
+    expect(problems(config)).toEqual([
+      expect.stringMatching(/^fusions\[1\]\.regularizers\[0\]\.lamda: unknown key "lamda"\. Did you mean "lambda"\?/),
+      expect.stringMatching(/^fusions\[1\]\.regularizers\[1\]\.type: "l3" is not a registered regularizer type\. Did you mean "l2"\?/),
+      'fusions[1].regularizers[2]: expected a regularizer object with a "type", got number 5',
     ]);
   });
 

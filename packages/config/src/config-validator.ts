@@ -12,7 +12,7 @@ const SLOT: Record<string, unknown> = {
 };
 
 /** Keys of a slot that belong to the experiment, not to the component's options. */
-const SLOT_KEYS: Partial<Record<ComponentKind, string[]>> = { fusion: ['label'] };
+const SLOT_KEYS: Partial<Record<ComponentKind, string[]>> = { fusion: ['label', 'regularizers'] };
 
 function newAjv(): Ajv2020 {
   // Defaults fill in options; strict schema checking keeps plugin schemas honest.
@@ -57,7 +57,21 @@ export class ConfigValidator {
       slot('decoder', m.decoder, `modalities[${i}].decoder`);
     });
     const fusions = Array.isArray(config.fusions) ? (config.fusions as Array<Record<string, unknown>>) : [];
-    fusions.forEach((f, i) => slot('fusion', f, `fusions[${i}]`));
+    fusions.forEach((f, i) => {
+      slot('fusion', f, `fusions[${i}]`);
+      if (typeof f !== 'object' || f === null || f.regularizers === undefined) return;
+      if (!Array.isArray(f.regularizers)) {
+        problems.push(`fusions[${i}].regularizers: expected an array of regularizers, got ${describeValue(f.regularizers)}`);
+        return;
+      }
+      (f.regularizers as unknown[]).forEach((r, j) => {
+        if (typeof r !== 'object' || r === null || typeof (r as { type?: unknown }).type !== 'string') {
+          problems.push(`fusions[${i}].regularizers[${j}]: expected a regularizer object with a "type", got ${describeValue(r)}`);
+          return;
+        }
+        slot('regularizer', r, `fusions[${i}].regularizers[${j}]`);
+      });
+    });
     for (const kind of ['regularizer', 'callback'] as const) {
       const key = `${kind}s`;
       if (Array.isArray(config[key])) (config[key] as unknown[]).forEach((c, i) => slot(kind, c, `${key}[${i}]`));

@@ -10,8 +10,11 @@ export interface ModalityConfig {
   lossWeight: number;
 }
 
-/** A fusion under comparison; `label` names it in metrics and tables (defaults to its type). */
-export type FusionConfig = ComponentConfig & { label?: string };
+/**
+ * A fusion under comparison; `label` names it in metrics and tables (defaults to its type);
+ * `regularizers` apply to this set-up only (the config's top-level ones apply to every set-up).
+ */
+export type FusionConfig = ComponentConfig & { label?: string; regularizers?: ComponentConfig[] };
 
 /** Input corruption for denoising training: the target stays clean. */
 export interface CorruptionConfig {

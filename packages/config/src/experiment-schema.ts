@@ -155,7 +155,13 @@ export function experimentSchema(registry: ComponentRegistry): JsonSchema {
   const defs: Record<string, JsonSchema> = {};
   for (const kind of Object.keys(SLOT_DEFS) as ComponentKind[]) {
     const registrations = registry.list(kind);
-    const extra = kind === 'fusion' ? { label: FUSION_LABEL } : {};
+    const extra =
+      kind === 'fusion'
+        ? {
+            label: FUSION_LABEL,
+            regularizers: { type: 'array', items: { $ref: `#/$defs/${SLOT_DEFS.regularizer}` }, maxItems: 64, description: 'Regularizers of this set-up only (added to the top-level ones).' },
+          }
+        : {};
     defs[SLOT_DEFS[kind]] =
       registrations.length === 0
         ? { not: {}, description: `No ${kind} type is registered.` }

@@ -116,8 +116,11 @@ export interface LipschitzCertificate {
 
 /** A sub-model that can certify an upper bound of its own Lipschitz constant. */
 export interface CertifiedLipschitz {
-  /** `inputRadius` bounds the norm of each input on the domain, for maps that need it. */
-  certifiedLipschitz(domain?: { readonly inputRadius?: number }): LipschitzCertificate;
+  /**
+   * `inputRadius` bounds the norm of each input on the domain and `minInputNorm` bounds it from
+   * below, for maps that need them (e.g. ones that normalise their inputs).
+   */
+  certifiedLipschitz(domain?: { readonly inputRadius?: number; readonly minInputNorm?: number }): LipschitzCertificate;
 }
 
 export function hasCertifiedLipschitz(value: unknown): value is CertifiedLipschitz {

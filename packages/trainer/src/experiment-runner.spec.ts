@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-import { Container } from 'inversify';
-import { ComponentRegistry, coreModule, UserInputError } from '@mmfuse/core';
+import { Container, ContainerModule, injectable } from 'inversify';
+import { ComponentContribution, ComponentRegistry, coreModule, UserInputError } from '@mmfuse/core';
 import { ConfigValidator, ExperimentConfig } from '@mmfuse/config';
 import { dataModule } from '@mmfuse/data';
 import { encodersModule } from '@mmfuse/encoders';
@@ -14,9 +14,35 @@ import { ExperimentRunner, RunSummary } from './experiment-runner';
 import { meanStd } from './statistics';
 import trainerModule from './trainer-module';
 
+/** Penalties computed, by the set-up label the regularizer was created for. */
+const penaltyCalls: Record<string, number> = {};
+
+/** A regularizer that adds nothing but counts how often each set-up asked for its penalty. */
+const countingRegularizers = new ContainerModule((bind) => {
+  @injectable()
+  class Contribution implements ComponentContribution {
+    registerComponents(registry: ComponentRegistry): void {
+      registry.register({
+        kind: 'regularizer',
+        type: 'counting',
+        description: 'test',
+        optionsSchema: { type: 'object', additionalProperties: false, properties: {} },
+        create: (_options: unknown, context: { name: string }) => ({
+          name: context.name,
+          penalty: () => {
+            penaltyCalls[context.name] = (penaltyCalls[context.name] ?? 0) + 1;
+            return tf.scalar(0);
+          },
+        }),
+      });
+    }
+  }
+  bind(ComponentContribution).to(Contribution).inSingletonScope();
+});
+
 function container(): Container {
   const c = new Container();
-  for (const m of [coreModule, trainerModule, encodersModule, dataModule, fusionSumModule, fusionConcatModule]) c.load(m);
+  for (const m of [coreModule, trainerModule, encodersModule, dataModule, fusionSumModule, fusionConcatModule, countingRegularizers]) c.load(m);
   return c;
 }
 
@@ -86,6 +112,18 @@ describe('ExperimentRunner', () => {
     const prepared = await runner.prepare(tinyConfig({ fusions: [{ type: 'sum' }], training: { epochs: 3, batchSize: 8, learningRate: 0.003, trials: 1 } }), { baseDir: process.cwd() });
     const again = await runner.run(prepared, { outputDir: out });
     expect(again.setups.sum.final.test.total.values[0]).toBe(summary.setups.sum.final.test.total.values[0]);
+  }, 30000);
+
+  it('applies a set-up\'s own regularizers to that set-up only, and shared ones to all', async () => {
+    const runner = container().get(ExperimentRunner);
+    const config = tinyConfig({
+      fusions: [{ type: 'sum' }, { type: 'concat', regularizers: [{ type: 'counting' }] }],
+      regularizers: [{ type: 'counting' }],
+      training: { epochs: 1, batchSize: 8, learningRate: 0.003, trials: 1 },
+    });
+    await runner.run(await runner.prepare(config, { baseDir: process.cwd() }), { outputDir: out });
+    const steps = Math.ceil(24 / 8);
+    expect(penaltyCalls).toEqual({ 'regularizers[0]': 2 * steps, 'fusions[1].regularizers[0]': steps });
   }, 30000);
 
   it('leaves no tensors behind', async () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { inject, injectable } from 'inversify';
 import { BackendInfo, initBackend } from '@mmfuse/backend';
-import { CallbackSummary, ComponentRegistry, deriveSeed, LoadedPlugin, ModalitySpec, MultimodalDataset, TrainingCallback, UserInputError } from '@mmfuse/core';
+import { CallbackSummary, ComponentConfig, ComponentRegistry, deriveSeed, Regularizer, LoadedPlugin, ModalitySpec, MultimodalDataset, TrainingCallback, UserInputError } from '@mmfuse/core';
 import type { ExperimentConfig } from '@mmfuse/config';
 import { buildModel } from './multimodal-autoencoder';
 import { RunFolder } from './run-folder';
@@ -89,14 +89,17 @@ export class ExperimentRunner {
         throw error;
       }
     });
-    const regularizers = config.regularizers.map((r, i) => {
+    const createRegularizer = (r: ComponentConfig, path: string): Regularizer => {
       try {
-        return this.registry.create('regularizer', r, { name: `regularizers[${i}]` });
+        return this.registry.create('regularizer', r, { name: path });
       } catch (error) {
-        if (error instanceof UserInputError) throw new UserInputError(error.lines.map((l) => `regularizers[${i}]: ${l}`));
+        if (error instanceof UserInputError) throw new UserInputError(error.lines.map((l) => `${path}: ${l}`));
         throw error;
       }
-    });
+    };
+    const shared = config.regularizers.map((r, i) => createRegularizer(r, `regularizers[${i}]`));
+    // Each set-up trains with the shared regularizers plus its own.
+    const regularizersOf = config.fusions.map((f, i) => [...shared, ...(f.regularizers ?? []).map((r, j) => createRegularizer(r, `fusions[${i}].regularizers[${j}]`))]);
 
     const labels = config.fusions.map(setupLabel);
     const parallel = decideWorkers(config.training.workers, backend.name, config.training.batchSize, prepared.plugins.length > 0);
@@ -139,9 +142,11 @@ export class ExperimentRunner {
             );
           }
           for (const c of callbacks) await c.onTrialStart?.(info);
-          const trainer = new TrialTrainer(model, data, config, regularizers, seed, pool);
+          const trainer = new TrialTrainer(model, data, config, regularizersOf[f], seed, pool);
           const epochs = await trainer.train(async (record) => {
-            folder.appendJsonLine('metrics.jsonl', { setup, trial, seed, ...record });
+            // Memory per epoch: a leak shows as a growing tensor count or resident size.
+            const memory = { tensors: tf.memory().numTensors, rssMB: +(process.memoryUsage().rss / 1048576).toFixed(1) };
+            folder.appendJsonLine('metrics.jsonl', { setup, trial, seed, ...record, memory });
             reporter.epochEnded?.(setup, trial, record.epoch, record.train, record.test);
             for (const c of callbacks) await c.onEpochEnd?.({ ...info, epoch: record.epoch, train: record.train, test: record.test });
           });

@@ -74,7 +74,7 @@ export function buildModel(
       built.push(encoder);
       return encoder;
     });
-    const { label: _label, ...fusionComponent } = fusionConfig;
+    const { label: _label, regularizers: _regularizers, ...fusionComponent } = fusionConfig;
     const fusion = at(fusionPath, () =>
       registry.create('fusion', fusionComponent, { name: 'fusion', modalities, inputSizes: encoders.map((e) => e.outputSize), seed: deriveSeed(trialSeed, 'fusion') }),
     );
