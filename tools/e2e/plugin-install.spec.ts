@@ -11,6 +11,7 @@ const PACKAGES = [
   'packages/data',
   'packages/encoders',
   'packages/regularizers',
+  'packages/lipschitz',
   'packages/trainer',
   'packages/cli',
   'plugins/fusion-sum',

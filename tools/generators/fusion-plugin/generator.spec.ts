@@ -5,8 +5,10 @@ import { join, relative } from 'path';
 const ROOT = join(__dirname, '..', '..', '..');
 
 function run(command: string, args: string[], cwd: string) {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' } });
-  return { code: result.status, output: `${result.stdout}\n${result.stderr}` };
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', NO_COLOR: '1' } });
+  // Colours may still come through when the parent forces them; compare plain text.
+  const plain = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
+  return { code: result.status, output: plain(`${result.stdout}\n${result.stderr}`) };
 }
 
 describe('nx g @mmfuse/tools:fusion-plugin', () => {

@@ -1,0 +1,196 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { deriveSeed, describesLayers, hasCertifiedLipschitz, LayerDescription, MultimodalModel, sampleSize, SubModel } from '@mmfuse/core';
+import { convNormUpperBound, convOperator, convPowerIteration } from './conv-operator-norm';
+import { COMMON_ESTIMATOR_PROPERTIES, CommonEstimatorOptions, Estimator } from './estimator';
+import type { LayerNormBound, LipschitzResult } from './lipschitz-result';
+import type { LipschitzTarget } from './lipschitz-target';
+import { spectralNormBounds } from './matrix-norm-bounds';
+import { latentRows, splitModelRows } from './sub-model-targets';
+
+export interface CertifiedBoundOptions extends CommonEstimatorOptions {
+  type: 'certified-bound';
+  /** Power iterations per convolution and call for the lower companion of each layer norm (0 = none). */
+  iterations: number;
+  /** Power iterations per convolution when no earlier vector is kept. */
+  coldIterations: number;
+  warmStart: boolean;
+}
+
+export const CERTIFIED_BOUND_DEFAULTS: Omit<CertifiedBoundOptions, 'type'> = { iterations: 1, coldIterations: 6, warmStart: true, samples: 0, seed: 0 };
+
+export const CERTIFIED_BOUND_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    type: { const: 'certified-bound', description: 'A true upper bound of the l2 Lipschitz constant: the sub-model\'s own certificate, or the product over layers of rigorous bounds of ‖W_l‖₂ times Lip(σ_l).' },
+    iterations: { type: 'integer', minimum: 0, maximum: 1000, default: CERTIFIED_BOUND_DEFAULTS.iterations, description: 'Power iterations per convolution and evaluation for the lower companion of each layer norm (shows how tight the certificate is; 0 = skip).' },
+    coldIterations: { type: 'integer', minimum: 0, maximum: 1000, default: CERTIFIED_BOUND_DEFAULTS.coldIterations, description: 'Power iterations per convolution when no vector from an earlier evaluation is kept.' },
+    warmStart: { type: 'boolean', default: CERTIFIED_BOUND_DEFAULTS.warmStart, description: 'Keep each convolution\'s power-iteration vector between evaluations.' },
+    ...COMMON_ESTIMATOR_PROPERTIES,
+  },
+};
+
+const WHOLE_MODEL_CONVENTION =
+  'encoders on separate inputs under the product norm (max_m L(E_m)), the fusion on the concatenated latents, decoders reading one shared z (√Σ_m L(D_m)² under the product norm of the outputs)';
+
+/**
+ * Upper bounds of the l2 Lipschitz constant that hold for every input: a sub-model's own
+ * certificate (`CertifiedLipschitz`), else the product over its layers (`describeLayers()`) of
+ * rigorous operator-norm bounds and activation constants, and for the whole model the composition
+ * of its sub-models' bounds.
+ */
+export class CertifiedBoundEstimator implements Estimator {
+  readonly type = 'certified-bound' as const;
+  readonly options: CertifiedBoundOptions;
+  private readonly vectors = new Map<string, tf.Tensor4D>();
+  /** Sub-model bounds of the current evaluation (weights fixed), reused by the whole-model bound. */
+  private evaluation: Map<SubModel, LipschitzResult | undefined> | undefined;
+
+  constructor(options: Partial<CertifiedBoundOptions> = {}) {
+    this.options = { ...CERTIFIED_BOUND_DEFAULTS, ...options, type: 'certified-bound' };
+  }
+
+  /** Bounds computed until `endEvaluation` are reused (the weights must not change in between). */
+  startEvaluation(): void {
+    this.evaluation = new Map();
+  }
+
+  endEvaluation(): void {
+    this.evaluation = undefined;
+  }
+
+  estimate(target: LipschitzTarget, x?: tf.Tensor2D, seed = 0): LipschitzResult | undefined {
+    const started = performance.now();
+    const source = target.source;
+    if (!source) return undefined;
+    if (target.kind === 'model') return this.certifyModel(source as MultimodalModel, x, seed, started);
+    const domain = target.kind === 'fusion' && x ? latentDomain(x, (source as { inputSizes?: readonly number[] }).inputSizes ?? [x.shape[1]]) : undefined;
+    return this.certifySubModel(source as SubModel, domain, seed, started);
+  }
+
+  /**
+   * The bound of one sub-model; `domain` (the range of latent norms seen on the samples) goes to
+   * certificates that need a bounded domain, such as the attention fusion's.
+   */
+  certifySubModel(subModel: SubModel, domain?: LatentDomain, seed = 0, started = performance.now()): LipschitzResult | undefined {
+    if (this.evaluation?.has(subModel) && domain === undefined) return this.evaluation.get(subModel);
+    let result: LipschitzResult | undefined;
+    if (hasCertifiedLipschitz(subModel)) {
+      // minInputNorm is read by certificates that need it (attention with normalised inputs) and ignored by others.
+      const certificate = subModel.certifiedLipschitz(domain);
+      result = {
+        estimator: this.type,
+        quantity: 'upper-bound',
+        bound: 'upper',
+        of: `the l2 Lipschitz constant of ${subModel.name}`,
+        value: certificate.value,
+        samples: 0,
+        seconds: (performance.now() - started) / 1000,
+        method: `the sub-model's own certificate: ${certificate.assumptions}`,
+        norm: certificate.norm,
+        assumptions:
+          domain === undefined
+            ? certificate.assumptions
+            : `${certificate.assumptions}; domain from the samples: ${domain.minInputNorm.toPrecision(4)} ≤ ‖h_m‖ ≤ ${domain.inputRadius.toPrecision(4)} (the smallest and largest latent norms among them), so the bound holds there, not globally`,
+      };
+    } else if (describesLayers(subModel)) {
+      const layers = subModel.describeLayers().map((layer) => this.layerBound(subModel.name, layer, seed));
+      result = {
+        estimator: this.type,
+        quantity: 'upper-bound',
+        bound: 'upper',
+        of: `the l2 Lipschitz constant of ${subModel.name} (every input)`,
+        value: layers.reduce((p, l) => p * l.upper, 1),
+        samples: 0,
+        seconds: (performance.now() - started) / 1000,
+        method: 'product over layers of rigorous bounds of ‖W_l‖₂ (dense: Gram trace bound; convolutions: least of the symbol reshape and Schur bounds) times Lip(σ_l)',
+        norm: 'l2',
+        assumptions: 'biases do not change a Lipschitz constant; reshapes between layers are isometries',
+        layers,
+      };
+    }
+    if (this.evaluation && domain === undefined) this.evaluation.set(subModel, result);
+    return result;
+  }
+
+  /**
+   * Composition bound of the whole model, from its sub-models' bounds:
+   * L ≤ √(Σ_m L(D_m)²) · L(A) · max_m L(E_m). Undefined when a sub-model has no bound.
+   */
+  certifyModel(model: MultimodalModel, x?: tf.Tensor2D, seed = 0, started = performance.now()): LipschitzResult | undefined {
+    const encoders = model.encoders.map((e) => this.certifySubModel(e, undefined, seed));
+    const decoders = model.decoders.map((d) => this.certifySubModel(d, undefined, seed));
+    let domain: LatentDomain | undefined;
+    if (x) {
+      const latents = tf.tidy(() => latentRows(model, splitModelRows(model, x)));
+      domain = latentDomain(latents, model.fusion.inputSizes);
+      latents.dispose();
+    }
+    const fusion = this.certifySubModel(model.fusion, domain, seed);
+    if (!fusion || encoders.some((e) => !e) || decoders.some((d) => !d)) return undefined;
+    const encoderPart = Math.max(...encoders.map((e) => e!.value));
+    const decoderPart = Math.sqrt(decoders.reduce((s, d) => s + d!.value ** 2, 0));
+    return {
+      estimator: this.type,
+      quantity: 'upper-bound',
+      bound: 'upper',
+      of: 'the l2 Lipschitz constant of the whole model (x_1..x_M) ↦ (x̂_1..x̂_M)',
+      value: decoderPart * fusion.value * encoderPart,
+      samples: 0,
+      seconds: (performance.now() - started) / 1000,
+      method: `√(Σ_m L(D_m)²) · L(fusion) · max_m L(E_m) = ${decoderPart.toPrecision(4)} · ${fusion.value.toPrecision(4)} · ${encoderPart.toPrecision(4)}`,
+      norm: `l2, product norm over the modalities (inputs ${model.encoders.map((e) => sampleSize(e.modality)).join('+')}, outputs likewise)`,
+      convention: WHOLE_MODEL_CONVENTION,
+      assumptions: fusion.assumptions,
+    };
+  }
+
+  reset(): void {
+    for (const v of this.vectors.values()) v.dispose();
+    this.vectors.clear();
+    this.evaluation = undefined;
+  }
+
+  private layerBound(owner: string, layer: LayerDescription, seed: number): LayerNormBound {
+    if (layer.kind === 'activation') return { name: layer.name, kind: 'activation', upper: layer.lipschitz, method: 'activation Lipschitz constant' };
+    if (layer.kind === 'dense') {
+      const bounds = spectralNormBounds(layer.kernel as unknown as tf.Tensor2D, { seed: deriveSeed(seed, owner, layer.name) });
+      return { name: layer.name, kind: 'dense', upper: bounds.upper, lower: bounds.lower, method: bounds.method };
+    }
+    const op = convOperator(layer);
+    const bound = convNormUpperBound(op);
+    let lower: number | undefined;
+    const key = `${owner}/${layer.name}`;
+    const kept = this.vectors.get(key);
+    const warm = this.options.warmStart && kept !== undefined;
+    const iterations = warm ? this.options.iterations : this.options.coldIterations;
+    if (iterations > 0) {
+      const { lower: value, vector } = convPowerIteration(op, iterations, warm ? kept : undefined, deriveSeed(seed, owner, layer.name));
+      lower = value;
+      kept?.dispose();
+      if (this.options.warmStart) this.vectors.set(key, vector);
+      else vector.dispose();
+    }
+    return { name: layer.name, kind: layer.kind, upper: bound.upper, lower, method: bound.method };
+  }
+}
+
+/** The shell of latent norms a certificate is asked about: minInputNorm ≤ ‖h_m‖ ≤ inputRadius. */
+export interface LatentDomain {
+  readonly inputRadius: number;
+  readonly minInputNorm: number;
+}
+
+/** Smallest and largest ‖h_m‖ over the rows of concatenated latents and over the modalities. */
+export function latentDomain(latents: tf.Tensor2D, sizes: readonly number[]): LatentDomain {
+  const norms = tf.tidy(() => {
+    const parts = sizes.length === 1 ? [latents] : tf.split(latents, [...sizes], 1);
+    return tf.stack(parts.map((p) => tf.sqrt(tf.sum(tf.square(p), 1))));
+  });
+  const values = norms.dataSync();
+  norms.dispose();
+  let [low, high] = [Infinity, 0];
+  for (const v of values) [low, high] = [Math.min(low, v), Math.max(high, v)];
+  // A radius of 0 (all latents zero) is no domain; certificates refuse it, so keep it positive.
+  return { inputRadius: Math.max(high, Number.MIN_VALUE), minInputNorm: Math.min(low, high) };
+}

@@ -1,0 +1,33 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { EstimatorType, LipschitzResult } from './lipschitz-result';
+import type { LipschitzTarget } from './lipschitz-target';
+
+/** A Lipschitz estimator for target functions on a batch of sample rows. */
+export interface Estimator {
+  readonly type: EstimatorType;
+  /**
+   * Estimates on the rows of `x` (`[N, target.inputSize]`); `seed` picks the random probes.
+   * Undefined when the estimator does not apply to the target (e.g. no certified bound known).
+   */
+  estimate(target: LipschitzTarget, x: tf.Tensor2D, seed?: number): LipschitzResult | undefined;
+  /** Forgets warm-start state between trials and frees its tensors. */
+  reset(): void;
+}
+
+/** Options every estimator takes. */
+export interface CommonEstimatorOptions {
+  /** Use at most this many of the given sample rows (0 = all). */
+  samples: number;
+  /** Seed of the random probes, mixed with the caller's seed and the target's name. */
+  seed: number;
+}
+
+export const COMMON_ESTIMATOR_PROPERTIES = {
+  samples: { type: 'integer', minimum: 0, maximum: 100000, default: 0, description: 'Use at most this many of the tracked samples (0 = all of them).' },
+  seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 0, description: 'Seed of the random probes and perturbations (mixed with the trial seed and the sub-model name).' },
+};
+
+/** The first `samples` rows (all when 0 or more than there are). */
+export function samplesUsed(x: tf.Tensor2D, samples: number): number {
+  return samples > 0 ? Math.min(samples, x.shape[0]) : x.shape[0];
+}

@@ -1,0 +1,141 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '@mmfuse/backend';
+import { frobeniusNorm, randomArray, spectralNorm, toRows, transpose } from '../test-support/reference';
+import { DifferenceQuotientEstimator } from './difference-quotient';
+import { jvp, vjp } from './jacobian-products';
+import { JacobianFrobeniusEstimator } from './jacobian-frobenius';
+import { JacobianSpectralEstimator } from './jacobian-spectral';
+import { functionTarget } from './lipschitz-target';
+import { spectralNormBounds } from './matrix-norm-bounds';
+
+beforeAll(async () => {
+  await initBackend('cpu');
+});
+
+/** f(x) = x·W on rows, so J_f = Wᵀ everywhere: its norms are W's. */
+function linear(nIn: number, nOut: number, seed: number) {
+  const values = randomArray(nIn * nOut, seed);
+  const w = tf.tensor2d(values, [nIn, nOut]);
+  const rows = toRows(values, nIn, nOut);
+  const target = functionTarget(`linear ${nIn}→${nOut}`, (x) => tf.matMul(x as tf.Tensor2D, w), [nIn]);
+  return { w, rows, target, spectral: spectralNorm(rows), frobenius: frobeniusNorm(rows) };
+}
+
+const samples = (n: number, width: number, seed: number) => tf.tensor2d(randomArray(n * width, seed), [n, width]);
+
+describe.each([
+  [7, 5],
+  [4, 11],
+  [16, 16],
+])('a linear map %i → %i', (nIn, nOut) => {
+  let map: ReturnType<typeof linear>;
+  let x: tf.Tensor2D;
+  beforeAll(() => {
+    map = linear(nIn, nOut, 100 + nIn * nOut);
+    x = samples(6, nIn, 7);
+  });
+  afterAll(() => tf.dispose([map.w, x]));
+
+  it('has its spectral norm found by power iteration, never above the SVD value', () => {
+    const before = tf.memory().numTensors;
+    const estimator = new JacobianSpectralEstimator({ iterations: 40 });
+    const result = estimator.estimate(map.target, x, 3);
+    estimator.reset();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(result).toMatchObject({ estimator: 'jacobian-spectral', quantity: 'spectral', bound: 'lower', samples: 6 });
+    expect(result.value).toBeCloseTo(map.spectral, 4);
+    for (const v of result.perSample!) expect(v).toBeLessThanOrEqual(map.spectral * (1 + 1e-5));
+  });
+
+  it('has its Frobenius norm computed exactly from every output gradient', () => {
+    const before = tf.memory().numTensors;
+    const result = new JacobianFrobeniusEstimator({ method: 'exact' }).estimate(map.target, x, 1);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(result).toMatchObject({ quantity: 'frobenius', bound: 'lower' });
+    for (const v of result.perSample!) expect(v).toBeCloseTo(map.frobenius, 4);
+  });
+
+  it('brackets the spectral norm of W from its Gram matrix', () => {
+    const before = tf.memory().numTensors;
+    const bounds = spectralNormBounds(map.w);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(bounds.lower).toBeLessThanOrEqual(map.spectral);
+    expect(bounds.upper).toBeGreaterThanOrEqual(map.spectral);
+    expect(bounds.upper / map.spectral).toBeLessThan(1.003);
+  });
+
+  it('gives difference quotients below the spectral norm', () => {
+    for (const direction of ['random', 'gradient'] as const) {
+      const result = new DifferenceQuotientEstimator({ direction, pairs: 3 }).estimate(map.target, x, 5);
+      expect(result.bound).toBe('lower');
+      expect(result.value).toBeGreaterThan(0);
+      expect(result.value).toBeLessThanOrEqual(map.spectral * (1 + 1e-3));
+    }
+    const between = new DifferenceQuotientEstimator({ pairing: 'between-samples' }).estimate(map.target, x);
+    expect(between.samples).toBe(15);
+    expect(between.value).toBeLessThanOrEqual(map.spectral * (1 + 1e-3));
+  });
+});
+
+describe('Frobenius estimates for large outputs', () => {
+  it('are unbiased for ‖J‖_F² with Gaussian projections and with rescaled output subsets', () => {
+    const map = linear(6, 40, 11);
+    const x = samples(1, 6, 2);
+    const truth = map.frobenius ** 2;
+    for (const method of ['projection', 'subset'] as const) {
+      const estimator = new JacobianFrobeniusEstimator({ method, probes: 4 });
+      const squares = Array.from({ length: 300 }, (_, seed) => estimator.estimate(map.target, x, seed).value ** 2);
+      const mean = squares.reduce((s, v) => s + v, 0) / squares.length;
+      expect(Math.abs(mean - truth) / truth).toBeLessThan(0.05);
+      // Single estimates do scatter: this is an estimate, and says so.
+      expect(Math.max(...squares) - Math.min(...squares)).toBeGreaterThan(0.05 * truth);
+      expect(estimator.estimate(map.target, x, 0).bound).toBe('estimate');
+    }
+    const all = new JacobianFrobeniusEstimator({ method: 'subset', probes: 40 }).estimate(map.target, x);
+    expect(all.value).toBeCloseTo(map.frobenius, 4);
+    tf.dispose([map.w, x]);
+  });
+
+  it('choose the exact method up to exactUpTo Jacobian entries and projections above it', () => {
+    const small = linear(3, 8, 1);
+    const x = samples(2, 3, 1);
+    expect(new JacobianFrobeniusEstimator({ exactUpTo: 24 }).estimate(small.target, x).method).toMatch(/^exact/);
+    expect(new JacobianFrobeniusEstimator({ exactUpTo: 23, probes: 3 }).estimate(small.target, x).method).toMatch(/random projection: 3 Gaussian probes/);
+    tf.dispose([small.w, x]);
+  });
+});
+
+describe('Jacobian products', () => {
+  it('compute J v and uᵀ J per row of a non-linear function, matching central differences', () => {
+    const w = tf.tensor2d(randomArray(12, 4), [4, 3]);
+    const f = (x: tf.Tensor2D) => tf.tanh(tf.matMul(tf.square(x), w)) as tf.Tensor2D;
+    const x = samples(3, 4, 9);
+    const v = samples(3, 4, 10);
+    const u = samples(3, 3, 11);
+    const jv = jvp(f, x, v, 3).arraySync();
+    const ujt = vjp(f, x, u).arraySync();
+    const h = 1e-2;
+    const plus = f(tf.add(x, tf.mul(v, h)) as tf.Tensor2D).arraySync();
+    const minus = f(tf.sub(x, tf.mul(v, h)) as tf.Tensor2D).arraySync();
+    jv.forEach((row, b) => row.forEach((value, j) => expect(value).toBeCloseTo((plus[b][j] - minus[b][j]) / (2 * h), 2)));
+    // ⟨u, J v⟩ two ways: the VJP and JVP must be adjoint.
+    const uArr = u.arraySync();
+    const vArr = v.arraySync();
+    for (let b = 0; b < 3; b++) {
+      const left = uArr[b].reduce((s, ui, j) => s + ui * jv[b][j], 0);
+      const right = vArr[b].reduce((s, vi, k) => s + vi * ujt[b][k], 0);
+      expect(left).toBeCloseTo(right, 4);
+    }
+  });
+
+  it('recover the exact Jacobian of a linear map', () => {
+    const map = linear(5, 3, 21);
+    const x = samples(5, 5, 1);
+    const basis = tf.eye(5);
+    const columns = jvp((t) => map.target.apply(t), x, basis, 3).arraySync();
+    // Row b is J e_b = column b of J = row b of W.
+    columns.forEach((row, b) => row.forEach((value, j) => expect(value).toBeCloseTo(map.rows[b][j], 5)));
+    expect(transpose(map.rows)[0][1]).toBe(map.rows[1][0]);
+    tf.dispose([map.w, x, basis]);
+  });
+});

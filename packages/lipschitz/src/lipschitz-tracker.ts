@@ -1,0 +1,271 @@
+import { appendFileSync } from 'fs';
+import { join } from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+import { CallbackContext, CallbackSummary, deriveSeed, EpochInfo, MultimodalModel, SubModel, TrainingCallback, TrialInfo, UserInputError } from '@mmfuse/core';
+import { CertifiedBoundEstimator } from './certified-bound';
+import type { Estimator } from './estimator';
+import { createEstimator, EstimatorConfig, ESTIMATOR_ENTRY_SCHEMA } from './estimator-options';
+import { GradientRatioEstimator } from './gradient-ratio';
+import { LipschitzSummary } from './lipschitz-summary';
+import type { LipschitzResult } from './lipschitz-result';
+import type { LipschitzTarget } from './lipschitz-target';
+import { modelLossProbe } from './model-loss-probe';
+import { decoderTarget, encoderTarget, flattenRows, fusionTarget, latentRows, modelTarget } from './sub-model-targets';
+import { drawTrackedSamples } from './tracked-samples';
+
+export interface LipschitzTrackerOptions {
+  /** Estimate after every `every`-th epoch (and before training, and after the last epoch). */
+  every: number;
+  /** Training samples drawn once per trial at which everything is estimated. */
+  samples: number;
+  /** Names of the sub-models to track (`encoder:camera`, `fusion`, `decoder:joints`, `model`); empty = all. */
+  subModels: string[];
+  estimators: EstimatorConfig[];
+  /** JSON-lines file in the run folder. */
+  file: string;
+}
+
+export const DEFAULT_ESTIMATORS: EstimatorConfig[] = [{ type: 'jacobian-spectral' }, { type: 'jacobian-frobenius' }, { type: 'certified-bound' }];
+
+export const LIPSCHITZ_TRACKER_DEFAULTS: LipschitzTrackerOptions = { every: 1, samples: 4, subModels: [], estimators: DEFAULT_ESTIMATORS, file: 'lipschitz.jsonl' };
+
+export const LIPSCHITZ_TRACKER_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    every: { type: 'integer', minimum: 1, maximum: 100000, default: LIPSCHITZ_TRACKER_DEFAULTS.every, description: 'Estimate after every N-th epoch; also before training (epoch 0) and after the last epoch.' },
+    samples: { type: 'integer', minimum: 1, maximum: 100000, default: LIPSCHITZ_TRACKER_DEFAULTS.samples, description: 'Training samples drawn once per trial (seeded) at which every estimate is taken; latents for the fusion and decoders come from encoding them.' },
+    subModels: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      uniqueItems: true,
+      default: LIPSCHITZ_TRACKER_DEFAULTS.subModels,
+      description: 'Sub-models to track by name (encoder:<modality>, fusion, decoder:<modality>, model for the whole autoencoder); empty = all of them.',
+    },
+    estimators: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 32,
+      items: ESTIMATOR_ENTRY_SCHEMA,
+      default: LIPSCHITZ_TRACKER_DEFAULTS.estimators,
+      description: 'Estimators run on every tracked sub-model, e.g. [{ "type": "jacobian-spectral" }, { "type": "certified-bound" }].',
+    },
+    file: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9._-]+$', default: LIPSCHITZ_TRACKER_DEFAULTS.file, description: 'JSON-lines file in the run folder, one row per sub-model, estimator and evaluation.' },
+  },
+};
+
+/** One line of `lipschitz.jsonl`. */
+export interface LipschitzRow {
+  setup: string;
+  trial: number;
+  epoch: number;
+  subModel: string;
+  estimator: string;
+  quantity: string;
+  bound: string;
+  value: number;
+  mean?: number;
+  samples: number;
+  seconds: number;
+  method: string;
+  norm: string;
+  convention?: string;
+}
+
+/** One estimate of one tracked sub-model; `estimator` indexes the tracker's `estimators`. */
+export interface TrackedResult {
+  subModel: string;
+  estimator: number;
+  result: LipschitzResult;
+}
+
+/** An estimator that threw on a sub-model during an evaluation. */
+export interface EstimatorFailure {
+  subModel: string;
+  /** Index into the tracker's `estimators`. */
+  estimator: number;
+  type: string;
+  message: string;
+}
+
+/** The row written for a failed estimate. */
+export interface FailedRow {
+  setup: string;
+  trial: number;
+  epoch: number;
+  subModel: string;
+  estimator: string;
+  value: null;
+  error: string;
+}
+
+interface TrialState {
+  samples: tf.Tensor[];
+  started: number;
+  estimating: number;
+  lastEstimated: number;
+  lastEpoch: number;
+}
+
+/**
+ * Tracks the Lipschitz behaviour of every sub-model and of the whole model during training, on
+ * fixed samples per trial, writing one row per (evaluation, sub-model, estimator).
+ */
+export class LipschitzTracker implements TrainingCallback {
+  readonly options: LipschitzTrackerOptions;
+  private readonly estimators: Estimator[];
+  private readonly summary: LipschitzSummary;
+  private trial: TrialState | undefined;
+
+  constructor(options: Partial<LipschitzTrackerOptions> = {}, private readonly context?: CallbackContext) {
+    this.options = { ...LIPSCHITZ_TRACKER_DEFAULTS, ...options };
+    if (!(this.options.every >= 1)) throw new UserInputError(`lipschitz: "every" must be a positive number of epochs, got ${this.options.every}`);
+    this.estimators = this.options.estimators.map((e, i) => {
+      try {
+        return createEstimator(e);
+      } catch (error) {
+        if (error instanceof UserInputError) throw new UserInputError(error.lines.map((l) => `lipschitz estimators[${i}]: ${l}`));
+        throw error;
+      }
+    });
+    this.summary = new LipschitzSummary(this.estimators);
+  }
+
+  async onTrialStart(info: TrialInfo): Promise<void> {
+    this.finishTrial();
+    this.checkSubModels(info.model);
+    this.trial = {
+      samples: drawTrackedSamples(info.model, info.data, this.options.samples, deriveSeed(info.seed, 'lipschitz', 'samples')),
+      started: performance.now(),
+      estimating: 0,
+      lastEstimated: -1,
+      lastEpoch: 0,
+    };
+    this.record(info, 0);
+  }
+
+  async onEpochEnd(info: EpochInfo): Promise<void> {
+    if (!this.trial) return;
+    this.trial.lastEpoch = info.epoch;
+    if (info.epoch % this.options.every === 0) this.record(info, info.epoch);
+  }
+
+  async onTrialEnd(info: TrialInfo): Promise<void> {
+    const trial = this.trial;
+    if (!trial) return;
+    if (trial.lastEstimated < trial.lastEpoch) this.record(info, trial.lastEpoch);
+    const seconds = (performance.now() - trial.started) / 1000;
+    this.summary.addTiming(info.setup, info.trial, trial.estimating, seconds);
+    this.finishTrial();
+  }
+
+  summarize(): CallbackSummary | undefined {
+    return this.summary.summarize(this.options.file);
+  }
+
+  /**
+   * Runs every estimator on every tracked sub-model of `model` at the given inputs (one tensor per
+   * modality, in encoder order). Usable outside training; the tracker calls it at each evaluation.
+   * An estimator that throws stops the evaluation unless `onError` is given, which then hears of
+   * the failure and the evaluation goes on with the next sub-model.
+   */
+  evaluate(model: MultimodalModel, inputs: readonly tf.Tensor[], seed: number, onError?: (failure: EstimatorFailure) => void): TrackedResult[] {
+    const wanted = (name: string) => this.options.subModels.length === 0 || this.options.subModels.includes(name);
+    const tracked: Array<{ target: LipschitzTarget; rows: tf.Tensor2D }> = [];
+    model.encoders.forEach((encoder, i) => {
+      if (wanted(encoder.name)) tracked.push({ target: encoderTarget(encoder), rows: flattenRows([inputs[i]]) });
+    });
+    if (wanted(model.fusion.name)) tracked.push({ target: fusionTarget(model.fusion), rows: latentRows(model, inputs) });
+    const decoders = model.decoders.filter((d) => wanted(d.name));
+    if (decoders.length > 0) {
+      const z = model.encode(inputs);
+      decoders.forEach((decoder, i) => tracked.push({ target: decoderTarget(decoder), rows: i === 0 ? z : tf.clone(z) }));
+    }
+    if (wanted('model')) tracked.push({ target: modelTarget(model), rows: flattenRows(inputs) });
+
+    const results: TrackedResult[] = [];
+    const certified = this.estimators.filter((e): e is CertifiedBoundEstimator => e instanceof CertifiedBoundEstimator);
+    certified.forEach((e) => e.startEvaluation());
+    try {
+      for (const [index, estimator] of this.estimators.entries()) {
+        const attempt = (subModel: string, run: () => void) => {
+          try {
+            run();
+          } catch (error) {
+            if (!onError) throw error;
+            onError({ subModel, estimator: index, type: estimator.type, message: (error as Error).message });
+          }
+        };
+        if (estimator instanceof GradientRatioEstimator && estimator.options.gradient === 'parameters') {
+          const subModels = model.subModels().filter((s) => wanted(s.name));
+          const probe = modelLossProbe(model, subModels, wanted('model'));
+          const rows = flattenRows(inputs);
+          attempt('model', () => {
+            for (const { group, result } of estimator.estimateParameters(probe, rows, seed)) results.push({ subModel: group, estimator: index, result });
+          });
+          rows.dispose();
+          continue;
+        }
+        for (const { target, rows } of tracked) {
+          attempt(target.name, () => {
+            const result = estimator.estimate(target, rows, seed);
+            if (result) results.push({ subModel: target.name, estimator: index, result });
+          });
+        }
+      }
+    } finally {
+      certified.forEach((e) => e.endEvaluation());
+      tf.dispose(tracked.map((t) => t.rows));
+    }
+    return results;
+  }
+
+  private record(info: TrialInfo, epoch: number): void {
+    const trial = this.trial!;
+    const started = performance.now();
+    const failures: EstimatorFailure[] = [];
+    const results = this.evaluate(info.model, trial.samples, deriveSeed(info.seed, 'lipschitz'), (failure) => failures.push(failure));
+    const rows: Array<LipschitzRow | FailedRow> = results.map(({ subModel, result }) => ({
+      setup: info.setup,
+      trial: info.trial,
+      epoch,
+      subModel,
+      estimator: result.estimator,
+      quantity: result.quantity,
+      bound: result.bound,
+      value: result.value,
+      ...(result.mean === undefined ? {} : { mean: result.mean }),
+      samples: result.samples,
+      seconds: result.seconds,
+      method: result.method,
+      norm: result.norm,
+      ...(result.convention === undefined ? {} : { convention: result.convention }),
+    }));
+    // A failing estimator (e.g. an op without second-order gradients in a third-party fusion) leaves a
+    // row saying why instead of stopping the training run.
+    for (const f of failures) rows.push({ setup: info.setup, trial: info.trial, epoch, subModel: f.subModel, estimator: f.type, value: null, error: f.message });
+    this.summary.addFailures(failures);
+    const runDir = info.runDir || this.context?.runDir;
+    if (runDir && rows.length > 0) appendFileSync(join(runDir, this.options.file), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    this.summary.addEvaluation(info.setup, info.trial, epoch, results);
+    trial.lastEstimated = epoch;
+    trial.estimating += (performance.now() - started) / 1000;
+  }
+
+  private checkSubModels(model: MultimodalModel): void {
+    const names = [...model.subModels().map((s: SubModel) => s.name), 'model'];
+    const unknown = this.options.subModels.filter((n) => !names.includes(n));
+    if (unknown.length > 0) throw new UserInputError(`lipschitz: subModels names ${unknown.map((n) => `"${n}"`).join(', ')}, but the model has ${names.join(', ')}`);
+  }
+
+  private finishTrial(): void {
+    if (!this.trial) return;
+    tf.dispose(this.trial.samples);
+    this.estimators.forEach((e) => e.reset());
+    this.trial = undefined;
+  }
+}
+
+export function createLipschitzTracker(options: Partial<LipschitzTrackerOptions>, context: CallbackContext): LipschitzTracker {
+  return new LipschitzTracker(options, context);
+}
