@@ -7,6 +7,8 @@
 //   npm run bench                                   the table (tiny-64 and paper-128, every fusion)
 //   npm run bench -- --workload paper-128 --fusion concat --backend wasm --workers 1 --json
 //   npm run bench -- --workload tiny-64 --fusion sum --profile     adds a tf.profile kernel table
+//   npm run bench -- --lipschitz --workload paper-128 --fusion concat  cost of the Lipschitz tracker's
+//       default estimators on every sub-model (64 samples) next to one training epoch of 1,000 samples
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,11 +30,13 @@ const { values: args } = parseArgs({
     fusion: { type: 'string' },
     backend: { type: 'string' },
     workers: { type: 'string' },
-    steps: { type: 'string', default: '5' },
+    steps: { type: 'string', default: '10' },
     json: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     torch: { type: 'string', default: '/usr/bin/python3' },
     'no-torch': { type: 'boolean', default: false },
+    lipschitz: { type: 'boolean', default: false },
+    samples: { type: 'string', default: '64' },
   },
 });
 
@@ -93,7 +97,9 @@ async function timeMmfuse(workload, fusionType, backend, workers) {
   const order = Int32Array.from({ length: batch }, (_, i) => i);
   const rng = createRng(2);
   try {
-    await trainer.step(optimizer, variables, order, 0, batch, rng); // warm-up
+    // Two warm-up steps: the first compiles and allocates, the second settles the heap.
+    await trainer.step(optimizer, variables, order, 0, batch, rng);
+    await trainer.step(optimizer, variables, order, 0, batch, rng);
     const times = [];
     for (let i = 0; i < steps; i++) {
       const t = process.hrtime.bigint();
@@ -133,6 +139,56 @@ function timeTorch(workload, fusion) {
   return JSON.parse(run.stdout.trim().split('\n').pop());
 }
 
+/**
+ * The Lipschitz tracker's default estimators on every sub-model and the whole model, at `samples`
+ * training inputs, cold (first evaluation of a trial) and warm (later ones, reusing power-iteration
+ * vectors), against the time of one epoch of 1,000 samples measured on the same model.
+ */
+async function lipschitzCost(workload, fusionType, backend, samples) {
+  const { LipschitzTracker } = require('@mmfuse/lipschitz');
+  const { config, registry, validator } = loadExperiment(join(root, 'configs/bench', `${workload}.json`));
+  const fusion = config.fusions.find((f) => f.type === fusionType);
+  await initBackend(backend);
+  const specs = validator.declaredModalities(config);
+  const step = await timeMmfuse(workload, fusionType, backend, 1);
+  const epochSeconds = (step.median / 1000) * Math.ceil(1000 / step.batch);
+  const model = buildModel(registry, config, fusion, 'fusion', specs, 1);
+  const data = randomData(specs, samples, 3);
+  const inputs = specs.map((s) => tf.tensor(data.train.arrays[s.name], [samples, ...s.shape]));
+  const tracker = new LipschitzTracker({});
+  const rounds = [];
+  try {
+    for (const label of ['cold', 'warm', 'warm']) {
+      const t = process.hrtime.bigint();
+      const results = tracker.evaluate(model, inputs, 7);
+      const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+      const perEstimator = {};
+      for (const { result } of results) perEstimator[result.estimator] = +((perEstimator[result.estimator] ?? 0) + result.seconds).toFixed(3);
+      rounds.push({ label, seconds: +seconds.toFixed(2), share: +(seconds / epochSeconds).toFixed(3), perEstimator });
+    }
+  } finally {
+    tf.dispose(inputs);
+    model.dispose();
+  }
+  return { workload, fusion: fusionType, backend, samples, epoch_seconds_1000_samples: +epochSeconds.toFixed(1), step_ms: step.median, rounds };
+}
+
+if (args.lipschitz) {
+  const backend = args.backend ?? 'wasm';
+  for (const workload of workloads) {
+    for (const fusion of (args.fusion ?? 'concat').split(',')) {
+      const cost = await lipschitzCost(workload, fusion, backend, Number(args.samples));
+      if (args.json) {
+        process.stdout.write(`${JSON.stringify(cost)}\n`);
+        continue;
+      }
+      process.stdout.write(`\nLipschitz tracking of every sub-model of ${workload} (${fusion}) on ${cost.samples} samples, ${backend}, one thread; one epoch of 1,000 samples = ${cost.epoch_seconds_1000_samples} s (${cost.step_ms} ms/step):\n\n| evaluation | seconds | share of an epoch | ${Object.keys(cost.rounds[0].perEstimator).join(' | ')} |\n| --- | ---: | ---: |${' ---: |'.repeat(Object.keys(cost.rounds[0].perEstimator).length)}\n`);
+      for (const r of cost.rounds) process.stdout.write(`| ${r.label} | ${r.seconds} | ${(100 * r.share).toFixed(1)} % | ${Object.values(r.perEstimator).join(' | ')} |\n`);
+    }
+  }
+  process.exit(0);
+}
+
 const registered = loadExperiment(join(root, 'configs/bench', `${workloads[0]}.json`)).registry.list('fusion').map((r) => r.type);
 const fusions = (args.fusion ?? ['sum', 'concat', 'attention'].filter((f) => registered.includes(f)).join(',')).split(',');
 for (const f of fusions) if (!registered.includes(f)) fail(`--fusion: "${f}" is not a registered fusion (registered: ${registered.join(', ')})`);
@@ -146,8 +202,8 @@ for (const workload of workloads) {
   for (const fusion of fusions) {
     const torch = withTorch ? timeTorch(workload, fusion) : undefined;
     for (const backend of backends) {
-      // The pure-JS backend takes minutes per paper-128 step; time it on request only.
-      if (backend === 'cpu' && !args.backend && workload !== 'tiny-64') continue;
+      // The pure-JS backend takes ~30 s per tiny-64 step (minutes for paper-128): time it on request.
+      if (backend === 'cpu' && !args.backend) continue;
       // The table shows one thread and the default; --json times what a run would use unless told.
       const counts = workerCounts ?? (backend === 'tensorflow' || args.json ? ['auto'] : [1, 'auto']);
       for (const workers of counts) {
@@ -181,7 +237,7 @@ for (const workload of workloads) {
 
 if (!args.json) {
   const os = await import('node:os');
-  process.stdout.write(`\nOne training step (forward, MSE, backward, Adam), median of ${steps} after a warm-up; ${os.cpus().length} × ${os.cpus()[0].model}, Node ${process.version}${withTorch ? '; PyTorch 1 thread' : '; PyTorch reference not available'}\n\n`);
+  process.stdout.write(`\nOne training step (forward, MSE, backward, Adam), median of ${steps} after two warm-up steps; ${os.cpus().length} × ${os.cpus()[0].model}, Node ${process.version}${withTorch ? '; PyTorch 1 thread' : '; PyTorch reference not available'}\n\n`);
   process.stdout.write('| workload | fusion | backend | threads | batch | mmfuse ms/step | PyTorch ms/step | ratio |\n| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |\n');
   for (const r of rows) {
     process.stdout.write(`| ${r.workload} | ${r.fusion} | ${r.backend} | ${r.workers} | ${r.batch} | ${r.ms_per_step_median} | ${r.torch_ms_per_step_median ?? '–'} | ${r.ratio ?? '–'} |\n`);

@@ -1,14 +1,16 @@
-import { resolve } from 'path';
+import { existsSync, readFileSync } from 'fs';
+import { join, resolve } from 'path';
 import { BackendUnavailableError, initBackend } from '@mmfuse/backend';
 import { COMPONENT_KINDS, ComponentKind, ComponentRegistry, UserInputError } from '@mmfuse/core';
 import { experimentSchema } from '@mmfuse/config';
 import { ExperimentRunner, writeFileAtomic } from '@mmfuse/trainer';
-import { createContainer, loadExperiment } from './load-experiment';
+import { BUILTIN_PLUGINS, createContainer, loadExperiment } from './load-experiment';
 import { summaryTable } from './summary-table';
 import { TerminalReporter } from './terminal-reporter';
 
 export interface RunOptions {
   out?: string;
+  resume?: string;
   epochs?: number;
   trials?: number;
   quiet?: boolean;
@@ -24,9 +26,38 @@ function overrides(options: RunOptions) {
   };
 }
 
-/** `mmfuse run <config>`: validate, prepare (backend, data, model check), then train and report. */
-export async function runCommand(file: string, options: RunOptions): Promise<void> {
-  const experiment = loadExperiment(file, overrides(options));
+/** Where a run folder's plugins were loaded from (run.json), as absolute folders. */
+function pluginsOfRun(runDir: string): string[] {
+  const runFile = join(runDir, 'run.json');
+  if (!existsSync(runFile)) return [];
+  try {
+    const run = JSON.parse(readFileSync(runFile, 'utf8')) as { plugins?: Array<{ name: string; directory: string }> };
+    return (run.plugins ?? []).filter((p) => !(BUILTIN_PLUGINS as readonly string[]).includes(p.name)).map((p) => p.directory);
+  } catch (error) {
+    throw new UserInputError(`${runFile}: not valid JSON (${(error as Error).message})`);
+  }
+}
+
+/**
+ * `mmfuse run <config>`: validate, prepare (backend, data, model check), then train and report.
+ * `mmfuse run --resume <run folder>`: continue an interrupted run with the config it recorded.
+ */
+export async function runCommand(configFile: string | undefined, options: RunOptions): Promise<void> {
+  if (configFile && options.resume) throw new UserInputError('run: give either a config or --resume <run folder>, not both');
+  if (!configFile && !options.resume) throw new UserInputError('run: missing the config file (or --resume <run folder>)');
+  if (options.resume && (options.epochs !== undefined || options.trials !== undefined)) throw new UserInputError('run: --epochs and --trials cannot change a run being resumed');
+  if (options.resume) {
+    for (const required of ['config.json', 'run.json']) {
+      if (!existsSync(join(options.resume, required))) throw new UserInputError(`${options.resume}: not a run folder (no ${required}); give the folder a run wrote, e.g. runs/<name>-<timestamp>`);
+    }
+  }
+  const file = configFile ?? join(options.resume!, 'config.json');
+  const resumedPlugins = options.resume ? pluginsOfRun(options.resume) : undefined;
+  const experiment = loadExperiment(file, (raw) => {
+    overrides(options)(raw);
+    // The recorded plugins, by the folders they were loaded from (relative paths were relative to the original config).
+    if (resumedPlugins) raw.plugins = resumedPlugins;
+  });
   const runner = experiment.container.get(ExperimentRunner);
   let prepared;
   try {
@@ -37,7 +68,7 @@ export async function runCommand(file: string, options: RunOptions): Promise<voi
     throw error;
   }
   if (!options.quiet) process.stderr.write(`backend: ${prepared.backend.name} (${prepared.backend.reason})\n`);
-  const summary = await runner.run(prepared, { reporter: new TerminalReporter(process.stderr, options.quiet), outputDir: options.out });
+  const summary = await runner.run(prepared, { reporter: new TerminalReporter(process.stderr, options.quiet), outputDir: options.out, resumeDir: options.resume });
   process.stdout.write(`${summaryTable(summary)}\nresults: ${summary.runDir}\n`);
 }
 

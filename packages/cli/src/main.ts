@@ -28,8 +28,9 @@ export function buildProgram(): Command {
   program
     .command('run')
     .description('train every fusion of an experiment config for every trial and write a run folder')
-    .argument('<config>', 'experiment config (JSON)')
+    .argument('[config]', 'experiment config (JSON)')
     .option('-o, --out <dir>', 'folder for run folders (overrides output.dir)')
+    .option('-r, --resume <run-folder>', 'continue an interrupted run: finished trials are kept, the others continue from their last checkpoint')
     .option('--epochs <n>', 'override training.epochs', positiveInteger)
     .option('--trials <n>', 'override training.trials', positiveInteger)
     .option('-q, --quiet', 'no progress output')

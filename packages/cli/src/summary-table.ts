@@ -16,7 +16,10 @@ export function summaryTable(summary: RunSummary): string {
       setup.secondsPerTrial.mean.toFixed(1),
     ]);
   }
+  const diverged = Object.entries(summary.setups).filter(([, s]) => s.diverged.length > 0);
+  const notes = diverged.map(([label, s]) => `${label}: ${s.diverged.length} trial(s) diverged (${s.diverged.map((d) => `#${d.trial} in epoch ${d.epoch}${d.subModel ? `, ${d.subModel}` : ''}`).join('; ')}), left out of the statistics`);
   const parts = [`MSE after ${summary.epochs} epochs, mean ± std over ${summary.trials} trials (${summary.backend.name} backend):\n${table.toString()}`];
+  if (notes.length > 0) parts.push(notes.join('\n'));
   for (const extra of Object.values(summary.callbacks)) {
     if (!extra.table) continue;
     const t = new Table({ head: [...extra.table.head], style: { head: [], border: [] } });

@@ -54,6 +54,10 @@ export class TerminalReporter implements RunReporter {
     }
   }
 
+  trialDiverged(setup: string, trial: number, message: string): void {
+    if (!this.quiet) this.stream.write(`  ${setup} trial ${trial} ${message}; the other trials go on\n`);
+  }
+
   runEnded(_summary: RunSummary): void {
     this.bars?.stop();
   }

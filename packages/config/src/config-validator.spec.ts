@@ -82,7 +82,7 @@ describe('ConfigValidator', () => {
     const config = new ConfigValidator(registry()).validate(validConfig());
     expect(config.seed).toBe(0);
     expect(config.backend).toBe('auto');
-    expect(config.training).toEqual({ epochs: 20, batchSize: 32, learningRate: 0.001, trials: 3, corruption: [], corruptTest: false, workers: 'auto' });
+    expect(config.training).toEqual({ epochs: 20, batchSize: 32, learningRate: 0.001, trials: 3, corruption: [], corruptTest: false, workers: 'auto', checkpointEvery: 1 });
     expect(config.data).toEqual({ type: 'toy', samples: 10 });
     expect(config.modalities[0].encoder).toEqual({ type: 'mlp', units: [16], activation: 'relu' });
     expect(config.modalities[0].lossWeight).toBe(1);
@@ -218,6 +218,11 @@ describe('readConfigFile', () => {
   it('names the file and the line and column of a syntax error', () => {
     const file = write('broken.json', '{\n  "name": "x",\n  "seed": ,\n}');
     expect(() => readConfigFile(file)).toThrow(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:11: not valid JSON: ValueExpected at ","`));
+  });
+
+  it('refuses values nested deeper than 64 levels, naming where', () => {
+    const file = write('deep.json', `{"name": "x", "data": {"type": "toy", "extra": ${'['.repeat(5000)}1${']'.repeat(5000)}}}`);
+    expect(() => readConfigFile(file)).toThrow(/deep\.json: data\.extra\[0\]\[0\].*: nested deeper than 64 levels; a config is at most 64 levels deep$/);
   });
 
   it('refuses missing files, non-objects, invalid UTF-8 and huge files in one line', () => {

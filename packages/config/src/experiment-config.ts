@@ -36,6 +36,8 @@ export interface TrainingConfig {
   corruptTest: boolean;
   /** Data-parallel workers (threads, each with its own backend): a number, or `auto`. */
   workers: number | 'auto';
+  /** Save model and optimiser state every N epochs (and after the last), for `--resume`. */
+  checkpointEvery: number;
 }
 
 /** A whole experiment: what `mmfuse run` reads (after validation, with defaults applied). */

@@ -106,6 +106,13 @@ export function experimentSkeleton(slot: (kind: ComponentKind) => JsonSchema): J
             },
           },
           corruptTest: { type: 'boolean', default: false, description: 'Also corrupt test inputs (with a fixed seed) when measuring test loss.' },
+          checkpointEvery: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 100000,
+            default: 1,
+            description: 'Save each trial\'s model and optimiser state every N epochs (and after the last), so `mmfuse run --resume <run folder>` continues an interrupted run.',
+          },
           workers: {
             default: 'auto',
             description:

@@ -12,6 +12,22 @@ function lineAndColumn(text: string, position: number): string {
   return `${line}:${column}`;
 }
 
+/** Deeper values are refused: no config needs them, and they overflow recursive JSON tools. */
+export const MAX_CONFIG_DEPTH = 64;
+
+/** The path of the first value nested deeper than `limit` (shortened), or undefined. Iterative. */
+function tooDeep(root: unknown, limit: number): string | undefined {
+  const stack: Array<{ value: unknown; depth: number; path: string }> = [{ value: root, depth: 0, path: '' }];
+  while (stack.length > 0) {
+    const { value, depth, path } = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= limit) return path;
+    const entries: Array<[string, unknown]> = Array.isArray(value) ? value.map((v, i) => [`[${i}]`, v]) : Object.entries(value).map(([k, v]) => [/^[A-Za-z_$][\w$]*$/.test(k) ? `${path ? '.' : ''}${k}` : `[${JSON.stringify(k)}]`, v]);
+    for (const [step, child] of entries) stack.push({ value: child, depth: depth + 1, path: path.length > 120 ? path : `${path}${step}` });
+  }
+  return undefined;
+}
+
 /** Reads and parses a JSON config; every failure is one line naming the file (and line:column). */
 export function readConfigFile(file: string): unknown {
   let size: number;
@@ -58,6 +74,10 @@ export function readConfigFile(file: string): unknown {
       throw new UserInputError(`${file}:${lineAndColumn(text, first.offset)}: not valid JSON: ${printParseErrorCode(first.error)} at ${found}`);
     }
     throw new UserInputError(`${file}: not valid JSON: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const deep = tooDeep(parsed, MAX_CONFIG_DEPTH);
+  if (deep !== undefined) {
+    throw new UserInputError(`${file}: ${deep.length > 120 ? `${deep.slice(0, 120)}…` : deep}: nested deeper than ${MAX_CONFIG_DEPTH} levels; a config is at most ${MAX_CONFIG_DEPTH} levels deep`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new UserInputError(`${file}: expected a JSON object at the top level, got ${Array.isArray(parsed) ? 'an array' : JSON.stringify(parsed)}`);

@@ -8,6 +8,6 @@ export * from './data';
 export { UserInputError, isUserInputError } from './errors';
 export * from './model';
 export { LoadedPlugin, LoadedPlugins, loadPlugins, resolvePlugin } from './plugin-loader';
-export { Rng, createRng, deriveSeed, normal, permutation } from './random';
+export { Rng, RngState, createRng, deriveSeed, normal, permutation } from './random';
 export { closestName, didYouMean } from './suggest';
 export * from './training';

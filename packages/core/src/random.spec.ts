@@ -11,6 +11,16 @@ describe('seeded randomness', () => {
     expect(c()).not.toBe(xs[0]);
   });
 
+  it('continues a stream from its saved state', () => {
+    const a = createRng(5);
+    a();
+    a();
+    const saved = JSON.parse(JSON.stringify(a.state()));
+    const next = [a(), a(), a()];
+    const resumed = createRng(5, saved);
+    expect([resumed(), resumed(), resumed()]).toEqual(next);
+  });
+
   it('derives distinct, stable child seeds from labels', () => {
     expect(deriveSeed(1, 'trial', 0)).toBe(deriveSeed(1, 'trial', 0));
     const seeds = new Set([deriveSeed(1, 'trial', 0), deriveSeed(1, 'trial', 1), deriveSeed(2, 'trial', 0), deriveSeed(1, 'trial0')]);

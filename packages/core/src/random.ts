@@ -3,10 +3,16 @@ import seedrandom from 'seedrandom';
 /** A seeded source of uniform numbers in [0, 1); all randomness in mmfuse flows from one of these. */
 export interface Rng {
   (): number;
+  /** The generator's state, to continue the same stream later (checkpoints). */
+  state(): RngState;
 }
 
-export function createRng(seed: number | string): Rng {
-  return seedrandom(String(seed));
+/** Serialisable state of an Rng (JSON-safe). */
+export type RngState = object;
+
+/** A stream from `seed`, or continued from a saved `state` of a stream made with the same seed. */
+export function createRng(seed: number | string, state?: RngState): Rng {
+  return seedrandom(String(seed), { state: (state ?? true) as seedrandom.State.Arc4 | boolean }) as unknown as Rng;
 }
 
 /**

@@ -14,6 +14,8 @@ export interface TrialInfo {
   readonly model: MultimodalModel;
   /** The experiment's data (the same for every trial and set-up). */
   readonly data: MultimodalDataset;
+  /** Epochs already done: 0 for a new trial, the checkpoint's epoch for a resumed one. */
+  readonly startEpoch: number;
 }
 
 export interface EpochInfo extends TrialInfo {
@@ -27,6 +29,8 @@ export interface TrainingCallback {
   onTrialStart?(info: TrialInfo): void | Promise<void>;
   onEpochEnd?(info: EpochInfo): void | Promise<void>;
   onTrialEnd?(info: TrialInfo): void | Promise<void>;
+  /** The trial diverged at `epoch` (in `subModel`'s weights when known); details for the record. */
+  onDiverged?(info: TrialInfo & { readonly epoch: number; readonly subModel?: string }): Record<string, unknown> | undefined;
   /**
    * What the callback found over the whole run, stored in summary.json under
    * `callbacks.<name>`; `table` rows, when given, are printed after the loss table.

@@ -41,7 +41,7 @@ const loss = { total: 0 };
 /** Drives a tracker as the experiment runner does: trial start, `epochs` epoch ends (weights nudged between), trial end. */
 async function runTrial(tracker: LipschitzTracker, runDir: string, setup: string, trial: number, epochs: number): Promise<void> {
   const model = tinyModel(10 * trial + 1);
-  const info: TrialInfo = { setup, trial, seed: 100 + trial, runDir, model, data };
+  const info: TrialInfo = { setup, trial, seed: 100 + trial, runDir, model, data, startEpoch: 0 };
   await tracker.onTrialStart(info);
   for (let epoch = 1; epoch <= epochs; epoch++) {
     // Stand-in for an optimiser step: grow the first camera kernel so the estimates move.
@@ -144,7 +144,7 @@ describe('the lipschitz tracker', () => {
     });
     const fragile = new ComposedModel(model.encoders, picky, model.decoders);
     const tracker = new LipschitzTracker({ samples: 2, estimators: [{ type: 'difference-quotient', pairs: 2 }] }, { runDir });
-    const info: TrialInfo = { setup: 'picky', trial: 0, seed: 1, runDir, model: fragile, data };
+    const info: TrialInfo = { setup: 'picky', trial: 0, seed: 1, runDir, model: fragile, data, startEpoch: 0 };
     await tracker.onTrialStart(info);
     await tracker.onTrialEnd(info);
     const rows = readRows(join(runDir, 'lipschitz.jsonl')) as unknown as Array<Record<string, unknown>>;

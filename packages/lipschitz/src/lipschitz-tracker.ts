@@ -105,6 +105,8 @@ interface TrialState {
   estimating: number;
   lastEstimated: number;
   lastEpoch: number;
+  /** The latest evaluation, for the record when a trial diverges. */
+  latest: Array<{ epoch: number; subModel: string; estimator: string; bound: string; value: number }>;
 }
 
 /**
@@ -138,10 +140,18 @@ export class LipschitzTracker implements TrainingCallback {
       samples: drawTrackedSamples(info.model, info.data, this.options.samples, deriveSeed(info.seed, 'lipschitz', 'samples')),
       started: performance.now(),
       estimating: 0,
-      lastEstimated: -1,
-      lastEpoch: 0,
+      lastEstimated: info.startEpoch > 0 ? info.startEpoch : -1,
+      lastEpoch: info.startEpoch,
+      latest: [],
     };
-    this.record(info, 0);
+    // A resumed trial already has its rows up to its checkpoint.
+    if (info.startEpoch === 0) this.record(info, 0);
+  }
+
+  /** The last estimates of the sub-model whose weights went bad (all sub-models when unknown). */
+  onDiverged(info: TrialInfo & { readonly epoch: number; readonly subModel?: string }): Record<string, unknown> | undefined {
+    const latest = this.trial?.latest.filter((r) => !info.subModel || r.subModel === info.subModel) ?? [];
+    return latest.length > 0 ? { lastLipschitz: latest } : undefined;
   }
 
   async onEpochEnd(info: EpochInfo): Promise<void> {
@@ -249,6 +259,7 @@ export class LipschitzTracker implements TrainingCallback {
     if (runDir && rows.length > 0) appendFileSync(join(runDir, this.options.file), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
     this.summary.addEvaluation(info.setup, info.trial, epoch, results);
     trial.lastEstimated = epoch;
+    trial.latest = results.map(({ subModel, result }) => ({ epoch, subModel, estimator: result.estimator, bound: result.bound, value: result.value }));
     trial.estimating += (performance.now() - started) / 1000;
   }
 

@@ -19,6 +19,8 @@ export interface PartGradients {
   readonly grads: tf.NamedTensorMap;
   /** This part's share of each modality's batch MSE (the shares of all parts add up to it). */
   readonly losses: number[];
+  /** This part's share of the objective, penalties included. */
+  readonly objective: number;
 }
 
 function rows(array: Float32Array, size: number, start: number, end: number): Float32Array {
@@ -63,6 +65,7 @@ export function partGradients(
     return total;
   }, variables);
   const losses = shares.map((s) => s.dataSync()[0]);
+  const objective = value.dataSync()[0];
   tf.dispose([value, ...shares, ...tensors]);
-  return { grads, losses };
+  return { grads, losses, objective };
 }

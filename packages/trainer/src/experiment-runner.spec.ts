@@ -4,7 +4,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Container, ContainerModule, injectable } from 'inversify';
-import { ComponentContribution, ComponentRegistry, coreModule, UserInputError } from '@mmfuse/core';
+import { ComponentContribution, ComponentRegistry, coreModule, MultimodalModel, UserInputError } from '@mmfuse/core';
 import { ConfigValidator, ExperimentConfig } from '@mmfuse/config';
 import { dataModule } from '@mmfuse/data';
 import { encodersModule } from '@mmfuse/encoders';
@@ -40,9 +40,50 @@ const countingRegularizers = new ContainerModule((bind) => {
   bind(ComponentContribution).to(Contribution).inSingletonScope();
 });
 
+/**
+ * After `after` penalties in set-up `concat`, trial 0, writes NaN into decoder:joints' first
+ * kernel (a weight going bad); other set-ups and trials are untouched.
+ */
+/** A third-party fusion whose factory returns something that is not a fusion. */
+const broken = new ContainerModule((bind) => {
+  @injectable()
+  class Contribution implements ComponentContribution {
+    registerComponents(registry: ComponentRegistry): void {
+      registry.register({ kind: 'fusion', type: 'broken', description: 'test', optionsSchema: { type: 'object' }, source: 'fusion-broken-plugin', create: () => ({ outputSize: 4 }) as never });
+    }
+  }
+  bind(ComponentContribution).to(Contribution).inSingletonScope();
+});
+
+const poison = new ContainerModule((bind) => {
+  @injectable()
+  class Contribution implements ComponentContribution {
+    registerComponents(registry: ComponentRegistry): void {
+      registry.register({
+        kind: 'regularizer',
+        type: 'poison',
+        description: 'test',
+        optionsSchema: { type: 'object', additionalProperties: false, properties: { after: { type: 'integer', default: 4 } } },
+        create: (options: { after: number }) => {
+          let steps = 0;
+          return {
+            name: 'poison',
+            afterStep: (model: MultimodalModel) => {
+              if (++steps !== options.after) return;
+              const kernel = model.decoders[1].parameters[0].variable;
+              kernel.assign(tf.fill(kernel.shape, NaN));
+            },
+          };
+        },
+      });
+    }
+  }
+  bind(ComponentContribution).to(Contribution).inSingletonScope();
+});
+
 function container(): Container {
   const c = new Container();
-  for (const m of [coreModule, trainerModule, encodersModule, dataModule, fusionSumModule, fusionConcatModule, countingRegularizers]) c.load(m);
+  for (const m of [coreModule, trainerModule, encodersModule, dataModule, fusionSumModule, fusionConcatModule, countingRegularizers, poison, broken]) c.load(m);
   return c;
 }
 
@@ -74,7 +115,8 @@ describe('ExperimentRunner', () => {
   }, 60000);
 
   it('writes the resolved config, metrics for every set-up, trial and epoch, and the summary', () => {
-    expect(readdirSync(summary.runDir).sort()).toEqual(['config.json', 'metrics.jsonl', 'run.json', 'summary.csv', 'summary.json']);
+    expect(readdirSync(summary.runDir).sort()).toEqual(['checkpoints', 'config.json', 'metrics.jsonl', 'run.json', 'summary.csv', 'summary.json', 'trials']);
+    expect(readdirSync(join(summary.runDir, 'trials')).sort()).toEqual(['concat.trial0.json', 'concat.trial1.json', 'sum.trial0.json', 'sum.trial1.json']);
     expect(summary.runDir.startsWith(join(out, 'tiny-'))).toBe(true);
     const config = JSON.parse(readFileSync(join(summary.runDir, 'config.json'), 'utf8'));
     expect(config.modalities[0].decoder).toEqual({ type: 'conv2d-transpose', activation: 'relu', outputActivation: 'linear', init: 'pytorch' });
@@ -126,6 +168,28 @@ describe('ExperimentRunner', () => {
     expect(penaltyCalls).toEqual({ 'regularizers[0]': 2 * steps, 'fusions[1].regularizers[0]': steps });
   }, 30000);
 
+  it('stops a diverging trial with where it went bad, goes on with the others, and never averages a NaN', async () => {
+    const runner = container().get(ExperimentRunner);
+    const config = tinyConfig({
+      name: 'diverging',
+      // 3 steps per epoch: the weights go bad after the 4th step, in epoch 2.
+      fusions: [{ type: 'sum' }, { type: 'concat', regularizers: [{ type: 'poison', after: 4 }] }],
+      training: { epochs: 3, batchSize: 8, learningRate: 0.003, trials: 2 },
+    });
+    const summary = await runner.run(await runner.prepare(config, { baseDir: process.cwd() }), { outputDir: out });
+    // The poison regularizer is created once per set-up, so only concat's first trial is hit.
+    expect(summary.setups.concat.diverged).toEqual([{ trial: 0, epoch: 2, step: 2, subModel: 'decoder:joints', details: {} }]);
+    expect(summary.setups.concat.trials).toBe(1);
+    expect(summary.setups.concat.final.test.total.values).toHaveLength(1);
+    expect(Number.isFinite(summary.setups.concat.final.test.total.mean)).toBe(true);
+    expect(summary.setups.sum.diverged).toEqual([]);
+    expect(summary.setups.sum.trials).toBe(2);
+    const outcome = JSON.parse(readFileSync(join(summary.runDir, 'trials', 'concat.trial0.json'), 'utf8'));
+    expect(outcome).toMatchObject({ status: 'diverged', epochs: [expect.objectContaining({ epoch: 1 })] });
+    const text = readFileSync(join(summary.runDir, 'summary.json'), 'utf8');
+    expect(text).not.toMatch(/NaN|null,\s*"std"/);
+  }, 30000);
+
   it('leaves no tensors behind', async () => {
     const runner = container().get(ExperimentRunner);
     const config = tinyConfig({ fusions: [{ type: 'concat' }], training: { epochs: 1, batchSize: 8, learningRate: 0.003, trials: 1 } });
@@ -134,6 +198,15 @@ describe('ExperimentRunner', () => {
     await runner.run(prepared, { outputDir: out });
     expect(tf.memory().numTensors).toBe(before);
   }, 30000);
+
+  it('names a plugin whose component does not satisfy the interface, before writing anything', async () => {
+    const runner = container().get(ExperimentRunner);
+    const config = tinyConfig({ name: 'broken-plugin', fusions: [{ type: 'sum' }, { type: 'broken' }] });
+    await expect(runner.prepare(config, { baseDir: process.cwd() })).rejects.toThrow(
+      'fusions[1]: fusion type "broken" (from fusion-broken-plugin) did not build a valid fusion: missing apply(), dispose(), getConfig(), parameters',
+    );
+    expect(readdirSync(out).some((d) => d.startsWith('broken-plugin'))).toBe(false);
+  });
 
   it('refuses latents of different sizes for sum before writing anything, naming the fusion', async () => {
     const runner = container().get(ExperimentRunner);

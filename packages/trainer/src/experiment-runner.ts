@@ -3,12 +3,15 @@ import { inject, injectable } from 'inversify';
 import { BackendInfo, initBackend } from '@mmfuse/backend';
 import { CallbackSummary, ComponentConfig, ComponentRegistry, deriveSeed, Regularizer, LoadedPlugin, ModalitySpec, MultimodalDataset, TrainingCallback, UserInputError } from '@mmfuse/core';
 import type { ExperimentConfig } from '@mmfuse/config';
+import { existsSync, mkdirSync, readFileSync } from 'fs';
+import { readCheckpoint, TrialCheckpoint, writeCheckpoint } from './checkpoint-file';
 import { buildModel } from './multimodal-autoencoder';
-import { RunFolder } from './run-folder';
+import { pruneRows } from './prune-rows';
+import { RunFolder, writeFileAtomic } from './run-folder';
 import type { RunReporter } from './run-reporter';
 import { SetupSummary, summarizeSetup, TrialOutcome } from './summary';
 import { DataParallelPool } from './data-parallel-pool';
-import { TrialTrainer } from './trial-trainer';
+import { DivergenceError, TrialTrainer } from './trial-trainer';
 import { decideWorkers, WorkerDecision } from './worker-count';
 
 export interface RunSummary {
@@ -66,13 +69,32 @@ export class ExperimentRunner {
     return { config, backend, data, plugins: options.plugins ?? [] };
   }
 
-  async run(prepared: PreparedExperiment, options: { reporter?: RunReporter; outputDir?: string } = {}): Promise<RunSummary> {
+  /**
+   * Trains every set-up for every trial, writing the run folder as it goes: metrics after every
+   * epoch, a checkpoint per trial, and an outcome file per finished trial. With `resumeDir`, the
+   * run continues in that folder: finished trials are kept, unfinished ones continue from their
+   * last checkpoint (rows written after it are dropped first).
+   */
+  async run(prepared: PreparedExperiment, options: { reporter?: RunReporter; outputDir?: string; resumeDir?: string } = {}): Promise<RunSummary> {
+    const folder = options.resumeDir ? RunFolder.open(options.resumeDir) : RunFolder.create(options.outputDir ?? prepared.config.output.dir, prepared.config.name, new Date());
+    folder.lock();
+    const release = () => folder.unlock();
+    process.once('exit', release);
+    try {
+      return await this.runIn(folder, prepared, options.reporter ?? {}, Boolean(options.resumeDir));
+    } finally {
+      process.off('exit', release);
+      folder.unlock();
+    }
+  }
+
+  private async runIn(folder: RunFolder, prepared: PreparedExperiment, reporter: RunReporter, resuming: boolean): Promise<RunSummary> {
     const { config, data, backend } = prepared;
-    const reporter = options.reporter ?? {};
     const started = new Date();
-    const folder = RunFolder.create(options.outputDir ?? config.output.dir, config.name, started);
-    folder.writeJson('config.json', config);
-    folder.writeJson('run.json', {
+    if (!resuming) folder.writeJson('config.json', config);
+    mkdirSync(folder.file('trials'), { recursive: true });
+    mkdirSync(folder.file('checkpoints'), { recursive: true });
+    folder.writeJson(resuming ? `run-resumed-${started.getTime()}.json` : 'run.json', {
       name: config.name,
       startedAt: started.toISOString(),
       backend,
@@ -121,9 +143,21 @@ export class ExperimentRunner {
       const seed = deriveSeed(config.seed, 'trial', trial);
       for (let f = 0; f < config.fusions.length; f++) {
         const setup = labels[f];
+        const outcomeFile = folder.file(`trials/${setup}.trial${trial}.json`);
+        const checkpointFile = folder.file(`checkpoints/${setup}.trial${trial}.ckpt`);
+        if (existsSync(outcomeFile)) {
+          // Finished before an interruption: never redone.
+          const done = JSON.parse(readFileSync(outcomeFile, 'utf8')) as TrialOutcome & { parameters: number };
+          outcomes.get(setup)!.push(done);
+          parameters.set(setup, done.parameters);
+          reporter.trialEnded?.(setup, trial, done.seconds);
+          continue;
+        }
+        const resume = resuming ? readCheckpoint(checkpointFile) : undefined;
+        if (resuming) pruneRows(folder.path, setup, trial, resume?.epoch ?? 0);
         const model = buildModel(this.registry, config, config.fusions[f], `fusions[${f}]`, data.modalities, seed);
         parameters.set(setup, model.parameterCount());
-        const info = { setup, trial, seed, runDir: folder.path, model, data };
+        const info = { setup, trial, seed, runDir: folder.path, model, data, startEpoch: resume?.epoch ?? 0 };
         reporter.trialStarted?.(setup, trial);
         const trialStarted = Date.now();
         let pool: DataParallelPool | undefined;
@@ -142,18 +176,37 @@ export class ExperimentRunner {
             );
           }
           for (const c of callbacks) await c.onTrialStart?.(info);
-          const trainer = new TrialTrainer(model, data, config, regularizersOf[f], seed, pool);
-          const epochs = await trainer.train(async (record) => {
+          const checkpointing = { every: config.training.checkpointEvery, resume, save: (c: TrialCheckpoint) => writeCheckpoint(checkpointFile, c) };
+          const trainer = new TrialTrainer(model, data, config, regularizersOf[f], seed, pool, checkpointing);
+          let outcome: TrialOutcome;
+          try {
+            const epochs = await trainer.train(async (record) => {
             // Memory per epoch: a leak shows as a growing tensor count or resident size.
             const memory = { tensors: tf.memory().numTensors, rssMB: +(process.memoryUsage().rss / 1048576).toFixed(1) };
             folder.appendJsonLine('metrics.jsonl', { setup, trial, seed, ...record, memory });
             reporter.epochEnded?.(setup, trial, record.epoch, record.train, record.test);
             for (const c of callbacks) await c.onEpochEnd?.({ ...info, epoch: record.epoch, train: record.train, test: record.test });
-          });
+            });
+            outcome = { setup, trial, seed, seconds: (Date.now() - trialStarted) / 1000, epochs, status: 'done' };
+          } catch (error) {
+            if (!(error instanceof DivergenceError)) throw error;
+            // This trial stops; the others go on. What went wrong, where, and the last estimates.
+            const details = callbacks.map((c) => c.onDiverged?.({ ...info, epoch: error.epoch, subModel: error.subModel })).filter(Boolean);
+            outcome = {
+              setup,
+              trial,
+              seed,
+              seconds: (Date.now() - trialStarted) / 1000,
+              epochs: error.records,
+              status: 'diverged',
+              divergence: { epoch: error.epoch, step: error.step, subModel: error.subModel ?? null, details: Object.assign({}, ...details) },
+            };
+            reporter.trialDiverged?.(setup, trial, error.message);
+          }
           for (const c of callbacks) await c.onTrialEnd?.(info);
-          const seconds = (Date.now() - trialStarted) / 1000;
-          outcomes.get(setup)!.push({ setup, trial, seed, seconds, epochs });
-          reporter.trialEnded?.(setup, trial, seconds);
+          writeFileAtomic(outcomeFile, `${JSON.stringify({ ...outcome, parameters: model.parameterCount() })}\n`);
+          outcomes.get(setup)!.push(outcome);
+          reporter.trialEnded?.(setup, trial, outcome.seconds);
         } finally {
           await pool?.close();
           model.dispose();

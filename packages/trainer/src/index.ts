@@ -1,4 +1,5 @@
 export { BatchArrays, LossLayout, partGradients, PartGradients } from './batch-gradients';
+export { readCheckpoint, SavedTensor, TrialCheckpoint, writeCheckpoint } from './checkpoint-file';
 export { corruptBatch } from './corruption';
 export { DataParallelPool } from './data-parallel-pool';
 export { ExperimentRunner, PreparedExperiment, RunSummary, setupLabel, summaryCsv } from './experiment-runner';
@@ -8,5 +9,6 @@ export { RunReporter, RunStartInfo } from './run-reporter';
 export { formatMeanStd, MeanStd, meanStd } from './statistics';
 export { SetupSummary, summarizeSetup, TrialOutcome } from './summary';
 export { default as trainerModule } from './trainer-module';
-export { EpochRecord, gatherBatch, splitRows, TrialTrainer } from './trial-trainer';
+export { DivergenceError, EpochRecord, gatherBatch, splitRows, TrialCheckpointing, TrialTrainer } from './trial-trainer';
+export { pruneRows } from './prune-rows';
 export { decideWorkers, WorkerDecision } from './worker-count';

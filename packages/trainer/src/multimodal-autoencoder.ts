@@ -38,6 +38,26 @@ export class MultimodalAutoencoder implements MultimodalModel {
   }
 }
 
+/**
+ * What a built component must offer; a plugin's factory that returns something else is named,
+ * instead of failing later inside training.
+ */
+function conforms(kind: 'encoder' | 'decoder' | 'fusion', built: unknown, type: string, source: string | undefined, path: string): void {
+  const b = built as Record<string, unknown> | null | undefined;
+  const missing: string[] = [];
+  if (!b || typeof b !== 'object') missing.push('an object');
+  else {
+    if (typeof b.apply !== 'function') missing.push('apply()');
+    if (typeof b.dispose !== 'function') missing.push('dispose()');
+    if (typeof b.getConfig !== 'function') missing.push('getConfig()');
+    if (!Array.isArray(b.parameters)) missing.push('parameters');
+    if (kind !== 'decoder' && !(Number.isInteger(b.outputSize) && (b.outputSize as number) > 0)) missing.push('a positive integer outputSize');
+  }
+  if (missing.length > 0) {
+    throw new UserInputError(`${path}: ${kind} type "${type}"${source ? ` (from ${source})` : ''} did not build a valid ${kind}: missing ${missing.join(', ')}`);
+  }
+}
+
 /** Runs a factory and prefixes a config error with the JSON path of the component that caused it. */
 function at<T>(path: string, build: () => T): T {
   try {
@@ -71,20 +91,23 @@ export function buildModel(
     const encoders = config.modalities.map((m, i) => {
       const name = `encoder:${m.name}`;
       const encoder = at(`modalities[${i}].encoder`, () => registry.create('encoder', m.encoder, { name, modality: modalities[i], seed: deriveSeed(trialSeed, name) }));
-      built.push(encoder);
+      if (encoder && typeof (encoder as { dispose?: unknown }).dispose === 'function') built.push(encoder);
+      conforms('encoder', encoder, m.encoder.type, registry.get('encoder', m.encoder.type).source, `modalities[${i}].encoder`);
       return encoder;
     });
     const { label: _label, regularizers: _regularizers, ...fusionComponent } = fusionConfig;
     const fusion = at(fusionPath, () =>
       registry.create('fusion', fusionComponent, { name: 'fusion', modalities, inputSizes: encoders.map((e) => e.outputSize), seed: deriveSeed(trialSeed, 'fusion') }),
     );
-    built.push(fusion);
+    if (fusion && typeof (fusion as { dispose?: unknown }).dispose === 'function') built.push(fusion);
+    conforms('fusion', fusion, fusionComponent.type, registry.get('fusion', fusionComponent.type).source, fusionPath);
     const decoders = config.modalities.map((m, i) => {
       const name = `decoder:${m.name}`;
       const decoder = at(`modalities[${i}].decoder`, () =>
         registry.create('decoder', m.decoder, { name, modality: modalities[i], inputSize: fusion.outputSize, encoder: encoders[i], seed: deriveSeed(trialSeed, name) }),
       );
-      built.push(decoder);
+      if (decoder && typeof (decoder as { dispose?: unknown }).dispose === 'function') built.push(decoder);
+      conforms('decoder', decoder, m.decoder.type, registry.get('decoder', m.decoder.type).source, `modalities[${i}].decoder`);
       return decoder;
     });
     return new MultimodalAutoencoder(encoders, fusion, decoders);

@@ -1,5 +1,16 @@
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'fs';
+import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'fs';
+import { hostname } from 'os';
 import { join, resolve } from 'path';
+import { UserInputError } from '@mmfuse/core';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 function timestamp(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
@@ -7,24 +18,37 @@ function timestamp(date: Date): string {
 }
 
 /** Writes `text` to `file` through a temporary file and a rename, so readers never see half a file. */
-export function writeFileAtomic(file: string, text: string): void {
+export function writeFileAtomic(file: string, text: string | Uint8Array): void {
   const temporary = `${file}.${process.pid}.tmp`;
   const fd = openSync(temporary, 'w');
   try {
-    writeSync(fd, text);
+    if (typeof text === 'string') writeSync(fd, text);
+    else writeSync(fd, text, 0, text.length);
     fsyncSync(fd);
-  } finally {
+  } catch (error) {
     closeSync(fd);
+    rmSync(temporary, { force: true });
+    throw error;
   }
+  closeSync(fd);
   renameSync(temporary, file);
 }
 
 /** One run's folder: `<dir>/<name>-<timestamp>`, created only when the run really starts. */
 export class RunFolder {
   readonly path: string;
+  private locked = false;
 
   private constructor(path: string) {
     this.path = path;
+  }
+
+  /** An existing run folder (to resume it). */
+  static open(path: string): RunFolder {
+    for (const required of ['config.json', 'run.json']) {
+      if (!existsSync(join(path, required))) throw new UserInputError(`${path}: not a run folder (no ${required}); give the folder a run wrote, e.g. runs/<name>-<timestamp>`);
+    }
+    return new RunFolder(resolve(path));
   }
 
   static create(outputDir: string, name: string, now = new Date()): RunFolder {
@@ -33,6 +57,45 @@ export class RunFolder {
     for (let k = 2; existsSync(path); k++) path = `${base}-${k}`;
     mkdirSync(path, { recursive: true });
     return new RunFolder(path);
+  }
+
+  /**
+   * Takes the folder's lock (one writer per run). A lock left by a process that no longer runs on
+   * this host is taken over; a live one is refused with its pid.
+   */
+  lock(): void {
+    const file = this.file('run.lock');
+    const mine = JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(file, 'wx');
+        writeSync(fd, mine);
+        closeSync(fd);
+        this.locked = true;
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        let holder: { pid?: number; host?: string; since?: string } = {};
+        try {
+          holder = JSON.parse(readFileSync(file, 'utf8'));
+        } catch {
+          // unreadable: treated as stale
+        }
+        if (holder.pid && holder.host === hostname() && isAlive(holder.pid)) {
+          throw new UserInputError(`${this.path}: the run is being written by process ${holder.pid} (since ${holder.since}); wait for it to finish or stop it first`);
+        }
+        if (holder.host && holder.host !== hostname()) {
+          throw new UserInputError(`${this.path}: the run is locked by ${holder.host} (pid ${holder.pid}); if that process is gone, delete ${file}`);
+        }
+        rmSync(file, { force: true });
+      }
+    }
+    throw new UserInputError(`${this.path}: could not take the run lock ${file}`);
+  }
+
+  unlock(): void {
+    if (this.locked) rmSync(this.file('run.lock'), { force: true });
+    this.locked = false;
   }
 
   file(name: string): string {

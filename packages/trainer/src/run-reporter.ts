@@ -19,5 +19,6 @@ export interface RunReporter {
   trialStarted?(setup: string, trial: number): void;
   epochEnded?(setup: string, trial: number, epoch: number, train: LossRecord, test: LossRecord): void;
   trialEnded?(setup: string, trial: number, seconds: number): void;
+  trialDiverged?(setup: string, trial: number, message: string): void;
   runEnded?(summary: RunSummary): void;
 }

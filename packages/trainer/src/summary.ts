@@ -7,13 +7,20 @@ export interface TrialOutcome {
   trial: number;
   seed: number;
   seconds: number;
+  /** The epochs it completed. */
   epochs: EpochRecord[];
+  /** `diverged`: the loss or weights stopped being finite; the trial stopped there. */
+  status: 'done' | 'diverged';
+  divergence?: { epoch: number; step: number; subModel: string | null; details: Record<string, unknown> };
 }
 
 export interface SetupSummary {
   /** Fusion type and options of this set-up. */
   fusion: Record<string, unknown>;
+  /** Trials that finished; the statistics below are over these only. */
   trials: number;
+  /** Trials that diverged, with where; never part of a mean. */
+  diverged: Array<{ trial: number; epoch: number; step: number; subModel: string | null; details: Record<string, unknown> }>;
   parameters: number;
   /** Losses after the last epoch over trials: mean, sample std (n − 1), and each trial's value. */
   final: { train: Record<string, MeanStd & { values: number[] }>; test: Record<string, MeanStd & { values: number[] }> };
@@ -40,13 +47,16 @@ function curveOf(outcomes: TrialOutcome[], split: 'train' | 'test', key: string)
 }
 
 /** Summary of one set-up (one fusion) over its trials, in the shape of the paper's Table 1. */
-export function summarizeSetup(outcomes: TrialOutcome[], fusion: Record<string, unknown>, parameters: number): SetupSummary {
-  const keys = Object.keys(outcomes[0].epochs[0].test as LossRecord);
+export function summarizeSetup(all: TrialOutcome[], fusion: Record<string, unknown>, parameters: number): SetupSummary {
+  const outcomes = all.filter((o) => o.status !== 'diverged' && o.epochs.length > 0);
+  const diverged = all.filter((o) => o.status === 'diverged').map((o) => ({ trial: o.trial, ...o.divergence! }));
+  const keys = outcomes.length > 0 ? Object.keys(outcomes[0].epochs[0].test as LossRecord) : [];
   const pick = <T>(f: (split: 'train' | 'test', key: string) => T) =>
     ({ train: Object.fromEntries(keys.map((k) => [k, f('train', k)])), test: Object.fromEntries(keys.map((k) => [k, f('test', k)])) }) as { train: Record<string, T>; test: Record<string, T> };
   return {
     fusion,
     trials: outcomes.length,
+    diverged,
     parameters,
     final: pick((split, key) => finalOf(outcomes, split, key)),
     curves: pick((split, key) => curveOf(outcomes, split, key)),

@@ -4,6 +4,7 @@ import type { ExperimentConfig } from '@mmfuse/config';
 import { BatchArrays, LossLayout, partGradients } from './batch-gradients';
 import { corruptBatch } from './corruption';
 import type { DataParallelPool } from './data-parallel-pool';
+import type { SavedTensor, TrialCheckpoint } from './checkpoint-file';
 import type { MultimodalAutoencoder } from './multimodal-autoencoder';
 
 export interface EpochRecord {
@@ -13,6 +14,29 @@ export interface EpochRecord {
   seconds: number;
 }
 
+/** Checkpointing of one trial: where to save, how often, and where to continue from. */
+export interface TrialCheckpointing {
+  /** Save after every N-th epoch (and after the last). */
+  every: number;
+  save(checkpoint: TrialCheckpoint): void | Promise<void>;
+  /** Continue from this checkpoint instead of starting at epoch 1. */
+  resume?: TrialCheckpoint;
+}
+
+/** A trial stopped because its loss or weights stopped being finite numbers. */
+export class DivergenceError extends Error {
+  constructor(
+    readonly epoch: number,
+    readonly step: number,
+    /** The first sub-model whose weights hold NaN or ±Infinity (undefined: weights still finite). */
+    readonly subModel: string | undefined,
+    readonly records: EpochRecord[],
+  ) {
+    super(`diverged in epoch ${epoch}, step ${step}${subModel ? `: weights of ${subModel} are no longer finite` : ': the loss is no longer finite'}`);
+    this.name = 'DivergenceError';
+  }
+}
+
 /** Copies the samples `indices[start..end)` of one modality into one contiguous batch (into `out` when given). */
 export function gatherBatch(source: Float32Array, size: number, indices: ArrayLike<number>, start: number, end: number, out: Float32Array = new Float32Array((end - start) * size)): Float32Array {
   for (let k = start; k < end; k++) {
@@ -20,6 +44,18 @@ export function gatherBatch(source: Float32Array, size: number, indices: ArrayLi
     out.set(source.subarray(s * size, (s + 1) * size), (k - start) * size);
   }
   return out;
+}
+
+function saved(variables: readonly tf.Variable[]): SavedTensor[] {
+  return variables.map((v) => ({ name: v.name, shape: [...v.shape], values: v.dataSync() as Float32Array }));
+}
+
+async function optimizerState(optimizer: tf.Optimizer): Promise<SavedTensor[]> {
+  const weights = await optimizer.getWeights();
+  const state = weights.map((w) => ({ name: w.name, shape: [...w.tensor.shape], values: Float32Array.from(w.tensor.dataSync()) }));
+  // The moments are the optimiser's own variables; the iteration count is a fresh scalar.
+  for (const w of weights) if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
+  return state;
 }
 
 /** Splits `count` rows into `parts` contiguous ranges of near-equal size (empty ranges dropped). */
@@ -50,6 +86,7 @@ export class TrialTrainer {
     private readonly regularizers: readonly Regularizer[],
     private readonly seed: number,
     private readonly pool?: DataParallelPool,
+    private readonly checkpointing?: TrialCheckpointing,
   ) {
     this.names = config.modalities.map((m) => m.name);
     const specs = this.names.map((n) => data.modalities.find((m) => m.name === n)!);
@@ -63,30 +100,64 @@ export class TrialTrainer {
   async train(onEpoch: (record: EpochRecord) => void | Promise<void>): Promise<EpochRecord[]> {
     const { epochs, batchSize, learningRate } = this.config.training;
     const optimizer = tf.train.adam(learningRate, 0.9, 0.999, 1e-8);
-    const shuffle = createRng(deriveSeed(this.seed, 'shuffle'));
-    const corruption = createRng(deriveSeed(this.seed, 'corruption'));
+    const resume = this.checkpointing?.resume;
+    const shuffle = createRng(deriveSeed(this.seed, 'shuffle'), resume?.rng.shuffle);
+    const corruption = createRng(deriveSeed(this.seed, 'corruption'), resume?.rng.corruption);
     const variables = this.variables();
-    const records: EpochRecord[] = [];
+    const records: EpochRecord[] = resume ? [...resume.records] : [];
     try {
-      for (let epoch = 1; epoch <= epochs; epoch++) {
+      if (resume) await this.restore(resume, variables, optimizer);
+      for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
         const started = Date.now();
         const order = permutation(this.data.train.size, shuffle);
         const sums = new Float64Array(this.names.length + 1);
-        for (let start = 0; start < order.length; start += batchSize) {
+        for (let start = 0, step = 1; start < order.length; start += batchSize, step++) {
           const end = Math.min(order.length, start + batchSize);
           const losses = await this.step(optimizer, variables, order, start, end, corruption);
+          if (!Number.isFinite(losses[losses.length - 1])) throw new DivergenceError(epoch, step, this.nonFiniteSubModel(), records);
           losses.forEach((v, i) => (sums[i] += v * (end - start)));
         }
+        const bad = this.nonFiniteSubModel();
+        if (bad) throw new DivergenceError(epoch, Math.ceil(order.length / batchSize), bad, records);
         const train = this.record(Array.from(sums, (s) => s / order.length));
         const test = this.evaluate();
         const record = { epoch, train, test, seconds: (Date.now() - started) / 1000 };
         records.push(record);
         await onEpoch(record);
+        if (this.checkpointing && (epoch % this.checkpointing.every === 0 || epoch === epochs)) {
+          await this.checkpointing.save({ epoch, records: [...records], rng: { shuffle: shuffle.state(), corruption: corruption.state() }, weights: saved(variables), optimizer: await optimizerState(optimizer) });
+        }
       }
     } finally {
       optimizer.dispose();
     }
     return records;
+  }
+
+  /** The first sub-model (in model order) whose parameters hold NaN or ±Infinity. */
+  nonFiniteSubModel(): string | undefined {
+    for (const m of this.model.subModels()) {
+      for (const p of m.parameters) {
+        const values = p.variable.dataSync();
+        for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return m.name;
+      }
+    }
+    return undefined;
+  }
+
+  private async restore(checkpoint: TrialCheckpoint, variables: tf.Variable[], optimizer: tf.Optimizer): Promise<void> {
+    if (checkpoint.weights.length !== variables.length || checkpoint.weights.some((w, i) => w.values.length !== variables[i].size)) {
+      throw new Error(`the checkpoint holds ${checkpoint.weights.length} tensors that do not match the model's ${variables.length} variables`);
+    }
+    checkpoint.weights.forEach((w, i) => {
+      const value = tf.tensor(w.values, variables[i].shape);
+      variables[i].assign(value);
+      value.dispose();
+    });
+    const state = checkpoint.optimizer.map((t) => ({ name: t.name, tensor: tf.tensor(t.values, t.shape) }));
+    await optimizer.setWeights(state);
+    tf.dispose(state.map((s) => s.tensor));
+    if (this.pool) this.pool.publish(variables);
   }
 
   /** Every trainable variable of the model, in sub-model order. */
@@ -137,12 +208,16 @@ export class TrialTrainer {
         offset += v.size;
       }
     }
-    optimizer.applyGradients(grads);
-    tf.dispose(Object.values(grads));
-    for (const regularizer of this.regularizers) regularizer.afterStep?.(this.model);
-    if (this.pool) this.pool.publish(variables);
     const values = own.losses.map((v, m) => v + remoteLosses.reduce((t, l) => t + l[m], 0));
-    return [...values, values.reduce((t, v, m) => t + this.layout.weights[m] * v, 0)];
+    const total = values.reduce((t, v, m) => t + this.layout.weights[m] * v, 0);
+    // A non-finite loss is not applied: the weights stay as they were, to show where it went wrong.
+    if (Number.isFinite(total) && Number.isFinite(own.objective)) {
+      optimizer.applyGradients(grads);
+      for (const regularizer of this.regularizers) regularizer.afterStep?.(this.model);
+      if (this.pool) this.pool.publish(variables);
+    }
+    tf.dispose(Object.values(grads));
+    return [...values, Number.isFinite(own.objective) ? total : NaN];
   }
 
   /** The batch `order[start..end)` of every modality, inputs corrupted when `rng` is given. */

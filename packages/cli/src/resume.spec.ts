@@ -1,0 +1,118 @@
+import { spawn, spawnSync } from 'child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
+import { hostname, tmpdir } from 'os';
+import { join } from 'path';
+
+const BIN = join(__dirname, '..', 'bin', 'mmfuse.js');
+
+// Long enough that a kill lands mid-trial: 2 set-ups × 2 trials × 8 epochs.
+const CONFIG = {
+  name: 'resume',
+  seed: 11,
+  backend: 'wasm',
+  data: { type: 'synthetic-arm', episodes: 8, framesPerEpisode: 24, imageSize: 24, window: 4, windowStep: 1 },
+  modalities: [
+    { name: 'camera', encoder: { type: 'conv2d', channels: [6, 8] }, decoder: { type: 'conv2d-transpose' } },
+    { name: 'joints', encoder: { type: 'mlp', units: [16], latentSize: 200 }, decoder: { type: 'mlp' } },
+  ],
+  fusions: [{ type: 'sum' }, { type: 'concat' }],
+  training: { epochs: 8, batchSize: 8, trials: 2, workers: 1, checkpointEvery: 1 },
+};
+
+function mmfuse(cwd: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+type Row = { setup: string; trial: number; epoch: number; train: { total: number }; test: { total: number } };
+const rowsOf = (runDir: string): Row[] =>
+  readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
+
+async function runUntilKilled(cwd: string, out: string, minRows: number): Promise<string> {
+  const child = spawn(process.execPath, [BIN, 'run', 'config.json', '--out', out, '-q'], { cwd, stdio: 'ignore' });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  for (let waited = 0; waited < 60000; waited += 50) {
+    const dirs = existsSync(join(cwd, out)) ? readdirSync(join(cwd, out)) : [];
+    const metrics = dirs.length > 0 ? join(cwd, out, dirs[0], 'metrics.jsonl') : '';
+    if (metrics && existsSync(metrics) && readFileSync(metrics, 'utf8').split('\n').filter((l) => l.trim()).length >= minRows) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  expect(await exited).toBe('SIGKILL');
+  return join(cwd, out, readdirSync(join(cwd, out))[0]);
+}
+
+describe('mmfuse run --resume after SIGKILL', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'mmfuse-resume-'));
+  writeFileSync(join(cwd, 'config.json'), JSON.stringify(CONFIG));
+  let reference: Row[];
+
+  beforeAll(() => {
+    const full = mmfuse(cwd, 'run', 'config.json', '--out', 'full', '-q');
+    expect(full.code).toBe(0);
+    reference = rowsOf(join(cwd, 'full', readdirSync(join(cwd, 'full'))[0]));
+    expect(reference).toHaveLength(2 * 2 * 8);
+  }, 120000);
+
+  it('continues a killed run to the metrics of an uninterrupted one, each row once, finished trials never redone', async () => {
+    // Killed in the middle of the second trial (the first set-up's trial 0 is done: 8 rows).
+    const runDir = await runUntilKilled(cwd, 'part', 11);
+    expect(existsSync(join(runDir, 'summary.json'))).toBe(false);
+    const finished = join(runDir, 'trials', 'sum.trial0.json');
+    expect(existsSync(finished)).toBe(true);
+    const finishedAt = statSync(finished).mtimeMs;
+
+    const resumed = mmfuse(cwd, 'run', '--resume', runDir, '-q');
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    expect(statSync(finished).mtimeMs).toBe(finishedAt);
+
+    const rows = rowsOf(runDir);
+    const key = (r: Row) => `${r.setup}/${r.trial}/${r.epoch}`;
+    expect(rows.map(key).sort()).toEqual(reference.map(key).sort());
+    const expected = new Map(reference.map((r) => [key(r), r]));
+    for (const row of rows) {
+      const ref = expected.get(key(row))!;
+      expect(Math.abs(row.test.total - ref.test.total) / ref.test.total).toBeLessThan(1e-5);
+      expect(Math.abs(row.train.total - ref.train.total) / ref.train.total).toBeLessThan(1e-5);
+    }
+    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
+    expect(summary.setups.concat.final.test.total.values).toHaveLength(2);
+    expect(existsSync(join(runDir, 'run.lock'))).toBe(false);
+  }, 180000);
+
+  it('refuses a second writer, and takes over a lock left by a dead process', () => {
+    const runDir = join(cwd, 'full', readdirSync(join(cwd, 'full'))[0]);
+    // Held by a live process on this host (the test runner itself).
+    writeFileSync(join(runDir, 'run.lock'), JSON.stringify({ pid: process.pid, host: hostname(), since: 'now' }));
+    const refused = mmfuse(cwd, 'run', '--resume', runDir, '-q');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim()).toBe(`error: ${runDir}: the run is being written by process ${process.pid} (since now); wait for it to finish or stop it first`);
+    // Left by a process that is gone: taken over; every trial is already done, so nothing is redone.
+    writeFileSync(join(runDir, 'run.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), since: 'then' }));
+    const taken = mmfuse(cwd, 'run', '--resume', runDir, '-q');
+    expect(taken.code).toBe(0);
+    expect(rowsOf(runDir)).toHaveLength(2 * 2 * 8);
+    expect(existsSync(join(runDir, 'run.lock'))).toBe(false);
+  }, 60000);
+
+  it('says what is wrong with a folder that is not a run, and with a damaged checkpoint', () => {
+    const notRun = mmfuse(cwd, 'run', '--resume', cwd, '-q');
+    expect(notRun.code).toBe(2);
+    expect(notRun.stderr.trim()).toBe(`error: ${cwd}: not a run folder (no run.json); give the folder a run wrote, e.g. runs/<name>-<timestamp>`);
+
+    const runDir = join(cwd, 'full', readdirSync(join(cwd, 'full'))[0]);
+    const copy = join(cwd, 'damaged');
+    cpSync(runDir, copy, { recursive: true });
+    rmSync(join(copy, 'trials', 'concat.trial1.json'));
+    // The right magic, a header said to be 1,000 bytes long, and then the file ends.
+    writeFileSync(join(copy, 'checkpoints', 'concat.trial1.ckpt'), Buffer.concat([Buffer.from('MMFCKPT1', 'latin1'), Buffer.from([0xe8, 0x03, 0, 0]), Buffer.from('{"epoch"')]));
+    const damaged = mmfuse(cwd, 'run', '--resume', copy, '-q');
+    expect(damaged.code).toBe(2);
+    expect(damaged.stderr.trim()).toMatch(/concat\.trial1\.ckpt: not a usable checkpoint \(truncated header\); delete it to restart this trial from the beginning$/);
+    expect(damaged.stderr).not.toMatch(/\s+at .*\.js:\d+/);
+  }, 60000);
+});
