@@ -14,6 +14,11 @@ export interface SubModel {
    * requires them unique per process.)
    */
   readonly parameters: readonly Parameter[];
+  /**
+   * Non-trainable state that the forward pass updates (e.g. the persistent vectors of spectral
+   * normalisation): saved in checkpoints so a resumed trial continues exactly.
+   */
+  readonly buffers?: readonly Parameter[];
   /** The options that rebuild this sub-model (config round trip), `type` included. */
   getConfig(): ComponentConfig;
   dispose(): void;

@@ -190,6 +190,17 @@ describe('ExperimentRunner', () => {
     expect(text).not.toMatch(/NaN|null,\s*"std"/);
   }, 30000);
 
+  it('keeps the tensor count constant and the resident memory flat over 50 epochs', async () => {
+    const runner = container().get(ExperimentRunner);
+    const config = tinyConfig({ name: 'fifty', fusions: [{ type: 'concat' }], training: { epochs: 50, batchSize: 8, learningRate: 0.003, trials: 1 } });
+    const summary = await runner.run(await runner.prepare(config, { baseDir: process.cwd() }), { outputDir: out });
+    const memory = readFileSync(join(summary.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).memory);
+    expect(memory).toHaveLength(50);
+    expect(new Set(memory.map((m: { tensors: number }) => m.tensors)).size).toBe(1);
+    // After the first epochs have sized the heaps, growth stays within 10 %.
+    expect(memory[49].rssMB / memory[9].rssMB).toBeLessThan(1.1);
+  }, 60000);
+
   it('leaves no tensors behind', async () => {
     const runner = container().get(ExperimentRunner);
     const config = tinyConfig({ fusions: [{ type: 'concat' }], training: { epochs: 1, batchSize: 8, learningRate: 0.003, trials: 1 } });

@@ -125,7 +125,13 @@ export class TrialTrainer {
         records.push(record);
         await onEpoch(record);
         if (this.checkpointing && (epoch % this.checkpointing.every === 0 || epoch === epochs)) {
-          await this.checkpointing.save({ epoch, records: [...records], rng: { shuffle: shuffle.state(), corruption: corruption.state() }, weights: saved(variables), optimizer: await optimizerState(optimizer) });
+          await this.checkpointing.save({
+            epoch,
+            records: [...records],
+            rng: { shuffle: shuffle.state(), corruption: corruption.state() },
+            weights: saved([...variables, ...this.buffers()]),
+            optimizer: await optimizerState(optimizer),
+          });
         }
       }
     } finally {
@@ -145,9 +151,15 @@ export class TrialTrainer {
     return undefined;
   }
 
-  private async restore(checkpoint: TrialCheckpoint, variables: tf.Variable[], optimizer: tf.Optimizer): Promise<void> {
+  /** Non-trainable state of every sub-model (saved with the weights). */
+  buffers(): tf.Variable[] {
+    return this.model.subModels().flatMap((m) => (m.buffers ?? []).map((b) => b.variable));
+  }
+
+  private async restore(checkpoint: TrialCheckpoint, trainable: tf.Variable[], optimizer: tf.Optimizer): Promise<void> {
+    const variables = [...trainable, ...this.buffers()];
     if (checkpoint.weights.length !== variables.length || checkpoint.weights.some((w, i) => w.values.length !== variables[i].size)) {
-      throw new Error(`the checkpoint holds ${checkpoint.weights.length} tensors that do not match the model's ${variables.length} variables`);
+      throw new Error(`the checkpoint holds ${checkpoint.weights.length} tensors that do not match the model's ${variables.length} variables and buffers`);
     }
     checkpoint.weights.forEach((w, i) => {
       const value = tf.tensor(w.values, variables[i].shape);
@@ -157,7 +169,7 @@ export class TrialTrainer {
     const state = checkpoint.optimizer.map((t) => ({ name: t.name, tensor: tf.tensor(t.values, t.shape) }));
     await optimizer.setWeights(state);
     tf.dispose(state.map((s) => s.tensor));
-    if (this.pool) this.pool.publish(variables);
+    if (this.pool) this.pool.publish(trainable);
   }
 
   /** Every trainable variable of the model, in sub-model order. */

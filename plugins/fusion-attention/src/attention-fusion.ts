@@ -61,6 +61,11 @@ export class AttentionFusion implements Fusion, CertifiedLipschitz {
     return this.params.parameters;
   }
 
+  /** Spectral normalisation's persistent vectors, `fusion/projection<i>/power-iteration<l>`. */
+  get buffers(): readonly Parameter[] {
+    return this.projections.flatMap((p, i) => p.powerIterationVectors().map((variable, l) => ({ name: `${this.name}/projection${i}/power-iteration${l}`, variable })));
+  }
+
   /** c, the divisor of every score. */
   get scoreScale(): number {
     return this.options.scaleScores ? Math.sqrt(this.options.projectionSize) : 1;

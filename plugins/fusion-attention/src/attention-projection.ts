@@ -71,6 +71,11 @@ export class AttentionProjectionMap {
   }
 
   /** σ̂ of each spectrally normalised layer as the last forward call used (empty without spectral norm). */
+  /** The persistent power-iteration vectors of this projection's layers. */
+  powerIterationVectors(): tf.Variable[] {
+    return this.layers.flatMap((layer) => (layer.normalizer ? [layer.normalizer.u] : []));
+  }
+
   spectralEstimates(): number[] {
     return this.layers.flatMap((layer) => (layer.normalizer ? [layer.normalizer.estimate()] : []));
   }

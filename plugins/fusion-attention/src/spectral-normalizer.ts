@@ -18,7 +18,7 @@ let vectorCounter = 0;
  * only falls from call to call and reaches min(σ_max, 1) as u converges.
  */
 export class SpectralNormalizer {
-  private readonly u: tf.Variable;
+  readonly u: tf.Variable;
 
   constructor(
     private readonly kernel: tf.Variable,
