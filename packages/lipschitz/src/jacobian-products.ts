@@ -53,6 +53,24 @@ export function chunkedJvp(target: LipschitzTarget, x: tf.Tensor2D, v: tf.Tensor
   return out;
 }
 
+/**
+ * Row b is approximately `J_f(x_b) v_b` by a central difference, (f(x + h v) − f(x − h v)) / 2h,
+ * both sides in one batched forward pass, with h = `relative` · max(1, ‖x_b‖) per row. Two forward
+ * passes instead of a reverse pass through a reverse pass: for choosing power-iteration
+ * directions, where only the direction matters and every reported value is an exact VJP norm.
+ */
+export function chunkedJvpByDifference(target: LipschitzTarget, x: tf.Tensor2D, v: tf.Tensor2D, relative = 1e-3): tf.Tensor2D {
+  return tf.tidy(() => {
+    const h = tf.mul(tf.maximum(tf.sqrt(tf.sum(tf.square(x), 1, true)), 1), relative);
+    const step = tf.mul(v, h);
+    const both = chunkedApply(target, tf.concat([tf.add(x, step), tf.sub(x, step)], 0) as tf.Tensor2D);
+    const n = x.shape[0];
+    const plus = tf.slice(both, [0, 0], [n, both.shape[1]]);
+    const minus = tf.slice(both, [n, 0], [n, both.shape[1]]);
+    return tf.div(tf.sub(plus, minus), tf.mul(h, 2)) as tf.Tensor2D;
+  });
+}
+
 /** `f` on many rows, in slices. */
 export function chunkedApply(target: LipschitzTarget, x: tf.Tensor2D): tf.Tensor2D {
   const rows = rowsPerBatch(Math.max(target.inputSize, target.outputSize));

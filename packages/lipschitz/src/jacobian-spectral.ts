@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, deriveSeed } from '@mmfuse/core';
-import { chunkedJvp, chunkedVjp } from './jacobian-products';
+import { chunkedJvp, chunkedJvpByDifference, chunkedVjp } from './jacobian-products';
 import { COMMON_ESTIMATOR_PROPERTIES, CommonEstimatorOptions, Estimator, samplesUsed } from './estimator';
 import type { LipschitzResult } from './lipschitz-result';
 import type { LipschitzTarget } from './lipschitz-target';
@@ -15,9 +15,14 @@ export interface JacobianSpectralOptions extends CommonEstimatorOptions {
   warmIterations: number;
   /** Start from the previous call's vector for the same target (same samples, slowly changing weights). */
   warmStart: boolean;
+  /**
+   * How J v is formed to choose the next direction: `difference` (two forward passes, the default)
+   * or `exact` (differentiating the VJP). The reported values are exact VJP norms either way.
+   */
+  jvp: 'difference' | 'exact';
 }
 
-export const JACOBIAN_SPECTRAL_DEFAULTS: Omit<JacobianSpectralOptions, 'type'> = { iterations: 2, warmIterations: 1, warmStart: true, samples: 0, seed: 0 };
+export const JACOBIAN_SPECTRAL_DEFAULTS: Omit<JacobianSpectralOptions, 'type'> = { iterations: 2, warmIterations: 1, warmStart: true, jvp: 'difference', samples: 0, seed: 0 };
 
 export const JACOBIAN_SPECTRAL_SCHEMA = {
   type: 'object',
@@ -27,6 +32,11 @@ export const JACOBIAN_SPECTRAL_SCHEMA = {
     iterations: { type: 'integer', minimum: 1, maximum: 1000, default: JACOBIAN_SPECTRAL_DEFAULTS.iterations, description: 'Power iterations per sample on a cold start (each is one JVP and one VJP).' },
     warmIterations: { type: 'integer', minimum: 1, maximum: 1000, default: JACOBIAN_SPECTRAL_DEFAULTS.warmIterations, description: 'Power iterations per sample when the previous evaluation\'s vectors are reused.' },
     warmStart: { type: 'boolean', default: JACOBIAN_SPECTRAL_DEFAULTS.warmStart, description: 'Reuse each sample\'s vector from the previous evaluation of the same sub-model (the samples are fixed per trial).' },
+    jvp: {
+      enum: ['difference', 'exact'],
+      default: JACOBIAN_SPECTRAL_DEFAULTS.jvp,
+      description: 'How J·v picks the next direction: a central difference (two forward passes) or exactly (a reverse pass through the VJP). Reported values are exact VJP norms either way, so both give lower bounds.',
+    },
     ...COMMON_ESTIMATOR_PROPERTIES,
   },
 };
@@ -66,7 +76,7 @@ export class JacobianSpectralEstimator implements Estimator {
     const iterations = warm ? this.options.warmIterations : this.options.iterations;
     let values: number[] = new Array(n).fill(0);
     for (let t = 0; t < iterations; t++) {
-      const w = chunkedJvp(target, x, v);
+      const w = this.options.jvp === 'exact' ? chunkedJvp(target, x, v) : chunkedJvpByDifference(target, x, v);
       const outputFallback = unitRows(rng, n, target.outputSize);
       const unitW = normalizeRows(w, outputFallback);
       const back = chunkedVjp(target, x, unitW);
@@ -88,7 +98,7 @@ export class JacobianSpectralEstimator implements Estimator {
       perSample: values,
       samples: n,
       seconds: (performance.now() - started) / 1000,
-      method: `power iteration on JᵀJ, ${iterations} iteration${iterations === 1 ? '' : 's'} per sample (${warm ? 'warm start from the previous evaluation' : 'cold start from Jᵀg, g Gaussian'}); JVP by differentiating the VJP`,
+      method: `power iteration on JᵀJ, ${iterations} iteration${iterations === 1 ? '' : 's'} per sample (${warm ? 'warm start from the previous evaluation' : 'cold start from Jᵀg, g Gaussian'}); J·v ${this.options.jvp === 'exact' ? 'by differentiating the VJP' : 'by central differences'}, values exact VJP norms`,
       norm: target.norm,
     };
   }

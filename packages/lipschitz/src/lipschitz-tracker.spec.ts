@@ -160,7 +160,7 @@ describe('the lipschitz tracker', () => {
 
   it('refuses unknown estimator options, naming the estimator', () => {
     expect(() => new LipschitzTracker({ estimators: [{ type: 'jacobian-spectral' }, { type: 'jacobian-spectral', probes: 3 } as never] })).toThrow(
-      'lipschitz estimators[1]: estimator "jacobian-spectral" has no option "probes"; its options are iterations, warmIterations, warmStart, samples, seed',
+      'lipschitz estimators[1]: estimator "jacobian-spectral" has no option "probes"; its options are iterations, warmIterations, warmStart, jvp, samples, seed',
     );
     expect(() => new LipschitzTracker({ estimators: [{ type: 'jacobian-norm' } as never] })).toThrow(UserInputError);
   });
@@ -175,7 +175,7 @@ describe('the lipschitz callback options schema', () => {
     expect(validate(empty)).toBe(true);
     expect(empty).toMatchObject({ every: 1, samples: 4, subModels: [], file: 'lipschitz.jsonl' });
     expect(empty.estimators).toEqual([
-      { type: 'jacobian-spectral', iterations: 2, warmIterations: 1, warmStart: true, samples: 0, seed: 0 },
+      { type: 'jacobian-spectral', iterations: 2, warmIterations: 1, warmStart: true, jvp: 'difference', samples: 0, seed: 0 },
       { type: 'jacobian-frobenius', method: 'auto', probes: 1, exactUpTo: 65536, samples: 0, seed: 0 },
       { type: 'certified-bound', iterations: 1, coldIterations: 6, warmStart: true, samples: 0, seed: 0 },
     ]);
