@@ -1,5 +1,6 @@
 import { ContainerModule, injectable } from 'inversify';
 import { ComponentContribution, ComponentRegistry } from '@mmfuse/core';
+import { createRoboMnistSource, ROBOMNIST_SCHEMA, roboMnistModalities } from './robomnist/robomnist-source';
 import { createSyntheticArmSource, SYNTHETIC_ARM_SCHEMA, syntheticArmModalities } from './synthetic-arm';
 
 @injectable()
@@ -12,6 +13,14 @@ export class DataContribution implements ComponentContribution {
       optionsSchema: SYNTHETIC_ARM_SCHEMA,
       create: createSyntheticArmSource,
       modalities: syntheticArmModalities,
+    });
+    registry.register({
+      kind: 'data',
+      type: 'robomnist',
+      description: 'RoboMNIST (two Franka arms drawing digits) in its published file layout: kinematics and WiFi CSI aligned by timestamp, split by repetition',
+      optionsSchema: ROBOMNIST_SCHEMA,
+      create: createRoboMnistSource,
+      modalities: roboMnistModalities,
     });
   }
 }

@@ -1,0 +1,191 @@
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { UserInputError } from '@mmfuse/core';
+import { channelStatistics } from '../transforms';
+import { CSI_UNUSED_SUBCARRIERS, CSI_USED_SUBCARRIERS, parseComplex, readCsi } from './robomnist-csi';
+import { readKinematics } from './robomnist-kinematics';
+import { parseFileName, parseStem } from './robomnist-names';
+import { RoboMnistOptions, RoboMnistSource } from './robomnist-source';
+
+const REAL = join(__dirname, '..', '..', '..', '..', '..', 'shared', 'data', 'robomnist', 'Rp01_Ac6_Vhigh_Ar1_UNC187_Rxall_pos.json');
+
+/** Kinematics of two robots over `frames` frames at 30 Hz; values encode (robot, frame, channel). */
+function kinematics(frames: number, offset = 0): unknown {
+  return [1, 2].map((robot) => ({
+    robot_number: robot,
+    time_stamp_ns: Array.from({ length: frames }, (_, f) => Math.round((f * 1e9) / 30)),
+    joint_positions: Array.from({ length: frames }, (_, f) => Array.from({ length: 7 }, (_, j) => offset + robot * 100 + f + j / 10)),
+    EE_positions: Array.from({ length: frames }, (_, f) => [robot, f / 100, offset]),
+  }));
+}
+
+/** CSI of two sniffers at ~47 Hz (not the kinematics rate); amplitude of used subcarrier u in row r is r + u/1000 (+module·1000). */
+function csi(rows: number): unknown {
+  return [1, 2].map((module) => ({
+    module_number: module,
+    time_stamp_ns: Array.from({ length: rows }, (_, r) => Math.round((r * 1e9) / 47)),
+    complex_csi: Array.from({ length: rows }, (_, r) => {
+      let u = 0;
+      return Array.from({ length: 256 }, (_, k) => {
+        if (CSI_UNUSED_SUBCARRIERS.includes(k)) return '0j';
+        const amplitude = module * 1000 + r + u++ / 1000;
+        // Alternate the syntaxes Python's complex() writes.
+        return k % 2 ? `(${amplitude * 0.6}+${amplitude * 0.8}j)` : `${amplitude * 0.6}-${amplitude * 0.8}j`;
+      });
+    }),
+    RSS: Array.from({ length: rows }, () => -40),
+  }));
+}
+
+function writeRepetitions(dir: string, stems: string[], frames = 40): void {
+  stems.forEach((stem, i) => {
+    writeFileSync(join(dir, `${stem}_Rxall_pos.json`), JSON.stringify(kinematics(frames, i)));
+    writeFileSync(join(dir, `${stem}_Rxall_csi.json`), JSON.stringify(csi(Math.ceil((frames * 47) / 30) + 2)));
+  });
+  writeFileSync(join(dir, 'README.txt'), 'not a data file');
+}
+
+const options = (directory: string, extra: Partial<RoboMnistOptions> = {}): RoboMnistOptions => ({
+  directory,
+  modalities: ['kinematics', 'csi'],
+  digits: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  speeds: ['high', 'medium', 'low'],
+  arms: [1, 2],
+  robots: [1, 2],
+  sniffers: [1, 2],
+  window: 8,
+  windowStep: 4,
+  testFraction: 0.25,
+  ...extra,
+});
+
+describe('RoboMNIST file names', () => {
+  it('carry the labels', () => {
+    expect(parseStem('Rp01_Ac6_Vhigh_Ar1_UNC187')).toEqual({ stem: 'Rp01_Ac6_Vhigh_Ar1_UNC187', repetition: 1, digit: 6, speed: 'high', arm: 1, uncertainty: 1.87 });
+    expect(parseFileName('Rp12_Ac0_Vlow_Ar2_UNC050_Rx3_cam.mp4')).toMatchObject({ repetition: 12, digit: 0, speed: 'low', arm: 2, receiver: 3, kind: 'cam' });
+    expect(parseFileName('Rp01_Ac6_Vhigh_Ar1_UNC187_Rxall_csi.json')).toMatchObject({ receiver: 'all', kind: 'csi' });
+    expect(parseFileName('Rp01_Ac6_Vhigh_Ar1_UNC187_Rx1_mic.json')).toBeUndefined();
+    expect(parseFileName('notes.txt')).toBeUndefined();
+    expect(() => parseStem('Rp01_Ac6_Vfast_Ar1_UNC187')).toThrow(UserInputError);
+  });
+});
+
+describe('CSI', () => {
+  it('parses Python complex() text', () => {
+    expect(parseComplex('(12+3j)')).toEqual([12, 3]);
+    expect(parseComplex('-4-7j')).toEqual([-4, -7]);
+    expect(parseComplex('3j')).toEqual([0, 3]);
+    expect(parseComplex('(1e-3-2.5e+1j)')).toEqual([0.001, -25]);
+    expect(parseComplex('5')).toEqual([5, 0]);
+    expect(parseComplex('(1+j)')).toEqual([1, 1]);
+    expect(parseComplex('twelve')).toBeUndefined();
+  });
+
+  it('keeps the amplitudes of the 232 used subcarriers', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmfuse-csi-'));
+    const file = join(dir, 'x_csi.json');
+    writeFileSync(file, JSON.stringify(csi(3)));
+    const [first, second] = readCsi(file);
+    expect(CSI_USED_SUBCARRIERS).toBe(232);
+    expect(first.amplitudes.length).toBe(3 * 232);
+    expect(first.amplitudes[232 + 5]).toBeCloseTo(1000 + 1 + 5 / 1000, 3);
+    expect(second.amplitudes[0]).toBeCloseTo(2000, 3);
+  });
+
+  it('names the file, sniffer, row and subcarrier of a bad value or length', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmfuse-csi-'));
+    const data = csi(2) as Array<{ complex_csi: string[][]; RSS: number[] }>;
+    data[1].complex_csi[1][7] = 'NaN+1j';
+    const file = join(dir, 'bad_csi.json');
+    writeFileSync(file, JSON.stringify(data));
+    expect(() => readCsi(file)).toThrow(`${file}: [1].complex_csi[1][7]: expected a complex number like "(12+3j)", got "NaN+1j"`);
+    data[1].complex_csi[1][7] = '1j';
+    data[0].RSS.pop();
+    writeFileSync(file, JSON.stringify(data));
+    expect(() => readCsi(file)).toThrow(`${file}: [0]: 2 timestamps, 2 CSI rows and 1 RSS values; they must match`);
+  });
+});
+
+describe('kinematics', () => {
+  it('reads the real repetition shipped with the project (two robots, 450 frames at 30 Hz)', () => {
+    if (!existsSync(REAL)) throw new Error(`the project's sample file is missing: ${REAL}`);
+    const robots = readKinematics(REAL);
+    expect(robots.map((r) => r.robot)).toEqual([1, 2]);
+    expect(robots[0].timestampsNs.length).toBe(450);
+    expect(robots[0].joints.length).toBe(450 * 7);
+    const seconds = (robots[0].timestampsNs[449] - robots[0].timestampsNs[0]) / 1e9;
+    expect(seconds).toBeGreaterThan(14);
+    expect(seconds).toBeLessThan(16);
+  });
+
+  it('names the file and the index of a truncated file, a missing field, a NaN or a short row', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmfuse-pos-'));
+    const file = join(dir, 'x_pos.json');
+    const good = JSON.stringify(kinematics(3));
+    writeFileSync(file, good.slice(0, good.length / 2));
+    expect(() => readKinematics(file)).toThrow(`${file}: not valid JSON`);
+    expect(() => readKinematics(file)).toThrow(/the file ends early: truncated\?/);
+    const data = kinematics(3) as Array<Record<string, unknown>>;
+    delete data[1].EE_positions;
+    writeFileSync(file, JSON.stringify(data));
+    expect(() => readKinematics(file)).toThrow(`${file}: [1]: missing "EE_positions"`);
+    const nan = kinematics(3) as Array<{ joint_positions: Array<Array<number | null>> }>;
+    nan[0].joint_positions[2][4] = null;
+    writeFileSync(file, JSON.stringify(nan));
+    expect(() => readKinematics(file)).toThrow(`${file}: [0].joint_positions[2][4]: expected a finite number, got null`);
+    const short = kinematics(3) as Array<{ joint_positions: number[][] }>;
+    short[1].joint_positions.pop();
+    writeFileSync(file, JSON.stringify(short));
+    expect(() => readKinematics(file)).toThrow(`${file}: [1].joint_positions: 2 rows, but time_stamp_ns has 3`);
+    expect(() => readKinematics(join(dir, 'missing_pos.json'))).toThrow(`${join(dir, 'missing_pos.json')}: cannot read it (ENOENT)`);
+  });
+});
+
+describe('the robomnist data source', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmfuse-robomnist-'));
+  const stems = ['Rp01_Ac6_Vhigh_Ar1_UNC187', 'Rp02_Ac6_Vhigh_Ar1_UNC150', 'Rp01_Ac3_Vlow_Ar2_UNC100', 'Rp02_Ac3_Vlow_Ar2_UNC120'];
+  writeRepetitions(dir, stems);
+
+  it('splits by repetition and aligns CSI to the kinematics frames by timestamp', async () => {
+    const source = new RoboMnistSource(options(dir), 5, '/');
+    const data = await source.load();
+    const perRepetition = Math.floor((40 - 8) / 4) + 1;
+    expect(data.train.size).toBe(3 * perRepetition);
+    expect(data.test.size).toBe(perRepetition);
+    expect(data.modalities).toEqual([
+      { name: 'kinematics', kind: 'series', shape: [8, 20] },
+      { name: 'csi', kind: 'series', shape: [8, 464] },
+    ]);
+    const d = data.description as { trainRepetitions: string[]; testRepetitions: string[]; standardisation: Record<string, { mean: number[]; std: number[] }> };
+    expect([...d.trainRepetitions, ...d.testRepetitions].sort()).toEqual([...stems].sort());
+    // Undo the standardisation of the CSI of the first training window: frame f of the window
+    // must hold the CSI row recorded at or just before that frame's time.
+    const { mean, std } = d.standardisation.csi;
+    const firstRowAmplitude = data.train.arrays.csi[0] * std[0] + mean[0];
+    expect(firstRowAmplitude).toBeCloseTo(1000, 2);
+    const frame5 = data.train.arrays.csi[5 * 464] * std[0] + mean[0];
+    expect(frame5).toBeCloseTo(1000 + Math.floor(((5 / 30) * 47) + 1e-9), 2);
+    const stats = channelStatistics(data.train.arrays.kinematics, 20);
+    stats.mean.forEach((m) => expect(Math.abs(m)).toBeLessThan(1e-3));
+  });
+
+  it('filters repetitions by the labels in their names', async () => {
+    const source = new RoboMnistSource(options(dir, { digits: [3], modalities: ['kinematics'] }), 5, '/');
+    const d = (await source.load()).description as { labels: Array<{ digit: number }> };
+    expect(d.labels.map((l) => l.digit)).toEqual([3, 3]);
+  });
+
+  it('says what is missing', async () => {
+    const lonely = mkdtempSync(join(tmpdir(), 'mmfuse-robomnist-'));
+    writeRepetitions(lonely, ['Rp01_Ac6_Vhigh_Ar1_UNC187']);
+    await expect(new RoboMnistSource(options(lonely), 1, '/').load()).rejects.toThrow('holds 1 usable repetition(s) for these filters; at least 2 are needed');
+    const partial = mkdtempSync(join(tmpdir(), 'mmfuse-robomnist-'));
+    writeRepetitions(partial, stems.slice(0, 2));
+    mkdirSync(join(partial, 'sub'));
+    writeFileSync(join(partial, 'Rp03_Ac1_Vmedium_Ar1_UNC100_Rxall_pos.json'), JSON.stringify(kinematics(40)));
+    await expect(new RoboMnistSource(options(partial), 1, '/').load()).rejects.toThrow(/Rp03_Ac1_Vmedium_Ar1_UNC100_Rxall_csi\.json: missing/);
+    await expect(new RoboMnistSource(options(dir, { sniffers: [1, 3] }), 1, '/').load()).rejects.toThrow(/no module_number 3 \(it has 1, 2\); check data\.sniffers/);
+    await expect(new RoboMnistSource(options(join(dir, 'nope')), 1, '/').load()).rejects.toThrow(/is not a folder/);
+  });
+});
