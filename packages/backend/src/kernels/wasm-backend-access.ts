@@ -31,3 +31,13 @@ export function heapIndex(backend: WasmBackend, info: TensorInfo): number {
 export function wasmTensor(backend: WasmBackend, shape: number[], values: Float32Array): TensorInfo {
   return backend.makeOutput(shape, 'float32', undefined, values);
 }
+
+/** A stride-1 XNNPACK convolution with explicit pads [top, bottom, left, right] (and dilation). */
+export function stride1Conv(backend: WasmBackend, x: TensorInfo, filter: TensorInfo, pads: readonly [number, number, number, number], dilations: readonly [number, number] = [1, 1]): TensorInfo {
+  return runWasmKernel(
+    backend,
+    'Conv2D',
+    { x, filter },
+    { strides: [1, 1], pad: [[0, 0], [pads[0], pads[1]], [pads[2], pads[3]], [0, 0]], dataFormat: 'NHWC', dilations: [...dilations], dimRoundingMode: undefined },
+  );
+}

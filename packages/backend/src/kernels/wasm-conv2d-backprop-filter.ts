@@ -1,5 +1,5 @@
-import { backend_util, getKernel, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { heapF32, heapIndex, WasmBackend } from './wasm-backend-access';
+import { backend_util, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { heapF32, heapIndex, runWasmKernel, stride1Conv, WasmBackend } from './wasm-backend-access';
 
 /**
  * [B, H, W, C] → [C, H, W, B]. The stock wasm Transpose takes ~80 ms on a 32×63×63×64 tensor;
@@ -78,30 +78,17 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const right = Math.max(0, kw + (outWidth - 1) * info.strideWidth - width - left);
 
   const wasm = backend as unknown as WasmBackend;
-  const run = (name: string, kernelInputs: Record<string, TensorInfo>, kernelAttrs: Record<string, unknown>): TensorInfo =>
-    getKernel(name, 'wasm')!.kernelFunc({ inputs: kernelInputs, backend, attrs: kernelAttrs as never }) as TensorInfo;
-
   const xT = swapBatchAndChannels(wasm, x);
   const dyT = batchInside(wasm, dy);
-  let out = run(
-    'Conv2D',
-    { x: xT, filter: dyT },
-    {
-      strides: [1, 1],
-      pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
-      dataFormat: 'NHWC',
-      dilations: [info.strideHeight, info.strideWidth],
-      dimRoundingMode: undefined,
-    },
-  );
+  let out = stride1Conv(wasm, xT, dyT, [top, bottom, left, right], [info.strideHeight, info.strideWidth]);
   wasm.disposeData(xT.dataId);
   wasm.disposeData(dyT.dataId);
   if (out.shape[1] !== kh || out.shape[2] !== kw) {
-    const cut = run('Slice', { x: out }, { begin: [0, 0, 0, 0], size: [out.shape[0], kh, kw, out.shape[3]] });
+    const cut = runWasmKernel(wasm, 'Slice', { x: out }, { begin: [0, 0, 0, 0], size: [out.shape[0], kh, kw, out.shape[3]] });
     wasm.disposeData(out.dataId);
     out = cut;
   }
-  const result = run('Transpose', { x: out }, { perm: [1, 2, 0, 3] });
+  const result = runWasmKernel(wasm, 'Transpose', { x: out }, { perm: [1, 2, 0, 3] });
   wasm.disposeData(out.dataId);
   return result;
 };

@@ -1,5 +1,5 @@
 import { backend_util, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { heapF32, heapIndex, runWasmKernel, WasmBackend, wasmTensor } from './wasm-backend-access';
+import { heapF32, heapIndex, runWasmKernel, stride1Conv, WasmBackend, wasmTensor } from './wasm-backend-access';
 
 /**
  * Input gradient of a 2-D convolution (and so the forward pass of a transposed convolution) for
@@ -78,15 +78,6 @@ function croppedDy(backend: WasmBackend, dy: TensorInfo, cropH: number, cropW: n
   return runWasmKernel(backend, 'Slice', { x: dy }, { begin: [0, cropH, cropW, 0], size: [b, h - cropH, w - cropW, c] });
 }
 
-function conv(backend: WasmBackend, x: TensorInfo, filter: TensorInfo, pads: [number, number, number, number]): TensorInfo {
-  return runWasmKernel(
-    backend,
-    'Conv2D',
-    { x, filter },
-    { strides: [1, 1], pad: [[0, 0], [pads[0], pads[1]], [pads[2], pads[3]], [0, 0]], dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined },
-  );
-}
-
 /** Copies phase results (rows/cols < length, channels at `channelOffset` of `channelStride`) into dx. */
 function interleave(heap: Float32Array, g: Geometry, dxStart: number, srcStart: number, srcShape: number[], py: number, px: number, ph: PhaseAxis, pw: PhaseAxis, channelStride: number, channelOffset: number): void {
   const ci = g.inChannels;
@@ -156,7 +147,7 @@ const conv2DBackpropInput: KernelFunc = ({ inputs, backend: untyped, attrs }) =>
     const ww = convWindow(minW, tapsW, Math.max(...live.map((p) => p.pw.length)), g.outWidth);
     const source = croppedDy(backend, dy, wh.crop, ww.crop);
     const f = wasmTensor(backend, [tapsH, tapsW, g.outChannels, channels], stacked);
-    const out = conv(backend, source, f, [wh.before, wh.after, ww.before, ww.after]);
+    const out = stride1Conv(backend, source, f, [wh.before, wh.after, ww.before, ww.after]);
     backend.disposeData(f.dataId);
     if (source !== dy) backend.disposeData(source.dataId);
     results.push({ out, phases: live, channelStride: channels });
@@ -168,7 +159,7 @@ const conv2DBackpropInput: KernelFunc = ({ inputs, backend: untyped, attrs }) =>
       const ww = convWindow(p.pw.offset, p.pw.taps, p.pw.length, g.outWidth);
       const source = croppedDy(backend, dy, wh.crop, ww.crop);
       const f = wasmTensor(backend, [p.ph.taps, p.pw.taps, g.outChannels, g.inChannels], values);
-      const out = conv(backend, source, f, [wh.before, wh.after, ww.before, ww.after]);
+      const out = stride1Conv(backend, source, f, [wh.before, wh.after, ww.before, ww.after]);
       backend.disposeData(f.dataId);
       if (source !== dy) backend.disposeData(source.dataId);
       // Stride 1 with an exact fit: the convolution already is dx.

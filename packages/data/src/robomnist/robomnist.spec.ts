@@ -8,7 +8,8 @@ import { readKinematics } from './robomnist-kinematics';
 import { parseFileName, parseStem } from './robomnist-names';
 import { RoboMnistOptions, RoboMnistSource } from './robomnist-source';
 
-const REAL = join(__dirname, '..', '..', '..', '..', '..', 'shared', 'data', 'robomnist', 'Rp01_Ac6_Vhigh_Ar1_UNC187_Rxall_pos.json');
+// A real file of the published dataset, kept beside the tests (see fixtures/README.md).
+const REAL = join(__dirname, 'fixtures', 'Rp01_Ac6_Vhigh_Ar1_UNC187_Rxall_pos.json');
 
 /** Kinematics of two robots over `frames` frames at 30 Hz; values encode (robot, frame, channel). */
 function kinematics(frames: number, offset = 0): unknown {
