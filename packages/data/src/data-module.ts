@@ -1,5 +1,6 @@
 import { ContainerModule, injectable } from 'inversify';
 import { ComponentContribution, ComponentRegistry } from '@mmfuse/core';
+import { createNpySource, NPY_SOURCE_SCHEMA } from './arrays/npy-source';
 import { createRoboMnistSource, ROBOMNIST_SCHEMA, roboMnistModalities } from './robomnist/robomnist-source';
 import { createSyntheticArmSource, SYNTHETIC_ARM_SCHEMA, syntheticArmModalities } from './synthetic-arm';
 
@@ -21,6 +22,13 @@ export class DataContribution implements ComponentContribution {
       optionsSchema: ROBOMNIST_SCHEMA,
       create: createRoboMnistSource,
       modalities: roboMnistModalities,
+    });
+    registry.register({
+      kind: 'data',
+      type: 'npy',
+      description: 'Arrays saved with numpy: one .npy per modality [N, ...], optionally the episode of each sample for the split',
+      optionsSchema: NPY_SOURCE_SCHEMA,
+      create: createNpySource,
     });
   }
 }

@@ -6,3 +6,4 @@ export { CSI_UNUSED_SUBCARRIERS, CSI_USED_SUBCARRIERS, parseComplex, readCsi, Sn
 export { readKinematics, RobotKinematics } from './robomnist/robomnist-kinematics';
 export { parseFileName, parseStem, RoboMnistFile, RoboMnistStem } from './robomnist/robomnist-names';
 export { RoboMnistOptions, RoboMnistSource, ROBOMNIST_SCHEMA, roboMnistModalities } from './robomnist/robomnist-source';
+export { NpyModalityOptions, NpySource, NpySourceOptions, NPY_SOURCE_SCHEMA } from './arrays/npy-source';
