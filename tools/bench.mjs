@@ -20,7 +20,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
 const tf = require('@tensorflow/tfjs-core');
 const { initBackend } = require('@mmfuse/backend');
-const { createRng } = require('@mmfuse/core');
+const { createRng, normal } = require('@mmfuse/core');
 const { loadExperiment } = require('@mmfuse/cli');
 const { buildModel, DataParallelPool, decideWorkers, TrialTrainer } = require('@mmfuse/trainer');
 
@@ -70,7 +70,7 @@ function randomData(specs, batch, seed) {
   for (const spec of specs) {
     const size = spec.shape.reduce((a, b) => a * b, 1) * batch;
     // Like the reference: images uniform in [0, 1], series standard normal.
-    arrays[spec.name] = Float32Array.from({ length: size }, () => (spec.kind === 'image' ? rng() : Math.sqrt(-2 * Math.log(rng() || 1e-12)) * Math.cos(2 * Math.PI * rng())));
+    arrays[spec.name] = Float32Array.from({ length: size }, () => (spec.kind === 'image' ? rng() : normal(rng)));
   }
   return { modalities: specs, train: { size: batch, arrays }, test: { size: batch, arrays } };
 }

@@ -4,7 +4,7 @@ import { BackendUnavailableError, initBackend } from '@mmfuse/backend';
 import { COMPONENT_KINDS, ComponentKind, ComponentRegistry, UserInputError } from '@mmfuse/core';
 import { experimentSchema } from '@mmfuse/config';
 import { ExperimentRunner, writeFileAtomic } from '@mmfuse/trainer';
-import { BUILTIN_PLUGINS, createContainer, loadExperiment } from './load-experiment';
+import { BUILTIN_PLUGINS, createContainer, loadExperiment, rethrowInConfigFile } from './load-experiment';
 import { summaryTable } from './summary-table';
 import { TerminalReporter } from './terminal-reporter';
 
@@ -63,9 +63,8 @@ export async function runCommand(configFile: string | undefined, options: RunOpt
   try {
     prepared = await runner.prepare(experiment.config, { baseDir: resolve(file, '..'), plugins: experiment.plugins });
   } catch (error) {
-    if (error instanceof UserInputError) throw new UserInputError(error.lines.map((l) => `${file}: ${l}`));
     if (error instanceof BackendUnavailableError) throw new UserInputError(`${file}: backend: ${error.message}`);
-    throw error;
+    rethrowInConfigFile(file, error);
   }
   if (!options.quiet) process.stderr.write(`backend: ${prepared.backend.name} (${prepared.backend.reason})\n`);
   const summary = await runner.run(prepared, { reporter: new TerminalReporter(process.stderr, options.quiet), outputDir: options.out, resumeDir: options.resume });
@@ -82,8 +81,7 @@ export async function validateCommand(file: string): Promise<void> {
     try {
       experiment.container.get(ExperimentRunner).checkModels(experiment.config, modalities);
     } catch (error) {
-      if (error instanceof UserInputError) throw new UserInputError(error.lines.map((l) => `${file}: ${l}`));
-      throw error;
+      rethrowInConfigFile(file, error);
     }
   }
   const setups = experiment.config.fusions.map((f) => f.label ?? f.type).join(', ');

@@ -26,7 +26,8 @@ export function createContainer(extra: readonly string[] = [], baseDir = process
   return { container, plugins };
 }
 
-function prefixed(file: string, error: unknown): never {
+/** Rethrows a UserInputError with every line starting with the config file; other errors as they are. */
+export function rethrowInConfigFile(file: string, error: unknown): never {
   if (error instanceof UserInputError) throw new UserInputError(error.lines.map((line) => (line.startsWith(file) ? line : `${file}: ${line}`)));
   throw error;
 }
@@ -41,7 +42,7 @@ export function loadExperiment(file: string, overrides: (raw: Record<string, unk
   overrides(raw);
   const pluginSpecs = raw.plugins;
   if (pluginSpecs !== undefined && (!Array.isArray(pluginSpecs) || pluginSpecs.some((p) => typeof p !== 'string' || p.length === 0))) {
-    prefixed(file, new UserInputError('plugins: expected an array of package names or relative folder paths'));
+    rethrowInConfigFile(file, new UserInputError('plugins: expected an array of package names or relative folder paths'));
   }
   try {
     const { container, plugins } = createContainer((pluginSpecs as string[] | undefined) ?? [], dirname(path));
@@ -50,6 +51,6 @@ export function loadExperiment(file: string, overrides: (raw: Record<string, unk
     const config = validator.validate(raw);
     return { file, container, registry, validator, config, plugins };
   } catch (error) {
-    prefixed(file, error);
+    rethrowInConfigFile(file, error);
   }
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, Parameter, Rng } from '@mmfuse/core';
+import { createRng, normal, Parameter, Rng } from '@mmfuse/core';
 
 export type InitScheme = 'pytorch' | 'he' | 'glorot';
 
@@ -36,7 +36,7 @@ export class ParameterSet {
       for (let i = 0; i < size; i++) values[i] = (this.rng() * 2 - 1) * bound;
     } else if (!bias && this.scheme === 'he') {
       const std = Math.sqrt(2 / fanIn);
-      for (let i = 0; i < size; i++) values[i] = gaussian(this.rng) * std;
+      for (let i = 0; i < size; i++) values[i] = normal(this.rng) * std;
     } else if (!bias && this.scheme === 'glorot') {
       const bound = Math.sqrt(6 / (fanIn + fanOut));
       for (let i = 0; i < size; i++) values[i] = (this.rng() * 2 - 1) * bound;
@@ -53,10 +53,4 @@ export class ParameterSet {
     for (const p of this.parameters) p.variable.dispose();
     this.parameters.length = 0;
   }
-}
-
-function gaussian(rng: Rng): number {
-  let u = 0;
-  while (u === 0) u = rng();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng());
 }

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { inject, injectable } from 'inversify';
 import { BackendInfo, initBackend } from '@mmfuse/backend';
-import { CallbackSummary, ComponentConfig, ComponentRegistry, deriveSeed, Regularizer, LoadedPlugin, ModalitySpec, MultimodalDataset, TrainingCallback, UserInputError } from '@mmfuse/core';
+import { CallbackSummary, ComponentConfig, ComponentRegistry, deriveSeed, Regularizer, LoadedPlugin, ModalitySpec, MultimodalDataset, TrainingCallback } from '@mmfuse/core';
 import type { ExperimentConfig } from '@mmfuse/config';
 import { existsSync, mkdirSync, readFileSync } from 'fs';
 import { readCheckpoint, TrialCheckpoint, writeCheckpoint } from './checkpoint-file';
-import { buildModel } from './multimodal-autoencoder';
+import { atConfigPath, buildModel } from './multimodal-autoencoder';
 import { pruneRows } from './prune-rows';
 import { RunFolder, writeFileAtomic } from './run-folder';
 import type { RunReporter } from './run-reporter';
@@ -103,22 +103,8 @@ export class ExperimentRunner {
       node: process.version,
       data: { train: data.train.size, test: data.test.size, modalities: data.modalities, description: data.description ?? {} },
     });
-    const callbacks: TrainingCallback[] = config.callbacks.map((c, i) => {
-      try {
-        return this.registry.create('callback', c, { runDir: folder.path });
-      } catch (error) {
-        if (error instanceof UserInputError) throw new UserInputError(error.lines.map((l) => `callbacks[${i}]: ${l}`));
-        throw error;
-      }
-    });
-    const createRegularizer = (r: ComponentConfig, path: string): Regularizer => {
-      try {
-        return this.registry.create('regularizer', r, { name: path });
-      } catch (error) {
-        if (error instanceof UserInputError) throw new UserInputError(error.lines.map((l) => `${path}: ${l}`));
-        throw error;
-      }
-    };
+    const callbacks: TrainingCallback[] = config.callbacks.map((c, i) => atConfigPath(`callbacks[${i}]`, () => this.registry.create('callback', c, { runDir: folder.path })));
+    const createRegularizer = (r: ComponentConfig, path: string): Regularizer => atConfigPath(path, () => this.registry.create('regularizer', r, { name: path }));
     const shared = config.regularizers.map((r, i) => createRegularizer(r, `regularizers[${i}]`));
     // Each set-up trains with the shared regularizers plus its own.
     const regularizersOf = config.fusions.map((f, i) => [...shared, ...(f.regularizers ?? []).map((r, j) => createRegularizer(r, `fusions[${i}].regularizers[${j}]`))]);
@@ -243,11 +229,6 @@ export class ExperimentRunner {
     folder.writeText('summary.csv', summaryCsv(summary));
     reporter.runEnded?.(summary);
     return summary;
-  }
-
-  /** Tensors alive now (for leak checks). */
-  static liveTensors(): number {
-    return tf.memory().numTensors;
   }
 }
 

@@ -59,7 +59,7 @@ function conforms(kind: 'encoder' | 'decoder' | 'fusion', built: unknown, type: 
 }
 
 /** Runs a factory and prefixes a config error with the JSON path of the component that caused it. */
-function at<T>(path: string, build: () => T): T {
+export function atConfigPath<T>(path: string, build: () => T): T {
   try {
     return build();
   } catch (error) {
@@ -90,20 +90,20 @@ export function buildModel(
     });
     const encoders = config.modalities.map((m, i) => {
       const name = `encoder:${m.name}`;
-      const encoder = at(`modalities[${i}].encoder`, () => registry.create('encoder', m.encoder, { name, modality: modalities[i], seed: deriveSeed(trialSeed, name) }));
+      const encoder = atConfigPath(`modalities[${i}].encoder`, () => registry.create('encoder', m.encoder, { name, modality: modalities[i], seed: deriveSeed(trialSeed, name) }));
       if (encoder && typeof (encoder as { dispose?: unknown }).dispose === 'function') built.push(encoder);
       conforms('encoder', encoder, m.encoder.type, registry.get('encoder', m.encoder.type).source, `modalities[${i}].encoder`);
       return encoder;
     });
     const { label: _label, regularizers: _regularizers, ...fusionComponent } = fusionConfig;
-    const fusion = at(fusionPath, () =>
+    const fusion = atConfigPath(fusionPath, () =>
       registry.create('fusion', fusionComponent, { name: 'fusion', modalities, inputSizes: encoders.map((e) => e.outputSize), seed: deriveSeed(trialSeed, 'fusion') }),
     );
     if (fusion && typeof (fusion as { dispose?: unknown }).dispose === 'function') built.push(fusion);
     conforms('fusion', fusion, fusionComponent.type, registry.get('fusion', fusionComponent.type).source, fusionPath);
     const decoders = config.modalities.map((m, i) => {
       const name = `decoder:${m.name}`;
-      const decoder = at(`modalities[${i}].decoder`, () =>
+      const decoder = atConfigPath(`modalities[${i}].decoder`, () =>
         registry.create('decoder', m.decoder, { name, modality: modalities[i], inputSize: fusion.outputSize, encoder: encoders[i], seed: deriveSeed(trialSeed, name) }),
       );
       if (decoder && typeof (decoder as { dispose?: unknown }).dispose === 'function') built.push(decoder);

@@ -1,4 +1,4 @@
-import { getKernel, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WasmBackend } from './wasm-backend-access';
 
 /**
@@ -35,8 +35,3 @@ export function sharedCastConfig(stock: KernelConfig | undefined): KernelConfig 
 }
 
 export const wasmSharedIdentityConfig: KernelConfig = { kernelName: 'Identity', backendName: 'wasm', kernelFunc: identity };
-
-/** The stock Cast, captured before mmfuse replaces it. */
-export function stockKernel(name: string): KernelConfig | undefined {
-  return getKernel(name, 'wasm');
-}
