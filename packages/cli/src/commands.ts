@@ -1,12 +1,13 @@
 import { existsSync, readFileSync } from 'fs';
-import { join, resolve } from 'path';
+import { basename, extname, join, resolve } from 'path';
 import { BackendUnavailableError, initBackend } from '@mmfuse/backend';
-import { COMPONENT_KINDS, ComponentKind, ComponentRegistry, UserInputError } from '@mmfuse/core';
+import { COMPONENT_KINDS, ComponentKind, ComponentRegistry, deriveSeed, MultimodalDataset, UserInputError } from '@mmfuse/core';
+import { ContactSheetOptions, renderContactSheet, resolveContactSheetOptions, writeContactSheetPng } from '@mmfuse/data';
 import { experimentSchema } from '@mmfuse/config';
 import { ExperimentRunner, writeFileAtomic } from '@mmfuse/trainer';
 import { BUILTIN_PLUGINS, createContainer, loadExperiment, rethrowInConfigFile } from './load-experiment';
 import { summaryTable } from './summary-table';
-import { TerminalReporter } from './terminal-reporter';
+import { dataProgress, TerminalReporter } from './terminal-reporter';
 
 export interface RunOptions {
   out?: string;
@@ -61,7 +62,7 @@ export async function runCommand(configFile: string | undefined, options: RunOpt
   const runner = experiment.container.get(ExperimentRunner);
   let prepared;
   try {
-    prepared = await runner.prepare(experiment.config, { baseDir: resolve(file, '..'), plugins: experiment.plugins });
+    prepared = await runner.prepare(experiment.config, { baseDir: resolve(file, '..'), plugins: experiment.plugins, dataProgress: dataProgress(process.stderr, options.quiet) });
   } catch (error) {
     if (error instanceof BackendUnavailableError) throw new UserInputError(`${file}: backend: ${error.message}`);
     rethrowInConfigFile(file, error);
@@ -86,6 +87,39 @@ export async function validateCommand(file: string): Promise<void> {
   }
   const setups = experiment.config.fusions.map((f) => f.label ?? f.type).join(', ');
   process.stdout.write(`${file}: valid (${experiment.config.modalities.length} modalities; set-ups ${setups}; ${experiment.config.training.trials} trials × ${experiment.config.training.epochs} epochs)\n`);
+}
+
+export interface DataPreviewOptions {
+  out?: string;
+  samples?: number;
+  severity?: number;
+  /** false with --no-failures, the named types with --failures a,b; absent: every failure. */
+  failures?: boolean | string[];
+  split?: 'train' | 'test';
+}
+
+/**
+ * `mmfuse data preview <config>`: a PNG contact sheet of the config's data (clean samples, the
+ * process failures its labels mark, and each library failure applied), made from exactly the data
+ * a run of that config would train on.
+ */
+export async function dataPreviewCommand(file: string, options: DataPreviewOptions): Promise<void> {
+  const sheetOptions: ContactSheetOptions = { samples: options.samples, severity: options.severity, failures: options.failures, split: options.split };
+  // Bad options fail before the data load, which can take minutes for simulated scenes.
+  resolveContactSheetOptions(sheetOptions);
+  const experiment = loadExperiment(file);
+  const { config } = experiment;
+  let data: MultimodalDataset;
+  try {
+    // The source a run creates, so the preview shows the samples a run trains on.
+    data = await experiment.container.get(ExperimentRunner).dataSource(config, resolve(file, '..'), dataProgress(process.stderr)).load();
+  } catch (error) {
+    rethrowInConfigFile(file, error);
+  }
+  const sheet = renderContactSheet(data, { ...sheetOptions, seed: deriveSeed(config.seed, 'preview') });
+  const out = options.out ?? `${basename(file, extname(file))}-preview.png`;
+  writeContactSheetPng(out, sheet);
+  process.stdout.write(`${out}: ${sheet.width}×${sheet.height} px, ${sheet.rows.length} rows: ${sheet.rows.join('; ')}\n`);
 }
 
 function describeOptions(schema: Record<string, unknown>): string[] {

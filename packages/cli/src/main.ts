@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isUserInputError } from '@mmfuse/core';
-import { doctorCommand, listCommand, runCommand, schemaCommand, validateCommand } from './commands';
+import { dataPreviewCommand, doctorCommand, listCommand, runCommand, schemaCommand, validateCommand } from './commands';
 
 /** Exit codes: 0 success, 1 internal error, 2 bad input (config, data, plugin, arguments). */
 export const EXIT_OK = 0;
@@ -16,6 +16,20 @@ function positiveInteger(value: string): number {
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** A number; its range is checked by the command, whose message names the option's meaning. */
+function finiteNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got "${value}"`);
+  return n;
+}
+
+/** Comma-separated names, repeatable: `--failures a,b --failures c`. */
+function commaList(value: string, previous: unknown): string[] {
+  const names = value.split(',').map((name) => name.trim()).filter((name) => name.length > 0);
+  if (names.length === 0) throw new InvalidArgumentError('expected failure types separated by commas');
+  return [...(Array.isArray(previous) ? previous : []), ...names];
 }
 
 export function buildProgram(): Command {
@@ -56,6 +70,19 @@ export function buildProgram(): Command {
     .option('-o, --out <file>', 'write it to this file')
     .option('-p, --plugin <package>', 'also load this plugin (repeatable)', collect)
     .action(schemaCommand);
+
+  const data = program.command('data').description('look at the data a config produces');
+  data
+    .command('preview')
+    .description('write a PNG contact sheet of a config\'s data: clean samples, labelled process failures and each library failure applied')
+    .argument('<config>', 'experiment config (JSON)')
+    .option('-o, --out <file>', 'PNG to write (default: <config name>-preview.png in the current folder)')
+    .option('--samples <n>', 'samples per row, evenly spaced over the split (default 8)', positiveInteger)
+    .option('--severity <s>', 'severity of the library failures, 0 to 1 (default 0.7)', finiteNumber)
+    .option('--failures <types>', 'only these library failures (comma-separated; default: all)', commaList)
+    .option('--no-failures', 'no library failure rows')
+    .addOption(new Option('--split <split>', 'split to draw samples from (default: test, or train when test is empty)').choices(['train', 'test']))
+    .action(dataPreviewCommand);
 
   program
     .command('doctor')

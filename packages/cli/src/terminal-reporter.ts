@@ -3,6 +3,25 @@ import type { LossRecord } from '@mmfuse/core';
 import type { RunReporter, RunStartInfo, RunSummary } from '@mmfuse/trainer';
 
 /**
+ * Progress of slow data preparation (simulating scenes, decoding video): a bar on a terminal, one
+ * line when done otherwise; nothing when quiet.
+ */
+export function dataProgress(stream: NodeJS.WriteStream = process.stderr, quiet = false): ((done: number, total: number) => void) | undefined {
+  if (quiet) return undefined;
+  let bar: SingleBar | undefined;
+  const started = Date.now();
+  return (done, total) => {
+    if (stream.isTTY) {
+      bar ??= new SingleBar({ stream, clearOnComplete: true, hideCursor: true, format: ' data  |{bar}| {value}/{total} episodes {eta_formatted}' }, Presets.shades_classic);
+      if (done === 1 || !bar.isActive) bar.start(total, done);
+      else bar.update(done);
+      if (done === total) bar.stop();
+    }
+    if (done === total) stream.write(`data: ${total} episodes ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  };
+}
+
+/**
  * Progress in the terminal: one bar for the whole run (trials × set-ups) and one for the epochs of
  * the trial in progress. Without a TTY (CI, pipes) it prints one line per finished trial instead.
  */

@@ -19,9 +19,11 @@ export type FusionConfig = ComponentConfig & { label?: string; regularizers?: Co
 /** Input corruption for denoising training: the target stays clean. */
 export interface CorruptionConfig {
   modality: string;
-  kind: 'gaussian' | 'dropout' | 'blank';
-  /** Noise std (gaussian) or the share of values zeroed (dropout); unused for blank. */
+  kind: 'gaussian' | 'dropout' | 'blank' | 'failures';
+  /** Noise std (gaussian), the share of values zeroed (dropout) or the failure severity (failures); unused for blank. */
   level: number;
+  /** Failure types drawn from (kind failures); default every failure for the modality's kind. */
+  failures?: string[];
   /** Probability that a sample is corrupted. */
   probability: number;
 }

@@ -99,8 +99,19 @@ export function experimentSkeleton(slot: (kind: ComponentKind) => JsonSchema): J
               required: ['modality', 'kind'],
               properties: {
                 modality: { type: 'string', minLength: 1, description: 'Modality whose input is corrupted.' },
-                kind: { enum: ['gaussian', 'dropout', 'blank'], description: 'gaussian: add N(0, level²); dropout: zero a share `level` of values; blank: zero the whole sample.' },
-                level: { type: 'number', minimum: 0, maximum: 1000, default: 0.1, description: 'Noise std (gaussian) or share of values zeroed (dropout).' },
+                kind: {
+                  enum: ['gaussian', 'dropout', 'blank', 'failures'],
+                  description:
+                    'gaussian: add N(0, level²); dropout: zero a share `level` of values; blank: zero the whole sample; failures: the reference protocol, one failure drawn per sample from `failures` (image failures on images, series failures on series) at severity `level`.',
+                },
+                level: { type: 'number', minimum: 0, maximum: 1000, default: 0.1, description: 'Noise std (gaussian), share of values zeroed (dropout) or failure severity in [0, 1] (failures).' },
+                failures: {
+                  type: 'array',
+                  minItems: 1,
+                  uniqueItems: true,
+                  items: { type: 'string', minLength: 1 },
+                  description: 'Failure types to draw from (kind "failures"; default: every failure for the modality\'s kind). `mmfuse list` shows the data package\'s failures in its README.',
+                },
                 probability: { type: 'number', minimum: 0, maximum: 1, default: 1, description: 'Probability that a sample is corrupted.' },
               },
             },

@@ -1,3 +1,4 @@
+import { inMemory } from '@mmfuse/core';
 import { ARM_SENSOR_CHANNELS, SyntheticArmOptions, SyntheticArmSource, syntheticArmModalities } from './synthetic-arm';
 import { channelStatistics } from './transforms';
 
@@ -16,28 +17,28 @@ describe('SyntheticArmSource', () => {
     const perEpisode = Math.floor((20 - 6) / 2) + 1;
     expect(data.train.size).toBe(6 * perEpisode);
     expect(data.test.size).toBe(2 * perEpisode);
-    expect(data.train.arrays.camera.length).toBe(data.train.size * 24 * 24 * 3);
-    expect(data.test.arrays.joints.length).toBe(data.test.size * 6 * 6);
+    expect(inMemory(data.train.arrays.camera).length).toBe(data.train.size * 24 * 24 * 3);
+    expect(inMemory(data.test.arrays.joints).length).toBe(data.test.size * 6 * 6);
     const { trainEpisodes, testEpisodes } = data.description as { trainEpisodes: number[]; testEpisodes: number[] };
     expect([...trainEpisodes, ...testEpisodes].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 
   it('is deterministic from its seed, and differs for another seed', async () => {
     const [a, b, c] = await Promise.all([1, 1, 2].map((seed) => new SyntheticArmSource(options, seed).load()));
-    expect(b.train.arrays.camera).toEqual(a.train.arrays.camera);
-    expect(b.test.arrays.joints).toEqual(a.test.arrays.joints);
-    expect(c.train.arrays.joints).not.toEqual(a.train.arrays.joints);
+    expect(inMemory(b.train.arrays.camera)).toEqual(inMemory(a.train.arrays.camera));
+    expect(inMemory(b.test.arrays.joints)).toEqual(inMemory(a.test.arrays.joints));
+    expect(inMemory(c.train.arrays.joints)).not.toEqual(inMemory(a.train.arrays.joints));
   });
 
   it('scales images to [0, 1] and standardises sensors with training statistics only', async () => {
     const data = await new SyntheticArmSource(options, 3).load();
-    const camera = data.train.arrays.camera;
+    const camera = inMemory(data.train.arrays.camera);
     expect(Math.min(...camera)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...camera)).toBeLessThanOrEqual(1);
-    const train = channelStatistics(data.train.arrays.joints, 6);
+    const train = channelStatistics(inMemory(data.train.arrays.joints), 6);
     train.mean.forEach((m) => expect(Math.abs(m)).toBeLessThan(1e-4));
     train.std.forEach((s) => expect(s).toBeCloseTo(1, 4));
-    const test = channelStatistics(data.test.arrays.joints, 6);
+    const test = channelStatistics(inMemory(data.test.arrays.joints), 6);
     expect(Math.max(...Array.from(test.mean, Math.abs))).toBeGreaterThan(1e-3);
   });
 
@@ -47,12 +48,12 @@ describe('SyntheticArmSource', () => {
     const size = 48;
     let hits = 0;
     for (let s = 0; s < data.train.size; s++) {
-      const last = data.train.arrays.joints.subarray((s * 6 + 5) * 6, (s * 6 + 6) * 6);
+      const last = inMemory(data.train.arrays.joints).subarray((s * 6 + 5) * 6, (s * 6 + 6) * 6);
       const [hx, hy] = [4, 5].map((c) => last[c] * std[c] + mean[c]);
       const px = Math.min(size - 1, Math.floor(hx * size));
       const py = Math.min(size - 1, Math.floor(hy * size));
       const offset = s * size * size * 3 + (py * size + px) * 3;
-      const [r, g, b] = data.train.arrays.camera.subarray(offset, offset + 3);
+      const [r, g, b] = inMemory(data.train.arrays.camera).subarray(offset, offset + 3);
       // The hand is drawn as a bright, near-white joint disc.
       if (r > 0.6 && g > 0.6 && b > 0.6) hits++;
     }

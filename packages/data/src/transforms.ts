@@ -20,22 +20,58 @@ export function slidingWindows(series: Float32Array, steps: number, channels: nu
   return out;
 }
 
-/** Per-channel mean and standard deviation over every row of `data` (rows of `channels` values). */
-export function channelStatistics(data: Float32Array, channels: number): { mean: Float64Array; std: Float64Array } {
-  const rows = data.length / channels;
-  const mean = new Float64Array(channels);
-  const std = new Float64Array(channels);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < channels; c++) mean[c] += data[r * channels + c];
-  for (let c = 0; c < channels; c++) mean[c] /= Math.max(rows, 1);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < channels; c++) {
-      const d = data[r * channels + c] - mean[c];
-      std[c] += d * d;
+/**
+ * Per-channel mean and standard deviation accumulated block by block in two passes (first every
+ * block for the mean, then every block again for the spread), so data that never sit in memory at
+ * once get exactly the statistics `channelStatistics` gives for their concatenation.
+ */
+export class StreamingChannelStatistics {
+  private readonly sum: Float64Array;
+  private readonly squares: Float64Array;
+  private rows = 0;
+  private mean?: Float64Array;
+
+  constructor(readonly channels: number) {
+    this.sum = new Float64Array(channels);
+    this.squares = new Float64Array(channels);
+  }
+
+  /** First pass: every block, in order. */
+  addToMean(block: Float32Array): void {
+    const channels = this.channels;
+    const rows = block.length / channels;
+    for (let r = 0; r < rows; r++) for (let c = 0; c < channels; c++) this.sum[c] += block[r * channels + c];
+    this.rows += rows;
+  }
+
+  /** Second pass: the same blocks, in the same order. */
+  addToSpread(block: Float32Array): void {
+    const channels = this.channels;
+    if (!this.mean) this.mean = this.sum.map((s) => s / Math.max(this.rows, 1));
+    const mean = this.mean;
+    const rows = block.length / channels;
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < channels; c++) {
+        const d = block[r * channels + c] - mean[c];
+        this.squares[c] += d * d;
+      }
     }
   }
-  // A constant channel keeps scale 1 rather than dividing by zero.
-  for (let c = 0; c < channels; c++) std[c] = Math.sqrt(std[c] / Math.max(rows, 1)) || 1;
-  return { mean, std };
+
+  result(): { mean: Float64Array; std: Float64Array } {
+    const mean = this.mean ?? this.sum.map((s) => s / Math.max(this.rows, 1));
+    // A constant channel keeps scale 1 rather than dividing by zero.
+    const std = this.squares.map((q) => Math.sqrt(q / Math.max(this.rows, 1)) || 1);
+    return { mean, std };
+  }
+}
+
+/** Per-channel mean and standard deviation over every row of `data` (rows of `channels` values). */
+export function channelStatistics(data: Float32Array, channels: number): { mean: Float64Array; std: Float64Array } {
+  const statistics = new StreamingChannelStatistics(channels);
+  statistics.addToMean(data);
+  statistics.addToSpread(data);
+  return statistics.result();
 }
 
 /** (x − mean) / std per channel, in place; statistics come from the training split only. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, MultimodalDataset, MultimodalModel, permutation, sampleSize, UserInputError } from '@mmfuse/core';
+import { createRng, gatherSamples, MultimodalDataset, MultimodalModel, permutation, sampleSize, UserInputError } from '@mmfuse/core';
 
 /**
  * `count` training samples drawn once per trial (seeded), one tensor per modality in the order of
@@ -14,8 +14,6 @@ export function drawTrackedSamples(model: MultimodalModel, data: MultimodalDatas
     const source = data.train.arrays[name];
     if (!source) throw new UserInputError(`the lipschitz callback found no training data for modality "${name}"; the data provide ${Object.keys(data.train.arrays).join(', ')}`);
     const size = sampleSize(encoder.modality);
-    const values = new Float32Array(n * size);
-    order.forEach((index, k) => values.set(source.subarray(index * size, (index + 1) * size), k * size));
-    return tf.tensor(values, [n, ...encoder.modality.shape]);
+    return tf.tensor(gatherSamples(source, size, order, 0, n), [n, ...encoder.modality.shape]);
   });
 }

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { inject, injectable } from 'inversify';
 import { BackendInfo, initBackend } from '@mmfuse/backend';
-import { CallbackSummary, ComponentConfig, ComponentRegistry, deriveSeed, Regularizer, LoadedPlugin, ModalitySpec, MultimodalDataset, TrainingCallback } from '@mmfuse/core';
+import { CallbackSummary, ComponentConfig, ComponentRegistry, DataSource, deriveSeed, Regularizer, LoadedPlugin, ModalitySpec, MultimodalDataset, TrainingCallback } from '@mmfuse/core';
 import type { ExperimentConfig } from '@mmfuse/config';
 import { existsSync, mkdirSync, readFileSync } from 'fs';
 import { readCheckpoint, TrialCheckpoint, writeCheckpoint } from './checkpoint-file';
+import { corruptionFailures } from './corruption';
 import { atConfigPath, buildModel } from './multimodal-autoencoder';
 import { pruneRows } from './prune-rows';
 import { RunFolder, writeFileAtomic } from './run-folder';
@@ -55,16 +56,24 @@ export class ExperimentRunner {
    * component options fail before anything is written.
    */
   checkModels(config: ExperimentConfig, modalities: readonly ModalitySpec[]): void {
+    config.training.corruption.forEach((c, i) => {
+      const spec = modalities.find((m) => m.name === c.modality);
+      if (c.kind === 'failures' && spec) corruptionFailures(c, spec, `training.corruption[${i}]`);
+    });
     config.fusions.forEach((fusion, i) => {
       buildModel(this.registry, config, fusion, `fusions[${i}]`, modalities, deriveSeed(config.seed, 'trial', 0)).dispose();
     });
   }
 
+  /** The config's data source with the seed a run derives, so anything that looks at a run's data sees the same samples. */
+  dataSource(config: ExperimentConfig, baseDir: string, progress?: (done: number, total: number) => void): DataSource {
+    return this.registry.create('data', config.data, { seed: deriveSeed(config.seed, 'data'), baseDir, progress });
+  }
+
   /** Starts the backend, loads the data and checks the models; writes nothing. */
-  async prepare(config: ExperimentConfig, options: { baseDir: string; plugins?: LoadedPlugin[] }): Promise<PreparedExperiment> {
+  async prepare(config: ExperimentConfig, options: { baseDir: string; plugins?: LoadedPlugin[]; dataProgress?: (done: number, total: number) => void }): Promise<PreparedExperiment> {
     const backend = await initBackend(config.backend);
-    const source = this.registry.create('data', config.data, { seed: deriveSeed(config.seed, 'data'), baseDir: options.baseDir });
-    const data = await source.load();
+    const data = await this.dataSource(config, options.baseDir, options.dataProgress).load();
     this.checkModels(config, data.modalities);
     return { config, backend, data, plugins: options.plugins ?? [] };
   }

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@mmfuse/backend';
-import { createRng, MultimodalDataset } from '@mmfuse/core';
+import { createRng, inMemory, MultimodalDataset } from '@mmfuse/core';
 import type { CorruptionConfig } from '@mmfuse/config';
 import { ConcatFusion } from '@mmfuse/fusion-concat';
 import { MlpDecoder, MlpEncoder } from '@mmfuse/encoders';
@@ -44,10 +44,10 @@ describe('TrialTrainer', () => {
     const m = model();
     const data = dataset();
     const loss = new TrialTrainer(m, data, { modalities, training }, [], 3).evaluate(4);
-    const [ra, rb] = m.apply([tf.tensor(data.test.arrays.a, [10, 3]), tf.tensor(data.test.arrays.b, [10, 2])]);
+    const [ra, rb] = m.apply([tf.tensor(inMemory(data.test.arrays.a), [10, 3]), tf.tensor(inMemory(data.test.arrays.b), [10, 2])]);
     const mse = (r: tf.Tensor, x: Float32Array) => Array.from(r.dataSync()).reduce((s, v, i) => s + (v - x[i]) ** 2, 0) / x.length;
-    expect(loss.a).toBeCloseTo(mse(ra, data.test.arrays.a), 6);
-    expect(loss.b).toBeCloseTo(mse(rb, data.test.arrays.b), 6);
+    expect(loss.a).toBeCloseTo(mse(ra, inMemory(data.test.arrays.a)), 6);
+    expect(loss.b).toBeCloseTo(mse(rb, inMemory(data.test.arrays.b)), 6);
     expect(loss.total).toBeCloseTo(loss.a + 2 * loss.b, 6);
     m.dispose();
   });

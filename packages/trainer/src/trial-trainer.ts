@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, deriveSeed, LossRecord, MultimodalDataset, permutation, Regularizer, Rng, sampleSize } from '@mmfuse/core';
-import type { ExperimentConfig } from '@mmfuse/config';
+import { createRng, deriveSeed, gatherSamples, LossRecord, ModalitySamples, ModalitySpec, MultimodalDataset, permutation, Regularizer, Rng, sampleSize } from '@mmfuse/core';
+import type { CorruptionConfig, ExperimentConfig } from '@mmfuse/config';
 import { BatchArrays, LossLayout, partGradients } from './batch-gradients';
-import { corruptBatch } from './corruption';
+import { corruptBatch, corruptionFailures } from './corruption';
+import type { FailureDefinition } from '@mmfuse/data';
 import type { DataParallelPool } from './data-parallel-pool';
 import type { SavedTensor, TrialCheckpoint } from './checkpoint-file';
 import type { MultimodalAutoencoder } from './multimodal-autoencoder';
@@ -38,13 +39,8 @@ export class DivergenceError extends Error {
 }
 
 /** Copies the samples `indices[start..end)` of one modality into one contiguous batch (into `out` when given). */
-export function gatherBatch(source: Float32Array, size: number, indices: ArrayLike<number>, start: number, end: number, out: Float32Array = new Float32Array((end - start) * size)): Float32Array {
-  for (let k = start; k < end; k++) {
-    const s = indices[k];
-    out.set(source.subarray(s * size, (s + 1) * size), (k - start) * size);
-  }
-  return out;
-}
+/** The batch `indices[start..end)` of one modality (in memory or in a store). */
+export const gatherBatch = gatherSamples;
 
 function saved(variables: readonly tf.Variable[]): SavedTensor[] {
   return variables.map((v) => ({ name: v.name, shape: [...v.shape], values: v.dataSync() as Float32Array }));
@@ -233,7 +229,7 @@ export class TrialTrainer {
   }
 
   /** The batch `order[start..end)` of every modality, inputs corrupted when `rng` is given. */
-  private fillBatch(arrays: Readonly<Record<string, Float32Array>>, order: ArrayLike<number>, start: number, end: number, rng: Rng | undefined, into?: { inputs: Float32Array[]; targets: Float32Array[] }): BatchArrays {
+  private fillBatch(arrays: Readonly<Record<string, ModalitySamples>>, order: ArrayLike<number>, start: number, end: number, rng: Rng | undefined, into?: { inputs: Float32Array[]; targets: Float32Array[] }): BatchArrays {
     const count = end - start;
     const inputs: Float32Array[] = [];
     const targets: Float32Array[] = [];
@@ -248,10 +244,19 @@ export class TrialTrainer {
       }
       const input = into ? into.inputs[m].subarray(0, count * size) : new Float32Array(count * size);
       input.set(target);
-      for (const c of corruptions) corruptBatch(input, count, c, rng!);
+      const spec = this.data.modalities.find((s) => s.name === name)!;
+      for (const c of corruptions) corruptBatch(input, count, c, rng!, spec, c.kind === 'failures' ? this.failuresOf(c, spec) : undefined);
       inputs.push(input);
     });
     return { count, inputs, targets };
+  }
+
+  private readonly failureCache = new Map<CorruptionConfig, FailureDefinition[]>();
+
+  private failuresOf(corruption: CorruptionConfig, spec: ModalitySpec): FailureDefinition[] {
+    let failures = this.failureCache.get(corruption);
+    if (!failures) this.failureCache.set(corruption, (failures = corruptionFailures(corruption, spec, 'training.corruption')));
+    return failures;
   }
 
   private record(values: number[]): LossRecord {

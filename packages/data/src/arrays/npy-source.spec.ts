@@ -30,6 +30,12 @@ const options = (directory: string, extra: Partial<NpySourceOptions> = {}): NpyS
   ...extra,
 });
 
+/** The samples of one modality, which these sources keep in memory. */
+function inMemory(samples: unknown): Float32Array {
+  expect(samples).toBeInstanceOf(Float32Array);
+  return samples as Float32Array;
+}
+
 describe('the npy data source', () => {
   it('reads numpy arrays, scales uint8 images to [0, 1] and keeps episodes whole in the split', async () => {
     const dir = folder();
@@ -40,9 +46,9 @@ describe('the npy data source', () => {
     ]);
     expect(data.train.size + data.test.size).toBe(12);
     expect(data.test.size).toBe(3);
-    expect(Math.max(...data.train.arrays.camera)).toBeLessThanOrEqual(1);
+    expect(Math.max(...inMemory(data.train.arrays.camera))).toBeLessThanOrEqual(1);
     // The test split is one whole episode: samples 3e, 3e+1, 3e+2.
-    const testSamples = [0, 1, 2].map((k) => Math.round(data.test.arrays.camera[k * 48] * 255));
+    const testSamples = [0, 1, 2].map((k) => Math.round(inMemory(data.test.arrays.camera)[k * 48] * 255));
     expect(testSamples[0] % 3).toBe(0);
     expect(testSamples).toEqual([testSamples[0], testSamples[0] + 1, testSamples[0] + 2]);
   });
@@ -61,5 +67,18 @@ describe('the npy data source', () => {
     writeFileSync(join(dir, 'camera.npy'), 'not numpy');
     await expect(new NpySource(options(dir), 1, '/').load()).rejects.toThrow(`${join(dir, 'camera.npy')}: not a readable .npy array`);
     await expect(new NpySource(options(dir, { modalities: [{ name: 'x', file: 'none.npy', kind: 'vector' }] }), 1, '/').load()).rejects.toThrow(`${join(dir, 'none.npy')}: missing`);
+  });
+});
+
+describe('the npy data source: shapes and naming', () => {
+  it('names the file when a modality has the wrong rank for its kind, and a modality without its file', async () => {
+    const dir = folder();
+    save(dir, 'flat.npy', Array.from({ length: 12 * 10 }, (_, i) => i), [12, 10]);
+    const flat = options(dir, { modalities: [{ name: 'joints', file: 'flat.npy', kind: 'series' }] });
+    await expect(new NpySource(flat, 1, '/').load()).rejects.toThrow(`${join(dir, 'flat.npy')}: a series modality needs shape [N, steps, channels], got [12, 10]`);
+    const vector = options(dir, { modalities: [{ name: 'joints', file: 'joints.npy', kind: 'vector' }] });
+    await expect(new NpySource(vector, 1, '/').load()).rejects.toThrow(`${join(dir, 'joints.npy')}: a vector modality needs shape [N, features], got [12, 5, 2]`);
+    const nameless = options(dir, { modalities: [{ name: 'joints', kind: 'series' }] });
+    await expect(new NpySource(nameless, 1, '/').load()).rejects.toThrow('modalities[0] (joints): "file" is missing: the .npy file of this modality (or set "archive" and give "array")');
   });
 });

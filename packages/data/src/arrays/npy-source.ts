@@ -1,21 +1,24 @@
-import { existsSync, readFileSync } from 'fs';
 import { isAbsolute, resolve } from 'path';
-import { parse } from 'npyjs';
-import { createRng, DataSource, DataSourceContext, deriveSeed, ModalityKind, ModalitySpec, MultimodalDataset, permutation, UserInputError } from '@mmfuse/core';
-import { channelStatistics, splitEpisodes, standardize } from '../transforms';
+import { DataSource, DataSourceContext, ModalityKind, MultimodalDataset, UserInputError } from '@mmfuse/core';
+import { buildArrayDataset } from './array-dataset';
+import { NpzArchive, readNpyFile } from './npy-format';
 
 export interface NpyModalityOptions {
   name: string;
-  /** `.npy` file of shape `[N, ...sample shape]`, relative to `directory`. */
-  file: string;
+  /** `.npy` file of shape `[N, ...sample shape]`, relative to `directory` (without `archive`). */
+  file?: string;
+  /** Name of the array inside `archive` (with `archive`). */
+  array?: string;
   kind: ModalityKind;
 }
 
 export interface NpySourceOptions {
   /** Folder of the arrays (relative to the config). */
   directory: string;
+  /** Optional `.npz` in `directory` holding every array (numpy.savez or savez_compressed). */
+  archive?: string;
   modalities: NpyModalityOptions[];
-  /** Optional `.npy` of N integers: the episode of each sample, so splits never cut an episode. */
+  /** N integers, the episode of each sample, so splits never cut an episode: a `.npy`, or an array of `archive`. */
   episodes?: string;
   testFraction: number;
 }
@@ -25,7 +28,12 @@ export const NPY_SOURCE_SCHEMA = {
   additionalProperties: false,
   required: ['directory', 'modalities'],
   properties: {
-    directory: { type: 'string', minLength: 1, description: 'Folder holding the .npy files, relative to the config file.' },
+    directory: { type: 'string', minLength: 1, description: 'Folder holding the .npy files or the .npz archive, relative to the config file.' },
+    archive: {
+      type: 'string',
+      minLength: 1,
+      description: 'Optional .npz archive in the directory (numpy.savez or numpy.savez_compressed) holding all arrays: modalities then give "array" instead of "file", and "episodes" names an array in it.',
+    },
     modalities: {
       type: 'array',
       minItems: 1,
@@ -34,49 +42,30 @@ export const NPY_SOURCE_SCHEMA = {
       items: {
         type: 'object',
         additionalProperties: false,
-        required: ['name', 'file', 'kind'],
+        required: ['name', 'kind'],
         properties: {
           name: { type: 'string', minLength: 1, description: 'Modality name used in the config.' },
-          file: { type: 'string', minLength: 1, description: '.npy file of shape [N, ...sample shape] (images [N, H, W, C]; uint8 images are scaled to [0, 1]).' },
+          file: { type: 'string', minLength: 1, description: 'Without "archive": the .npy file, of shape [N, height, width, channels] for images (uint8 images are scaled to [0, 1]), [N, steps, channels] for series, [N, features] for vectors.' },
+          array: { type: 'string', minLength: 1, description: 'With "archive": the name of the array in it, as given to numpy.savez (e.g. "camera" for savez(path, camera=...)); same shapes as "file".' },
           kind: { enum: ['image', 'series', 'vector'], description: 'image: scaled to [0, 1]; series and vector: standardised per channel with training statistics.' },
         },
       },
     },
-    episodes: { type: 'string', minLength: 1, description: 'Optional .npy of N integers giving each sample\'s episode; splits keep episodes whole (without it, each sample is its own episode).' },
+    episodes: {
+      type: 'string',
+      minLength: 1,
+      description: 'Optional N integers giving each sample\'s episode, a .npy file (or with "archive" the name of an array in it); splits keep episodes whole (without it, each sample is its own episode).',
+    },
     testFraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.25, description: 'Share of episodes held out for testing.' },
   },
 };
 
-interface LoadedArray {
-  file: string;
-  shape: number[];
-  values: Float32Array;
-}
-
-function readNpy(file: string): LoadedArray {
-  if (!existsSync(file)) throw new UserInputError(`${file}: missing`);
-  const bytes = readFileSync(file);
-  let array;
-  try {
-    array = parse(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-  } catch (error) {
-    throw new UserInputError(`${file}: not a readable .npy array (${(error as Error).message})`);
-  }
-  if (array.fortranOrder) throw new UserInputError(`${file}: stored in Fortran order; save it in C order (numpy.ascontiguousarray)`);
-  const data = array.data as unknown as ArrayLike<number | bigint>;
-  const expected = array.shape.reduce((a, b) => a * b, 1);
-  if (data.length !== expected) throw new UserInputError(`${file}: holds ${data.length} values, its header says shape [${array.shape.join(', ')}] (${expected}): truncated?`);
-  const scale = array.dtype === 'u1' ? 1 / 255 : 1;
-  const values = new Float32Array(data.length);
-  for (let i = 0; i < data.length; i++) values[i] = Number(data[i]) * scale;
-  return { file, shape: array.shape, values };
-}
-
 /**
- * Arrays saved with numpy, one `.npy` per modality (`[N, ...]`), optionally with the episode of
- * each sample. Images in uint8 are scaled to [0, 1]; series and vectors are standardised with
- * training statistics. A missing or damaged file, a NaN, or a sample count that differs between
- * files is named with the file and the sample index.
+ * Arrays saved with numpy: one `.npy` per modality (`[N, ...]`), or the arrays of one `.npz`
+ * archive, optionally with the episode of each sample. Images in uint8 are scaled to [0, 1];
+ * series and vectors are standardised with training statistics. A missing or damaged file or
+ * archive entry, a NaN, or a sample count that differs between arrays is named with the file
+ * (`archive.npz:array` for an archive) and the sample index.
  */
 export class NpySource implements DataSource {
   private readonly directory: string;
@@ -91,51 +80,36 @@ export class NpySource implements DataSource {
 
   async load(): Promise<MultimodalDataset> {
     const o = this.options;
-    const arrays = o.modalities.map((m) => readNpy(resolve(this.directory, m.file)));
-    const count = arrays[0].shape[0];
-    arrays.forEach((a, i) => {
-      if (a.shape.length < 2) throw new UserInputError(`${a.file}: shape [${a.shape.join(', ')}]; expected [N, ...sample shape]`);
-      if (a.shape[0] !== count) throw new UserInputError(`${a.file}: ${a.shape[0]} samples, but ${arrays[0].file} has ${count}`);
-      const size = a.values.length / count;
-      for (let k = 0; k < a.values.length; k++) {
-        if (!Number.isFinite(a.values[k])) throw new UserInputError(`${a.file}: sample ${Math.floor(k / size)} holds ${a.values[k]} (at flat index ${k})`);
-      }
-      if (o.modalities[i].kind === 'image' && a.shape.length !== 4) throw new UserInputError(`${a.file}: an image modality needs shape [N, height, width, channels], got [${a.shape.join(', ')}]`);
+    this.checkNaming();
+    const archive = o.archive === undefined ? undefined : NpzArchive.open(resolve(this.directory, o.archive));
+    // checkNaming made sure each modality has `array` with an archive and `file` without.
+    const modalities = o.modalities.map((m) => ({ name: m.name, kind: m.kind, array: archive ? archive.read(m.array!) : readNpyFile(resolve(this.directory, m.file!)) }));
+    const episodes = o.episodes === undefined ? undefined : archive ? archive.read(o.episodes) : readNpyFile(resolve(this.directory, o.episodes));
+    return buildArrayDataset({
+      modalities,
+      episodes,
+      testFraction: o.testFraction,
+      seed: this.seed,
+      label: archive?.path ?? this.directory,
+      description: { source: 'npy', directory: this.directory, ...(archive ? { archive: archive.path } : {}) },
     });
-    const episodeOf = o.episodes ? readNpy(resolve(this.directory, o.episodes)) : undefined;
-    if (episodeOf && episodeOf.values.length !== count) throw new UserInputError(`${episodeOf.file}: ${episodeOf.values.length} episode ids for ${count} samples`);
-    const ids = episodeOf ? [...new Set(Array.from(episodeOf.values))].sort((a, b) => a - b) : Array.from({ length: count }, (_, i) => i);
-    if (ids.length < 2) throw new UserInputError(`${episodeOf?.file ?? this.directory}: ${ids.length} episode(s); at least 2 are needed to split train and test`);
-    const split = splitEpisodes(ids.length, o.testFraction, permutation(ids.length, createRng(deriveSeed(this.seed, 'split'))));
-    const testIds = new Set(split.test.map((e) => ids[e]));
-    const rows = (test: boolean) => Array.from({ length: count }, (_, i) => i).filter((i) => testIds.has(episodeOf ? episodeOf.values[i] : i) === test);
-    const trainRows = rows(false);
-    const testRows = rows(true);
-    const specs: ModalitySpec[] = o.modalities.map((m, i) => ({ name: m.name, kind: m.kind, shape: arrays[i].shape.slice(1) }));
-    const pick = (a: LoadedArray, which: number[]) => {
-      const size = a.values.length / count;
-      const out = new Float32Array(which.length * size);
-      which.forEach((r, k) => out.set(a.values.subarray(r * size, (r + 1) * size), k * size));
-      return out;
-    };
-    const train: Record<string, Float32Array> = {};
-    const test: Record<string, Float32Array> = {};
-    specs.forEach((s, i) => {
-      train[s.name] = pick(arrays[i], trainRows);
-      test[s.name] = pick(arrays[i], testRows);
-      if (s.kind !== 'image') {
-        const channels = s.shape[s.shape.length - 1];
-        const stats = channelStatistics(train[s.name], channels);
-        standardize(train[s.name], channels, stats);
-        standardize(test[s.name], channels, stats);
+  }
+
+  /** Each modality names its array the one way that fits: `array` with an archive, `file` without. */
+  private checkNaming(): void {
+    const o = this.options;
+    o.modalities.forEach((m, i) => {
+      const which = `modalities[${i}] (${m.name})`;
+      if (o.archive !== undefined) {
+        if (m.file !== undefined) throw new UserInputError(`${which}: "file" is for separate .npy files; with "archive", name the array inside ${o.archive} with "array"`);
+        if (m.array === undefined) throw new UserInputError(`${which}: "array" is missing: the name of this modality's array in ${o.archive}`);
+      } else {
+        if (m.array !== undefined) throw new UserInputError(`${which}: "array" names an array in an .npz archive; set "archive" too, or give the .npy with "file"`);
+        if (m.file === undefined) throw new UserInputError(`${which}: "file" is missing: the .npy file of this modality (or set "archive" and give "array")`);
+        const npz = /^(.*\.npz)(?::(.+))?$/i.exec(m.file);
+        if (npz) throw new UserInputError(`${which}: "file" is for .npy files; for an array of ${npz[1]}, set "archive": "${npz[1]}" and give "array": "${npz[2] ?? m.name}"`);
       }
     });
-    return {
-      modalities: specs,
-      train: { size: trainRows.length, arrays: train },
-      test: { size: testRows.length, arrays: test },
-      description: { source: 'npy', directory: this.directory, samples: count, episodes: ids.length },
-    };
   }
 }
 

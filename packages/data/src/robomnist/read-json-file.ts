@@ -1,16 +1,9 @@
-import { readFileSync, statSync } from 'fs';
+import { readTextFile } from '../read-text-file';
 import { UserInputError } from '@mmfuse/core';
 
 /** Reads a JSON data file; a missing, unreadable or malformed file is one error naming it. */
 export function readJsonFile(file: string): unknown {
-  let text: string;
-  try {
-    if (!statSync(file).isFile()) throw new UserInputError(`${file}: is not a file`);
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if (error instanceof UserInputError) throw error;
-    throw new UserInputError(`${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
+  const text = readTextFile(file);
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -139,7 +139,7 @@ describe('kinematics', () => {
     short[1].joint_positions.pop();
     writeFileSync(file, JSON.stringify(short));
     expect(() => readKinematics(file)).toThrow(`${file}: [1].joint_positions: 2 rows, but time_stamp_ns has 3`);
-    expect(() => readKinematics(join(dir, 'missing_pos.json'))).toThrow(`${join(dir, 'missing_pos.json')}: cannot read it (ENOENT)`);
+    expect(() => readKinematics(join(dir, 'missing_pos.json'))).toThrow(`${join(dir, 'missing_pos.json')}: missing`);
   });
 });
 
@@ -163,11 +163,12 @@ describe('the robomnist data source', () => {
     // Undo the standardisation of the CSI of the first training window: frame f of the window
     // must hold the CSI row recorded at or just before that frame's time.
     const { mean, std } = d.standardisation.csi;
-    const firstRowAmplitude = data.train.arrays.csi[0] * std[0] + mean[0];
+    const csiValues = data.train.arrays.csi as Float32Array;
+    const firstRowAmplitude = csiValues[0] * std[0] + mean[0];
     expect(firstRowAmplitude).toBeCloseTo(1000, 2);
-    const frame5 = data.train.arrays.csi[5 * 464] * std[0] + mean[0];
+    const frame5 = csiValues[5 * 464] * std[0] + mean[0];
     expect(frame5).toBeCloseTo(1000 + Math.floor(((5 / 30) * 47) + 1e-9), 2);
-    const stats = channelStatistics(data.train.arrays.kinematics, 20);
+    const stats = channelStatistics(data.train.arrays.kinematics as Float32Array, 20);
     stats.mean.forEach((m) => expect(Math.abs(m)).toBeLessThan(1e-3));
   });
 
