@@ -135,8 +135,16 @@ function validate(file: string): Promise<{ code: number; lines: string[] }> {
 describe('a generated corpus of broken configs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mmfuse-mutations-'));
   const corpus: Array<Mutation & { source: string }> = [];
+  const shapes = new Set<string>();
   for (const source of configFiles(CONFIGS)) {
     const original = JSON.parse(readFileSync(source, 'utf8'));
+    // Configs that differ only in values (the same scene at another station, say) give the same
+    // mutations at the same paths; one of each shape keeps the corpus fast without losing a path.
+    const shape = places(original)
+      .map((p) => `${p.path}:${Array.isArray(p.value) ? 'array' : p.value === null ? 'null' : typeof p.value}${p.path.endsWith('.type') && p.path !== 'data.type' ? `=${String(p.value)}` : ''}`)
+      .join('|');
+    if (shapes.has(shape)) continue;
+    shapes.add(shape);
     for (const m of mutations(original)) corpus.push({ ...m, source: relative(CONFIGS, source) });
     corpus.push({ label: 'invalid UTF-8', path: '(file)', source: relative(CONFIGS, source), text: Buffer.concat([Buffer.from(readFileSync(source, 'utf8').slice(0, 40)), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]) });
     corpus.push({ label: 'truncated', path: '(file)', source: relative(CONFIGS, source), text: readFileSync(source, 'utf8').slice(0, 100) });

@@ -1,13 +1,13 @@
-import { loadFailure } from './load-failure.spec-helper';
 import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { MultimodalDataset } from '@mmfuse/core';
 import { createHdf5Source, Hdf5Source, Hdf5SourceOptions } from './hdf5-source';
+import { importEsm } from '../import-esm';
+import { loadFailure } from './load-failure.spec-helper';
 
 type H5wasm = typeof import('h5wasm');
 // The spec compiles to CommonJS too; see hdf5-source.ts for why import() is built this way.
-const dynamicImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<H5wasm>;
 
 interface Written {
   path: string;
@@ -17,7 +17,7 @@ interface Written {
 }
 
 async function writeH5(file: string, datasets: Written[]): Promise<void> {
-  const h5 = await dynamicImport('h5wasm/node');
+  const h5 = await importEsm<H5wasm>('h5wasm/node');
   await h5.ready;
   const out = new h5.File(file, 'w');
   try {
@@ -136,7 +136,7 @@ describe('the hdf5 data source', () => {
   });
 
   it('reads float32 and gzip-compressed datasets, and without episodes treats each sample as one', async () => {
-    const h5 = await dynamicImport('h5wasm/node');
+    const h5 = await importEsm<H5wasm>('h5wasm/node');
     await h5.ready;
     const dir = mkdtempSync(join(tmpdir(), 'mmfuse-hdf5-'));
     const file = new h5.File(join(dir, 'recording.h5'), 'w');

@@ -4,6 +4,7 @@ import type { Dataset, Entity, Group, Metadata } from 'h5wasm';
 import { closestName, DataSource, DataSourceContext, isUserInputError, ModalityKind, MultimodalDataset, UserInputError } from '@mmfuse/core';
 import { buildArrayDataset, checkArrayRank, StoredArray, StoredModality } from './array-dataset';
 import { listNames } from './npy-format';
+import { importEsm } from '../import-esm';
 
 export interface Hdf5ModalityOptions {
   name: string;
@@ -54,15 +55,11 @@ export const HDF5_SOURCE_SCHEMA = {
 
 type H5wasm = typeof import('h5wasm');
 
-// h5wasm is an ES module and this workspace compiles to CommonJS, where TypeScript would turn
-// `import()` into `require()`; a Function-built `import()` keeps the real dynamic import.
-const dynamicImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<H5wasm>;
-
 let loading: Promise<H5wasm> | undefined;
 
 /** h5wasm's Node build (the host file system is visible to it), loaded once per process. */
 function loadH5wasm(): Promise<H5wasm> {
-  loading ??= dynamicImport('h5wasm/node').then(async (h5) => {
+  loading ??= importEsm<H5wasm>('h5wasm/node').then(async (h5) => {
     await h5.ready;
     return h5;
   });

@@ -1,4 +1,3 @@
-import { loadFailure } from './load-failure.spec-helper';
 import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -6,6 +5,7 @@ import { unzipSync, zipSync } from 'fflate';
 import { dump } from 'npyjs';
 import { MultimodalDataset } from '@mmfuse/core';
 import { NpySource, NpySourceOptions } from './npy-source';
+import { loadFailure } from './load-failure.spec-helper';
 
 const SAMPLES = 12;
 /** Episodes interleave (sample i belongs to episode 2 + 2·(i mod 4)), so a split by position would cut them. */

@@ -1,9 +1,9 @@
 /**
  * Loads MuJoCo's official WebAssembly build (`@mujoco/mujoco`) once per process.
  *
- * The package is an ES module and this workspace compiles to CommonJS, where TypeScript would turn
- * `import()` into `require()`; a Function-built `import()` keeps the real dynamic import.
+ * The package is an ES module; `importEsm` loads it from this CommonJS build.
  */
+import { importEsm } from '../import-esm';
 
 /** The few MuJoCo arrays and calls the scenes use (the bindings' own typings are ESM-only). */
 export interface MjModel {
@@ -66,12 +66,10 @@ export const MJ_OBJ = { body: 1, joint: 3, geom: 5, site: 6, actuator: 19, senso
 /** mjtGeom values the renderer understands. */
 export const MJ_GEOM = { plane: 0, hfield: 1, sphere: 2, capsule: 3, ellipsoid: 4, cylinder: 5, box: 6, mesh: 7 } as const;
 
-const dynamicImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<{ default: () => Promise<Mujoco> }>;
-
 let loading: Promise<Mujoco> | undefined;
 
 export function loadMujoco(): Promise<Mujoco> {
-  loading ??= dynamicImport('@mujoco/mujoco').then((module) => module.default());
+  loading ??= importEsm<{ default: () => Promise<Mujoco> }>('@mujoco/mujoco').then((module) => module.default());
   return loading;
 }
 
