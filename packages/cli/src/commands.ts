@@ -7,6 +7,7 @@ import { experimentSchema } from '@mmfuse/config';
 import { ExperimentRunner, writeFileAtomic } from '@mmfuse/trainer';
 import { BUILTIN_PLUGINS, createContainer, loadExperiment, rethrowInConfigFile } from './load-experiment';
 import { summaryTable } from './summary-table';
+import { PointOutcome, runSweep, sweepFolder, sweepPointConfig, SweepRecord, sweepTable } from './sweep-runner';
 import { dataProgress, TerminalReporter } from './terminal-reporter';
 
 export interface RunOptions {
@@ -14,17 +15,34 @@ export interface RunOptions {
   resume?: string;
   epochs?: number;
   trials?: number;
+  workers?: number;
   quiet?: boolean;
+  /** Run only this point of the config's sweep. */
+  point?: number;
+  /** Run in exactly this folder (continuing it when it holds an interrupted run). */
+  runDir?: string;
+  /** Resolve the config's relative paths against this folder instead of the config's own. */
+  baseDir?: string;
 }
 
 function overrides(options: RunOptions) {
   return (raw: Record<string, unknown>) => {
-    if (options.epochs === undefined && options.trials === undefined) return;
+    if (options.epochs === undefined && options.trials === undefined && options.workers === undefined) return;
     const training = typeof raw.training === 'object' && raw.training !== null ? { ...(raw.training as object) } : {};
     if (options.epochs !== undefined) Object.assign(training, { epochs: options.epochs });
     if (options.trials !== undefined) Object.assign(training, { trials: options.trials });
+    if (options.workers !== undefined) Object.assign(training, { workers: options.workers });
     raw.training = training;
   };
+}
+
+/** The folder a run's config was resolved against, as run.json recorded it. */
+function configDirOfRun(runDir: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { configDir?: string }).configDir;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Where a run folder's plugins were loaded from (run.json), as absolute folders. */
@@ -47,6 +65,13 @@ export async function runCommand(configFile: string | undefined, options: RunOpt
   if (configFile && options.resume) throw new UserInputError('run: give either a config or --resume <run folder>, not both');
   if (!configFile && !options.resume) throw new UserInputError('run: missing the config file (or --resume <run folder>)');
   if (options.resume && (options.epochs !== undefined || options.trials !== undefined)) throw new UserInputError('run: --epochs and --trials cannot change a run being resumed');
+  if (options.resume && sweepFolder(options.resume)) {
+    const record = JSON.parse(readFileSync(join(options.resume, 'sweep.json'), 'utf8')) as SweepRecord;
+    const experiment = loadExperiment(join(options.resume, 'config.json'), undefined, record.configDir);
+    const { dir, outcomes } = await runSweep(experiment.file, experiment.config, experiment.baseDir, { resume: options.resume, quiet: options.quiet, pointArguments: [] });
+    finishSweep(dir, outcomes);
+    return;
+  }
   if (options.resume) {
     for (const required of ['config.json', 'run.json']) {
       if (!existsSync(join(options.resume, required))) throw new UserInputError(`${options.resume}: not a run folder (no ${required}); give the folder a run wrote, e.g. runs/<name>-<timestamp>`);
@@ -54,22 +79,49 @@ export async function runCommand(configFile: string | undefined, options: RunOpt
   }
   const file = configFile ?? join(options.resume!, 'config.json');
   const resumedPlugins = options.resume ? pluginsOfRun(options.resume) : undefined;
-  const experiment = loadExperiment(file, (raw) => {
-    overrides(options)(raw);
-    // The recorded plugins, by the folders they were loaded from (relative paths were relative to the original config).
-    if (resumedPlugins) raw.plugins = resumedPlugins;
-  });
+  const experiment = loadExperiment(
+    file,
+    (raw) => {
+      overrides(options)(raw);
+      // The recorded plugins, by the folders they were loaded from (relative paths were relative to the original config).
+      if (resumedPlugins) raw.plugins = resumedPlugins;
+    },
+    options.baseDir ?? (options.resume ? configDirOfRun(options.resume) : undefined),
+  );
+  if (experiment.config.sweep && options.point === undefined) {
+    const { dir, outcomes } = await runSweep(file, experiment.config, experiment.baseDir, { out: options.out, quiet: options.quiet, pointArguments: [] });
+    finishSweep(dir, outcomes);
+    return;
+  }
+  let config = experiment.config;
+  if (options.point !== undefined) {
+    try {
+      config = sweepPointConfig(config, options.point, (raw) => experiment.validator.validate(raw));
+    } catch (error) {
+      rethrowInConfigFile(file, error);
+    }
+  }
   const runner = experiment.container.get(ExperimentRunner);
   let prepared;
   try {
-    prepared = await runner.prepare(experiment.config, { baseDir: resolve(file, '..'), plugins: experiment.plugins, dataProgress: dataProgress(process.stderr, options.quiet) });
+    prepared = await runner.prepare(config, { baseDir: experiment.baseDir, plugins: experiment.plugins, dataProgress: dataProgress(process.stderr, options.quiet) });
   } catch (error) {
     if (error instanceof BackendUnavailableError) throw new UserInputError(`${file}: backend: ${error.message}`);
     rethrowInConfigFile(file, error);
   }
   if (!options.quiet) process.stderr.write(`backend: ${prepared.backend.name} (${prepared.backend.reason})\n`);
-  const summary = await runner.run(prepared, { reporter: new TerminalReporter(process.stderr, options.quiet), outputDir: options.out, resumeDir: options.resume });
+  const summary = await runner.run(prepared, { reporter: new TerminalReporter(process.stderr, options.quiet), outputDir: options.out, resumeDir: options.resume, runDir: options.runDir });
   process.stdout.write(`${summaryTable(summary)}\nresults: ${summary.runDir}\n`);
+}
+
+/** Prints a sweep's table; a failed point makes the exit code 1 once every other point has run. */
+function finishSweep(dir: string, outcomes: PointOutcome[]): void {
+  process.stdout.write(`${sweepTable(dir, outcomes)}\n`);
+  const failed = outcomes.filter((o) => o.status === 'failed');
+  if (failed.length > 0) {
+    process.stderr.write(`${failed.length} of ${outcomes.length} points failed; continue with: mmfuse run --resume ${dir}\n`);
+    process.exitCode = 1;
+  }
 }
 
 /** `mmfuse validate <config>`: schema, cross-field and model-size checks; writes nothing. */

@@ -15,6 +15,8 @@ export interface LoadedExperiment {
   validator: ConfigValidator;
   config: ExperimentConfig;
   plugins: LoadedPlugin[];
+  /** Folder the config's relative paths are resolved against. */
+  baseDir: string;
 }
 
 /** A container with the core services, the trainer and the built-in plugins (plus `extra` plugins). */
@@ -36,8 +38,9 @@ export function rethrowInConfigFile(file: string, error: unknown): never {
  * Reads a config file, loads the plugins it lists, and validates it against every registered
  * component's schema. Every problem is a UserInputError whose lines start with the file name.
  */
-export function loadExperiment(file: string, overrides: (raw: Record<string, unknown>) => void = () => undefined): LoadedExperiment {
+export function loadExperiment(file: string, overrides: (raw: Record<string, unknown>) => void = () => undefined, baseDir?: string): LoadedExperiment {
   const path = resolve(file);
+  const base = baseDir ? resolve(baseDir) : dirname(path);
   const raw = readConfigFile(file) as Record<string, unknown>;
   overrides(raw);
   const pluginSpecs = raw.plugins;
@@ -45,11 +48,11 @@ export function loadExperiment(file: string, overrides: (raw: Record<string, unk
     rethrowInConfigFile(file, new UserInputError('plugins: expected an array of package names or relative folder paths'));
   }
   try {
-    const { container, plugins } = createContainer((pluginSpecs as string[] | undefined) ?? [], dirname(path));
+    const { container, plugins } = createContainer((pluginSpecs as string[] | undefined) ?? [], base);
     const registry = container.get<ComponentRegistry>(ComponentRegistry);
     const validator = new ConfigValidator(registry);
     const config = validator.validate(raw);
-    return { file, container, registry, validator, config, plugins };
+    return { file, container, registry, validator, config, plugins, baseDir: base };
   } catch (error) {
     rethrowInConfigFile(file, error);
   }

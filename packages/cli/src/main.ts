@@ -14,6 +14,12 @@ function positiveInteger(value: string): number {
   return n;
 }
 
+function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected an integer ≥ 0, got "${value}"`);
+  return n;
+}
+
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
@@ -47,7 +53,11 @@ export function buildProgram(): Command {
     .option('-r, --resume <run-folder>', 'continue an interrupted run: finished trials are kept, the others continue from their last checkpoint')
     .option('--epochs <n>', 'override training.epochs', positiveInteger)
     .option('--trials <n>', 'override training.trials', positiveInteger)
+    .option('--workers <n>', 'override training.workers (threads per trial)', positiveInteger)
     .option('-q, --quiet', 'no progress output')
+    .option('--point <n>', 'run only point n of the config\'s sweep (a sweep runs its points this way)', nonNegativeInteger)
+    .option('--run-dir <dir>', 'run in exactly this folder; continues it when it holds an interrupted run')
+    .option('--base-dir <dir>', 'resolve the config\'s relative paths against this folder instead of the config\'s own')
     .action(runCommand);
 
   program

@@ -6,6 +6,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import { Container } from 'inversify';
 import { ComponentRegistration, ComponentRegistry, coreModule, UserInputError } from '@mmfuse/core';
 import { ConfigValidator } from './config-validator';
+import { expandSweep, parseJsonPath, pointLabel } from './sweep';
 import { experimentSchema } from './experiment-schema';
 import { readConfigFile } from './read-config-file';
 
@@ -274,5 +275,48 @@ describe('errors of options with alternatives', () => {
     expect(withStride([0, 2])).toEqual(['modalities[0].encoder.stride[0]: expected a number >= 1, got number 0']);
     expect(withStride(0)).toEqual(['modalities[0].encoder.stride: expected a number >= 1, got number 0']);
     expect(withStride(2)).toEqual([]);
+  });
+});
+
+describe('sweeps', () => {
+  it('expands a grid into every combination and a list into its points, each without the sweep', () => {
+    const config = { ...validConfig(), regularizers: [{ type: 'l2' }], sweep: { grid: { 'regularizers[0].lambda': [1e-6, 1e-3], 'modalities[1].encoder.activation': ['relu', 'tanh', 'relu'] } } };
+    new ConfigValidator(registry()).validate(config);
+    const points = expandSweep(config);
+    expect(points.map((p) => p.assignments)).toEqual([
+      { 'regularizers[0].lambda': 1e-6, 'modalities[1].encoder.activation': 'relu' },
+      { 'regularizers[0].lambda': 1e-6, 'modalities[1].encoder.activation': 'tanh' },
+      { 'regularizers[0].lambda': 1e-6, 'modalities[1].encoder.activation': 'relu' },
+      { 'regularizers[0].lambda': 1e-3, 'modalities[1].encoder.activation': 'relu' },
+      { 'regularizers[0].lambda': 1e-3, 'modalities[1].encoder.activation': 'tanh' },
+      { 'regularizers[0].lambda': 1e-3, 'modalities[1].encoder.activation': 'relu' },
+    ]);
+    expect(points[4].config.sweep).toBeUndefined();
+    expect((points[4].config.regularizers as any)[0]).toEqual({ type: 'l2', lambda: 1e-3 });
+    expect((points[4].config.modalities as any)[1].encoder.activation).toBe('tanh');
+    // The sweep's own config is left as it was.
+    expect(config.regularizers[0]).toEqual({ type: 'l2' });
+    const listed = expandSweep({ ...validConfig(), sweep: { points: [{ 'data.samples': 5 }, { 'data.samples': 7, name: 'seven' }] } });
+    expect(listed.map((p) => [p.index, (p.config.data as any).samples, p.config.name])).toEqual([
+      [0, 5, 'toy'],
+      [1, 7, 'seven'],
+    ]);
+  });
+
+  it('names the sweep entry of a path that leads nowhere, and the point whose values break the config', () => {
+    expect(problems({ ...validConfig(), sweep: { grid: { 'regularizers[3].lambda': [1] } } })).toEqual([
+      'sweep.grid["regularizers[3].lambda"]: "regularizers[3].lambda": index 3 is outside regularizers, which has 0 entries',
+    ]);
+    expect(problems({ ...validConfig(), sweep: { points: [{ 'training.epochs': 5 }, { 'training.epochs': -1 }] } })).toEqual([
+      expect.stringMatching(/^sweep point 1 \(training\.epochs = -1\): training\.epochs: .*>= 1/),
+    ]);
+    expect(problems({ ...validConfig(), sweep: { grid: { 'a..b': [1] } } })[0]).toMatch(/"a\.\.b" is not a JSON path/);
+    expect(problems({ ...validConfig(), sweep: { grid: { 'training.epochs': [1] }, points: [{ 'training.epochs': 2 }] } })[0]).toMatch(/either "grid".*or "points"/);
+  });
+
+  it('reads JSON paths with indices and quoted keys', () => {
+    expect(parseJsonPath('fusions[0].projection')).toEqual(['fusions', 0, 'projection']);
+    expect(parseJsonPath('data["odd key"].x')).toEqual(['data', 'odd key', 'x']);
+    expect(pointLabel({ 'regularizers[0].lambda': 1e-6, 'fusions[0].projection': 'mlp' })).toBe('lambda=0.000001,projection=mlp');
   });
 });

@@ -1,9 +1,10 @@
 import Ajv2020, { ValidateFunction } from 'ajv/dist/2020';
 import type { ComponentKind, ComponentRegistration, ComponentRegistry, ModalitySpec } from '@mmfuse/core';
-import { didYouMean, UserInputError } from '@mmfuse/core';
+import { didYouMean, isUserInputError, UserInputError } from '@mmfuse/core';
 import type { ExperimentConfig } from './experiment-config';
 import { experimentSkeleton, FUSION_LABEL } from './experiment-schema';
 import { describeValue, formatAjvErrors, joinPath } from './format-errors';
+import { expandSweep, SweepPoint } from './sweep';
 
 const SLOT: Record<string, unknown> = {
   type: 'object',
@@ -78,8 +79,38 @@ export class ConfigValidator {
     }
 
     if (problems.length === 0) this.checkAcross(config as unknown as ExperimentConfig, dataRegistration, problems);
+    if (problems.length === 0 && config.sweep !== undefined) this.checkSweep(config, problems);
     if (problems.length > 0) throw new UserInputError(problems);
     return config as unknown as ExperimentConfig;
+  }
+
+  /** Each point of a sweep (expanded from the config with its defaults) must itself be a valid experiment; its problems name the point and its values. */
+  private checkSweep(config: Record<string, unknown>, problems: string[]): void {
+    const sweep = config.sweep as { grid?: unknown; points?: unknown };
+    if ((sweep.grid === undefined) === (sweep.points === undefined)) {
+      problems.push('sweep: give either "grid" (every combination of values) or "points" (a list), not both and not neither');
+      return;
+    }
+    let points: SweepPoint[];
+    try {
+      points = expandSweep(config);
+    } catch (error) {
+      problems.push((error as Error).message);
+      return;
+    }
+    // Points that share a failure would repeat it; the first few show what is wrong.
+    const reported = new Set<string>();
+    for (const point of points) {
+      try {
+        this.validate(point.config);
+      } catch (error) {
+        for (const line of isUserInputError(error) ? error.lines : [(error as Error).message]) {
+          if (reported.has(line) || reported.size >= 8) continue;
+          reported.add(line);
+          problems.push(`sweep point ${point.index} (${Object.entries(point.assignments).map(([p, v]) => `${p} = ${JSON.stringify(v)}`).join(', ')}): ${line}`);
+        }
+      }
+    }
   }
 
   /** The modalities a validated config's data source declares, when it declares them. */

@@ -1,3 +1,4 @@
+import type { SweepConfig } from './sweep';
 import type { ComponentConfig } from '@mmfuse/core';
 
 /** How one modality is encoded, decoded and weighted in the loss. */
@@ -57,4 +58,6 @@ export interface ExperimentConfig {
   callbacks: ComponentConfig[];
   training: TrainingConfig;
   output: { dir: string };
+  /** Points to run this experiment at (each in its own run folder). */
+  sweep?: SweepConfig;
 }

@@ -135,6 +135,33 @@ export function experimentSkeleton(slot: (kind: ComponentKind) => JsonSchema): J
           },
         },
       },
+      sweep: {
+        type: 'object',
+        additionalProperties: false,
+        description:
+          'Runs the experiment once per point, each in its own run folder under one sweep folder: "grid" sets every combination of the listed values, "points" lists the points. Keys are JSON paths into this config, e.g. "regularizers[0].lambda" or "training.learningRate".',
+        properties: {
+          grid: {
+            type: 'object',
+            minProperties: 1,
+            maxProperties: 16,
+            additionalProperties: { type: 'array', minItems: 1, maxItems: 10000 },
+            description: 'Path → the values it takes; the points are every combination.',
+          },
+          points: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 10000,
+            items: { type: 'object', minProperties: 1, maxProperties: 16 },
+            description: 'The points, each an object of path → value.',
+          },
+          workers: {
+            anyOf: [{ const: 'auto' }, { type: 'integer', minimum: 1, maximum: 256 }],
+            default: 'auto',
+            description: 'Worker processes running points at once; auto = one per CPU core (each point then trains on the remaining threads).',
+          },
+        },
+      },
       output: {
         type: 'object',
         additionalProperties: false,

@@ -11,3 +11,4 @@ export { LoadedPlugin, LoadedPlugins, loadPlugins, resolvePlugin } from './plugi
 export { Rng, RngState, createRng, deriveSeed, normal, permutation } from './random';
 export { closestName, didYouMean } from './suggest';
 export * from './training';
+export { importEsm } from './import-esm';

@@ -4,6 +4,7 @@ import { BackendInfo, initBackend } from '@mmfuse/backend';
 import { CallbackSummary, ComponentConfig, ComponentRegistry, DataSource, deriveSeed, Regularizer, LoadedPlugin, ModalitySpec, MultimodalDataset, TrainingCallback } from '@mmfuse/core';
 import type { ExperimentConfig } from '@mmfuse/config';
 import { existsSync, mkdirSync, readFileSync } from 'fs';
+import { join } from 'path';
 import { readCheckpoint, TrialCheckpoint, writeCheckpoint } from './checkpoint-file';
 import { corruptionFailures } from './corruption';
 import { atConfigPath, buildModel } from './multimodal-autoencoder';
@@ -40,6 +41,8 @@ export interface PreparedExperiment {
   backend: BackendInfo;
   data: MultimodalDataset;
   plugins: LoadedPlugin[];
+  /** Folder the config's relative paths were resolved against (recorded so a resumed run finds its files). */
+  baseDir?: string;
 }
 
 export function setupLabel(fusion: { type: string; label?: string }): string {
@@ -75,7 +78,7 @@ export class ExperimentRunner {
     const backend = await initBackend(config.backend);
     const data = await this.dataSource(config, options.baseDir, options.dataProgress).load();
     this.checkModels(config, data.modalities);
-    return { config, backend, data, plugins: options.plugins ?? [] };
+    return { config, backend, data, plugins: options.plugins ?? [], baseDir: options.baseDir };
   }
 
   /**
@@ -84,13 +87,19 @@ export class ExperimentRunner {
    * run continues in that folder: finished trials are kept, unfinished ones continue from their
    * last checkpoint (rows written after it are dropped first).
    */
-  async run(prepared: PreparedExperiment, options: { reporter?: RunReporter; outputDir?: string; resumeDir?: string } = {}): Promise<RunSummary> {
-    const folder = options.resumeDir ? RunFolder.open(options.resumeDir) : RunFolder.create(options.outputDir ?? prepared.config.output.dir, prepared.config.name, new Date());
+  async run(prepared: PreparedExperiment, options: { reporter?: RunReporter; outputDir?: string; resumeDir?: string; runDir?: string } = {}): Promise<RunSummary> {
+    // `runDir`: this exact folder, continued when it already holds an interrupted run (sweep points).
+    const resumeDir = options.resumeDir ?? (options.runDir && existsSync(join(options.runDir, 'run.json')) ? options.runDir : undefined);
+    const folder = resumeDir
+      ? RunFolder.open(resumeDir)
+      : options.runDir
+        ? RunFolder.at(options.runDir)
+        : RunFolder.create(options.outputDir ?? prepared.config.output.dir, prepared.config.name, new Date());
     folder.lock();
     const release = () => folder.unlock();
     process.once('exit', release);
     try {
-      return await this.runIn(folder, prepared, options.reporter ?? {}, Boolean(options.resumeDir));
+      return await this.runIn(folder, prepared, options.reporter ?? {}, Boolean(resumeDir));
     } finally {
       process.off('exit', release);
       folder.unlock();
@@ -108,6 +117,7 @@ export class ExperimentRunner {
       startedAt: started.toISOString(),
       backend,
       plugins: prepared.plugins,
+      ...(prepared.baseDir ? { configDir: prepared.baseDir } : {}),
       parallel: decideWorkers(config.training.workers, backend.name, config.training.batchSize, prepared.plugins.length > 0),
       node: process.version,
       data: { train: data.train.size, test: data.test.size, modalities: data.modalities, description: data.description ?? {} },

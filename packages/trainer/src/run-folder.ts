@@ -51,6 +51,13 @@ export class RunFolder {
     return new RunFolder(resolve(path));
   }
 
+  /** A new run in exactly this folder (created if missing; it must not hold a run already). */
+  static at(path: string): RunFolder {
+    if (existsSync(join(path, 'run.json'))) throw new UserInputError(`${path}: already holds a run; continue it with --resume ${path}`);
+    mkdirSync(path, { recursive: true });
+    return new RunFolder(resolve(path));
+  }
+
   static create(outputDir: string, name: string, now = new Date()): RunFolder {
     const base = resolve(outputDir, `${name}-${timestamp(now)}`);
     let path = base;

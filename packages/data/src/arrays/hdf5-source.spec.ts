@@ -1,9 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { MultimodalDataset } from '@mmfuse/core';
+import { importEsm, MultimodalDataset } from '@mmfuse/core';
 import { createHdf5Source, Hdf5Source, Hdf5SourceOptions } from './hdf5-source';
-import { importEsm } from '../import-esm';
 import { loadFailure } from './load-failure.spec-helper';
 
 type H5wasm = typeof import('h5wasm');

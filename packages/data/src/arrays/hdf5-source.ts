@@ -1,10 +1,9 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'fs';
 import { isAbsolute, resolve } from 'path';
 import type { Dataset, Entity, Group, Metadata } from 'h5wasm';
-import { closestName, DataSource, DataSourceContext, isUserInputError, ModalityKind, MultimodalDataset, UserInputError } from '@mmfuse/core';
+import { closestName, DataSource, DataSourceContext, importEsm, isUserInputError, ModalityKind, MultimodalDataset, UserInputError } from '@mmfuse/core';
 import { buildArrayDataset, checkArrayRank, StoredArray, StoredModality } from './array-dataset';
 import { listNames } from './npy-format';
-import { importEsm } from '../import-esm';
 
 export interface Hdf5ModalityOptions {
   name: string;
@@ -59,7 +58,7 @@ let loading: Promise<H5wasm> | undefined;
 
 /** h5wasm's Node build (the host file system is visible to it), loaded once per process. */
 function loadH5wasm(): Promise<H5wasm> {
-  loading ??= importEsm<H5wasm>('h5wasm/node').then(async (h5) => {
+  loading ??= importEsm<H5wasm>('h5wasm/node', __filename).then(async (h5) => {
     await h5.ready;
     return h5;
   });

@@ -3,7 +3,7 @@
  *
  * The package is an ES module; `importEsm` loads it from this CommonJS build.
  */
-import { importEsm } from '../import-esm';
+import { importEsm } from '@mmfuse/core';
 
 /** The few MuJoCo arrays and calls the scenes use (the bindings' own typings are ESM-only). */
 export interface MjModel {
@@ -69,7 +69,7 @@ export const MJ_GEOM = { plane: 0, hfield: 1, sphere: 2, capsule: 3, ellipsoid: 
 let loading: Promise<Mujoco> | undefined;
 
 export function loadMujoco(): Promise<Mujoco> {
-  loading ??= importEsm<{ default: () => Promise<Mujoco> }>('@mujoco/mujoco').then((module) => module.default());
+  loading ??= importEsm<{ default: () => Promise<Mujoco> }>('@mujoco/mujoco', __filename).then((module) => module.default());
   return loading;
 }
 

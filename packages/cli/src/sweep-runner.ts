@@ -1,0 +1,167 @@
+import { spawn } from 'child_process';
+import { existsSync, readFileSync } from 'fs';
+import { availableParallelism } from 'os';
+import { join, relative, resolve } from 'path';
+import { Presets, SingleBar } from 'cli-progress';
+import { UserInputError } from '@mmfuse/core';
+import { ExperimentConfig, expandSweep, pointLabel, SweepPoint } from '@mmfuse/config';
+import { RunFolder, RunSummary, writeFileAtomic } from '@mmfuse/trainer';
+
+/** `sweep.json`: what a sweep folder holds, written before the first point starts. */
+export interface SweepRecord {
+  name: string;
+  /** The folder the config's relative paths resolve against. */
+  configDir: string;
+  parameters: string[];
+  points: Array<{ index: number; assignments: Record<string, unknown>; runDir: string }>;
+}
+
+export interface PointOutcome {
+  index: number;
+  assignments: Record<string, unknown>;
+  runDir: string;
+  status: 'done' | 'failed';
+  seconds?: number;
+  error?: string;
+  /** Per set-up: final test loss (mean ± std over trials) of every modality and the total. */
+  final?: Record<string, Record<string, { mean: number; std: number; n: number }>>;
+  lipschitz?: unknown;
+}
+
+export interface SweepOptions {
+  /** An existing sweep folder to continue. */
+  resume?: string;
+  out?: string;
+  quiet?: boolean;
+  /** Passed on to every point (`--epochs`, `--trials`). */
+  pointArguments: string[];
+}
+
+const CLI = join(__dirname, '..', 'bin', 'mmfuse.js');
+
+function pointFolder(point: SweepPoint): string {
+  return join('points', `${String(point.index).padStart(3, '0')}-${pointLabel(point.assignments)}`);
+}
+
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const m = Math.floor(seconds / 60);
+  return m > 0 ? `${m} m ${Math.round(seconds % 60)} s` : `${seconds.toFixed(1)} s`;
+}
+
+/**
+ * Runs every point of a sweep, each as `mmfuse run --point i --run-dir <folder>` in a pool of
+ * worker processes (a crashed point does not take the others down, and each has its own memory).
+ * A point whose folder holds a summary is never run again; one that was interrupted continues
+ * from its checkpoints. Writes `sweep.json` first and `sweep-summary.json` last.
+ */
+export async function runSweep(configFile: string, config: ExperimentConfig, configDir: string, options: SweepOptions): Promise<{ dir: string; outcomes: PointOutcome[] }> {
+  const points = expandSweep(config as unknown as Record<string, unknown>);
+  const folder = options.resume ? resolve(options.resume) : RunFolder.create(options.out ?? config.output.dir, `${config.name}-sweep`, new Date()).path;
+  const recordFile = join(folder, 'sweep.json');
+  const configCopy = join(folder, 'config.json');
+  if (!options.resume) {
+    // The sweep keeps its own copy of the config, so editing the original later does not change a resumed sweep.
+    writeFileAtomic(configCopy, `${JSON.stringify(config, null, 2)}\n`);
+    const record: SweepRecord = {
+      name: config.name,
+      configDir,
+      parameters: [...new Set(points.flatMap((p) => Object.keys(p.assignments)))],
+      points: points.map((p) => ({ index: p.index, assignments: { ...p.assignments }, runDir: pointFolder(p) })),
+    };
+    writeFileAtomic(recordFile, `${JSON.stringify(record, null, 2)}\n`);
+  }
+  const record = JSON.parse(readFileSync(recordFile, 'utf8')) as SweepRecord;
+  const cores = availableParallelism();
+  const wanted = config.sweep?.workers ?? 'auto';
+  const processes = Math.max(1, Math.min(points.length, wanted === 'auto' ? cores : wanted));
+  // Threads per point: the cores a point has to itself, unless the config fixes them.
+  const threads = config.training.workers === 'auto' ? Math.max(1, Math.floor(cores / processes)) : undefined;
+
+  const outcomes: PointOutcome[] = [];
+  const pending = record.points.filter((p) => {
+    const summaryFile = join(folder, p.runDir, 'summary.json');
+    if (!existsSync(summaryFile)) return true;
+    outcomes.push(outcomeOf(folder, p, 'done'));
+    return false;
+  });
+  const total = record.points.length;
+  const started = Date.now();
+  let finishedHere = 0;
+  const bar = !options.quiet && process.stderr.isTTY ? new SingleBar({ stream: process.stderr, hideCursor: true, format: ' sweep |{bar}| {value}/{total} points, about {left} left' }, Presets.shades_classic) : undefined;
+  if (!options.quiet) process.stderr.write(`mmfuse: sweep of ${total} points (${total - pending.length} already done) in ${processes} worker process${processes > 1 ? 'es' : ''}\n  sweep folder: ${folder}\n`);
+  bar?.start(total, total - pending.length, { left: '?' });
+
+  const runPoint = (point: SweepRecord['points'][number]): Promise<PointOutcome> =>
+    new Promise((done) => {
+      const args = [CLI, 'run', configCopy, '--base-dir', record.configDir, '--point', String(point.index), '--run-dir', join(folder, point.runDir), '-q', ...options.pointArguments];
+      if (threads !== undefined) args.push('--workers', String(threads));
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => (stderr = (stderr + String(chunk)).slice(-4000)));
+      const t0 = Date.now();
+      child.on('close', (code, signal) => {
+        const seconds = (Date.now() - t0) / 1000;
+        if (code === 0) return done({ ...outcomeOf(folder, point, 'done'), seconds });
+        const last = stderr.trim().split('\n').pop() ?? '';
+        done({ index: point.index, assignments: point.assignments, runDir: point.runDir, status: 'failed', seconds, error: signal ? `killed by ${signal}` : `exit code ${code}: ${last}` });
+      });
+    });
+
+  let next = 0;
+  const children: Array<Promise<void>> = [];
+  for (let w = 0; w < Math.min(processes, pending.length); w++) {
+    children.push(
+      (async () => {
+        while (next < pending.length) {
+          const point = pending[next++];
+          const outcome = await runPoint(point);
+          outcomes.push(outcome);
+          finishedHere++;
+          const elapsed = (Date.now() - started) / 1000;
+          const left = (elapsed / finishedHere) * (pending.length - finishedHere);
+          bar?.increment(1, { left: duration(left) });
+          if (!options.quiet && !bar) {
+            const what = outcome.status === 'done' ? 'done' : `failed (${outcome.error})`;
+            process.stderr.write(`point ${outcome.index} ${pointLabel(outcome.assignments)}: ${what} in ${duration(outcome.seconds ?? 0)}; ${outcomes.length}/${total} points, about ${duration(left)} left\n`);
+          }
+        }
+      })(),
+    );
+  }
+  await Promise.all(children);
+  bar?.stop();
+  outcomes.sort((a, b) => a.index - b.index);
+  writeFileAtomic(join(folder, 'sweep-summary.json'), `${JSON.stringify({ name: record.name, parameters: record.parameters, points: outcomes }, null, 2)}\n`);
+  return { dir: folder, outcomes };
+}
+
+function outcomeOf(folder: string, point: SweepRecord['points'][number], status: 'done'): PointOutcome {
+  const summaryFile = join(folder, point.runDir, 'summary.json');
+  const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary;
+  const final = Object.fromEntries(Object.entries(summary.setups).map(([setup, s]) => [setup, s.final.test]));
+  return { index: point.index, assignments: point.assignments, runDir: point.runDir, status, seconds: summary.seconds, final, lipschitz: summary.callbacks.lipschitz };
+}
+
+/** The sweep folder a `--resume` names, or undefined when it is a plain run folder. */
+export function sweepFolder(dir: string): string | undefined {
+  return existsSync(join(dir, 'sweep.json')) ? dir : undefined;
+}
+
+/** One line per point and set-up: the final total test loss, for the terminal. */
+export function sweepTable(dir: string, outcomes: readonly PointOutcome[]): string {
+  const lines = outcomes.map((o) => {
+    const losses = o.final ? Object.entries(o.final).map(([setup, f]) => `${setup} ${f.total ? `${f.total.mean.toPrecision(4)} ± ${f.total.std.toPrecision(2)}` : '-'}`) : [];
+    return `  ${String(o.index).padStart(3)} ${pointLabel(o.assignments).padEnd(30)} ${o.status === 'done' ? losses.join('   ') : `FAILED: ${o.error}`}`;
+  });
+  return [`sweep: final test loss (total, mean ± std over trials) per point`, ...lines, `results: ${relative(process.cwd(), dir) || dir}`].join('\n');
+}
+
+/** The config of sweep point `index`, validated; an error when the config has no sweep or no such point. */
+export function sweepPointConfig(config: ExperimentConfig, index: number, validate: (raw: unknown) => ExperimentConfig): ExperimentConfig {
+  if (!config.sweep) throw new UserInputError(`--point ${index}: the config has no "sweep"`);
+  const points = expandSweep(config as unknown as Record<string, unknown>);
+  const point = points[index];
+  if (!point) throw new UserInputError(`--point ${index}: the sweep has points 0–${points.length - 1}`);
+  return validate(point.config);
+}
