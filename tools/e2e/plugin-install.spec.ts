@@ -13,6 +13,8 @@ const PACKAGES = [
   'packages/regularizers',
   'packages/lipschitz',
   'packages/trainer',
+  'packages/analysis',
+  'packages/report',
   'packages/cli',
   'plugins/fusion-sum',
   'plugins/fusion-concat',

@@ -4,6 +4,8 @@ import { BackendUnavailableError, initBackend } from '@mmfuse/backend';
 import { COMPONENT_KINDS, ComponentKind, ComponentRegistry, deriveSeed, MultimodalDataset, UserInputError } from '@mmfuse/core';
 import { ContactSheetOptions, renderContactSheet, resolveContactSheetOptions, writeContactSheetPng } from '@mmfuse/data';
 import { experimentSchema } from '@mmfuse/config';
+import { checkClaims, formatClaims } from '@mmfuse/analysis';
+import { buildReport } from '@mmfuse/report';
 import { ExperimentRunner, writeFileAtomic } from '@mmfuse/trainer';
 import { BUILTIN_PLUGINS, createContainer, loadExperiment, rethrowInConfigFile } from './load-experiment';
 import { summaryTable } from './summary-table';
@@ -23,6 +25,8 @@ export interface RunOptions {
   runDir?: string;
   /** Resolve the config's relative paths against this folder instead of the config's own. */
   baseDir?: string;
+  /** Write the report when the run (or sweep) ends; `--no-report` turns it off. */
+  report?: boolean;
 }
 
 function overrides(options: RunOptions) {
@@ -69,7 +73,7 @@ export async function runCommand(configFile: string | undefined, options: RunOpt
     const record = JSON.parse(readFileSync(join(options.resume, 'sweep.json'), 'utf8')) as SweepRecord;
     const experiment = loadExperiment(join(options.resume, 'config.json'), undefined, record.configDir);
     const { dir, outcomes } = await runSweep(experiment.file, experiment.config, experiment.baseDir, { resume: options.resume, quiet: options.quiet, pointArguments: [] });
-    finishSweep(dir, outcomes);
+    await finishSweep(dir, outcomes, options.report);
     return;
   }
   if (options.resume) {
@@ -90,7 +94,7 @@ export async function runCommand(configFile: string | undefined, options: RunOpt
   );
   if (experiment.config.sweep && options.point === undefined) {
     const { dir, outcomes } = await runSweep(file, experiment.config, experiment.baseDir, { out: options.out, quiet: options.quiet, pointArguments: [] });
-    finishSweep(dir, outcomes);
+    await finishSweep(dir, outcomes, options.report);
     return;
   }
   let config = experiment.config;
@@ -112,11 +116,40 @@ export async function runCommand(configFile: string | undefined, options: RunOpt
   if (!options.quiet) process.stderr.write(`backend: ${prepared.backend.name} (${prepared.backend.reason})\n`);
   const summary = await runner.run(prepared, { reporter: new TerminalReporter(process.stderr, options.quiet), outputDir: options.out, resumeDir: options.resume, runDir: options.runDir });
   process.stdout.write(`${summaryTable(summary)}\nresults: ${summary.runDir}\n`);
+  if (options.report !== false && options.point === undefined) await writeReport(summary.runDir);
 }
 
-/** Prints a sweep's table; a failed point makes the exit code 1 once every other point has run. */
-function finishSweep(dir: string, outcomes: PointOutcome[]): void {
+/** The report of a finished run or sweep; a problem with it never fails the run that produced the results. */
+async function writeReport(dir: string): Promise<void> {
+  try {
+    const report = await buildReport(dir);
+    process.stdout.write(`report: ${report.html} (${report.figures.length} figures${report.notes.length ? `; ${report.notes.join('; ')}` : ''})\n`);
+  } catch (error) {
+    process.stderr.write(`report: not written (${(error as Error).message.split('\n')[0]}); retry with: mmfuse report ${dir}\n`);
+  }
+}
+
+/** `mmfuse claims <dir>`: the paper's ordering claims tested on a finished run, with the statistics behind each. */
+export function claimsCommand(dir: string, options: { json?: boolean; alpha?: number; estimator?: string }): void {
+  if (!existsSync(dir)) throw new UserInputError(`${dir}: no such run folder`);
+  const alpha = options.alpha ?? 0.05;
+  const results = checkClaims(dir, { alpha, estimator: options.estimator });
+  writeFileAtomic(join(dir, 'claims.json'), `${JSON.stringify({ alpha, results }, null, 2)}\n`);
+  process.stdout.write(options.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatClaims(results, alpha)}\n`);
+}
+
+/** `mmfuse report <dir>`: the HTML page and figures of a run or sweep folder. */
+export async function reportCommand(dir: string, options: { out?: string }): Promise<void> {
+  if (!existsSync(dir)) throw new UserInputError(`${dir}: no such run or sweep folder`);
+  const report = await buildReport(dir, { out: options.out });
+  process.stdout.write(`${report.html}: ${report.figures.length} figures (${report.figures.map((f) => f.name).join(', ')})\n`);
+  for (const note of report.notes) process.stdout.write(`note: ${note}\n`);
+}
+
+/** Prints a sweep's table and writes its report; a failed point makes the exit code 1 once every other point has run. */
+async function finishSweep(dir: string, outcomes: PointOutcome[], report: boolean | undefined): Promise<void> {
   process.stdout.write(`${sweepTable(dir, outcomes)}\n`);
+  if (report !== false) await writeReport(dir);
   const failed = outcomes.filter((o) => o.status === 'failed');
   if (failed.length > 0) {
     process.stderr.write(`${failed.length} of ${outcomes.length} points failed; continue with: mmfuse run --resume ${dir}\n`);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isUserInputError } from '@mmfuse/core';
-import { dataPreviewCommand, doctorCommand, listCommand, runCommand, schemaCommand, validateCommand } from './commands';
+import { claimsCommand, dataPreviewCommand, doctorCommand, listCommand, reportCommand, runCommand, schemaCommand, validateCommand } from './commands';
 
 /** Exit codes: 0 success, 1 internal error, 2 bad input (config, data, plugin, arguments). */
 export const EXIT_OK = 0;
@@ -11,6 +11,12 @@ export const EXIT_BAD_INPUT = 2;
 function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+function probability(value: string): number {
+  const n = Number(value);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`expected a number between 0 and 1, got "${value}"`);
   return n;
 }
 
@@ -58,7 +64,24 @@ export function buildProgram(): Command {
     .option('--point <n>', 'run only point n of the config\'s sweep (a sweep runs its points this way)', nonNegativeInteger)
     .option('--run-dir <dir>', 'run in exactly this folder; continues it when it holds an interrupted run')
     .option('--base-dir <dir>', 'resolve the config\'s relative paths against this folder instead of the config\'s own')
+    .option('--no-report', 'do not write the report (HTML page and figures) at the end')
     .action(runCommand);
+
+  program
+    .command('claims')
+    .description('test the paper\'s ordering claims on a finished run (lowest loss and Lipschitz constants with attention, encoders above decoders, concat steadier than sum, best failure separation) with rank tests and effect sizes; writes claims.json')
+    .argument('<dir>', 'run folder')
+    .option('--alpha <a>', 'significance level of each one-sided test', probability, 0.05)
+    .option('--estimator <type>', 'Lipschitz estimator compared (lipschitz.jsonl)', 'jacobian-spectral')
+    .option('--json', 'print the results as JSON')
+    .action(claimsCommand);
+
+  program
+    .command('report')
+    .description('write the report of a run or sweep folder: a self-contained HTML page with the paper\'s figures and tables, and each figure as SVG and PNG')
+    .argument('<dir>', 'run or sweep folder')
+    .option('-o, --out <path>', 'a folder (gets index.html and figures/) or an .html file; default <dir>/report')
+    .action(reportCommand);
 
   program
     .command('validate')

@@ -192,7 +192,7 @@ export class ExperimentRunner {
             reporter.epochEnded?.(setup, trial, record.epoch, record.train, record.test);
             for (const c of callbacks) await c.onEpochEnd?.({ ...info, epoch: record.epoch, train: record.train, test: record.test });
             });
-            outcome = { setup, trial, seed, seconds: (Date.now() - trialStarted) / 1000, epochs, status: 'done' };
+            outcome = { setup, trial, seed, seconds: (Date.now() - trialStarted) / 1000, epochs, status: 'done', parameterNorms: parameterNorms(model) };
           } catch (error) {
             if (!(error instanceof DivergenceError)) throw error;
             // This trial stops; the others go on. What went wrong, where, and the last estimates.
@@ -249,6 +249,19 @@ export class ExperimentRunner {
     reporter.runEnded?.(summary);
     return summary;
   }
+}
+
+/** The L2 norm of every sub-model's parameters and of all of them (`model`). */
+export function parameterNorms(model: { subModels(): Array<{ name: string; parameters: ReadonlyArray<{ variable: tf.Variable }> }> }): Record<string, number> {
+  const norms: Record<string, number> = {};
+  let all = 0;
+  for (const subModel of model.subModels()) {
+    const squares = subModel.parameters.reduce((sum, p) => sum + tf.tidy(() => tf.sum(tf.square(p.variable)).dataSync()[0]), 0);
+    norms[subModel.name] = Math.sqrt(squares);
+    all += squares;
+  }
+  norms.model = Math.sqrt(all);
+  return norms;
 }
 
 /** One row per set-up, split and loss: mean, std and n, for spreadsheets. */

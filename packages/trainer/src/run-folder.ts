@@ -1,7 +1,9 @@
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'fs';
 import { hostname } from 'os';
 import { join, resolve } from 'path';
-import { UserInputError } from '@mmfuse/core';
+import { UserInputError, writeFileAtomic } from '@mmfuse/core';
+
+export { writeFileAtomic };
 
 function isAlive(pid: number): boolean {
   try {
@@ -17,22 +19,6 @@ function timestamp(date: Date): string {
   return `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
 }
 
-/** Writes `text` to `file` through a temporary file and a rename, so readers never see half a file. */
-export function writeFileAtomic(file: string, text: string | Uint8Array): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  const fd = openSync(temporary, 'w');
-  try {
-    if (typeof text === 'string') writeSync(fd, text);
-    else writeSync(fd, text, 0, text.length);
-    fsyncSync(fd);
-  } catch (error) {
-    closeSync(fd);
-    rmSync(temporary, { force: true });
-    throw error;
-  }
-  closeSync(fd);
-  renameSync(temporary, file);
-}
 
 /** One run's folder: `<dir>/<name>-<timestamp>`, created only when the run really starts. */
 export class RunFolder {

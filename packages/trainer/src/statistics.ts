@@ -1,18 +1,6 @@
-/** Mean and sample standard deviation (n − 1; 0 for a single value) of finite values. */
-export interface MeanStd {
-  mean: number;
-  std: number;
-  n: number;
-}
+import { MeanStd, meanStd } from '@mmfuse/core';
 
-export function meanStd(values: readonly number[]): MeanStd {
-  const finite = values.filter((v) => Number.isFinite(v));
-  const n = finite.length;
-  if (n === 0) return { mean: NaN, std: NaN, n: 0 };
-  const mean = finite.reduce((a, b) => a + b, 0) / n;
-  const variance = n > 1 ? finite.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1) : 0;
-  return { mean, std: Math.sqrt(variance), n };
-}
+export { MeanStd, meanStd };
 
 /** `0.01234 ± 0.00056`, with significant digits chosen from the spread. */
 export function formatMeanStd({ mean, std }: MeanStd): string {

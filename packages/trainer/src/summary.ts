@@ -12,6 +12,8 @@ export interface TrialOutcome {
   /** `diverged`: the loss or weights stopped being finite; the trial stopped there. */
   status: 'done' | 'diverged';
   divergence?: { epoch: number; step: number; subModel: string | null; details: Record<string, unknown> };
+  /** L2 norm of each sub-model's parameters (and `model`, all of them) after the last epoch. */
+  parameterNorms?: Record<string, number>;
 }
 
 export interface SetupSummary {
@@ -27,6 +29,9 @@ export interface SetupSummary {
   /** Mean and std over trials of each epoch's loss, for curves. */
   curves: { train: Record<string, { mean: number[]; std: number[] }>; test: Record<string, { mean: number[]; std: number[] }> };
   secondsPerTrial: MeanStd;
+  /** L2 norm of each sub-model's parameters after training, and of all of them (the λ ablation's second panel). */
+  parameterNorms: Record<string, MeanStd>;
+  parameterNorm?: MeanStd;
 }
 
 function finalOf(outcomes: TrialOutcome[], split: 'train' | 'test', key: string): MeanStd & { values: number[] } {
@@ -47,6 +52,13 @@ function curveOf(outcomes: TrialOutcome[], split: 'train' | 'test', key: string)
 }
 
 /** Summary of one set-up (one fusion) over its trials, in the shape of the paper's Table 1. */
+function parameterNormSummary(outcomes: TrialOutcome[]): Pick<SetupSummary, 'parameterNorms' | 'parameterNorm'> {
+  const parameterNorms = Object.fromEntries(
+    Object.keys(outcomes[0]?.parameterNorms ?? {}).map((name) => [name, meanStd(outcomes.map((o) => o.parameterNorms?.[name] ?? NaN).filter(Number.isFinite))]),
+  );
+  return parameterNorms.model ? { parameterNorms, parameterNorm: parameterNorms.model } : { parameterNorms };
+}
+
 export function summarizeSetup(all: TrialOutcome[], fusion: Record<string, unknown>, parameters: number): SetupSummary {
   const outcomes = all.filter((o) => o.status !== 'diverged' && o.epochs.length > 0);
   const diverged = all.filter((o) => o.status === 'diverged').map((o) => ({ trial: o.trial, ...o.divergence! }));
@@ -61,5 +73,6 @@ export function summarizeSetup(all: TrialOutcome[], fusion: Record<string, unkno
     final: pick((split, key) => finalOf(outcomes, split, key)),
     curves: pick((split, key) => curveOf(outcomes, split, key)),
     secondsPerTrial: meanStd(outcomes.map((o) => o.seconds)),
+    ...parameterNormSummary(outcomes),
   };
 }

@@ -1,0 +1,85 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { DataSplit, gatherSamples, ModalitySpec, MultimodalModel, sampleSize } from '@mmfuse/core';
+
+/** Changes one modality's batch of inputs in place (a dropped or corrupted sensor); `count` samples. */
+export type Perturbation = (modality: ModalitySpec, batch: Float32Array, count: number) => void;
+
+const BATCH = 64;
+
+/** The model's input tensors for samples `indices[start..end)`, perturbed first when asked. */
+function inputsOf(model: MultimodalModel, split: DataSplit, indices: ArrayLike<number>, start: number, end: number, perturb?: Perturbation): { inputs: tf.Tensor[]; clean: Float32Array[] } {
+  const clean: Float32Array[] = [];
+  const inputs = model.encoders.map((encoder) => {
+    const spec = encoder.modality;
+    const values = gatherSamples(split.arrays[spec.name], sampleSize(spec), indices, start, end);
+    clean.push(values);
+    const fed = perturb ? values.slice() : values;
+    perturb?.(spec, fed, end - start);
+    return tf.tensor(fed, [end - start, ...spec.shape]);
+  });
+  return { inputs, clean };
+}
+
+/** Fused representations z of the given samples, row-major n × d in float64. */
+export function latentsOf(model: MultimodalModel, split: DataSplit, indices: ArrayLike<number>, perturb?: Perturbation): { values: Float64Array; size: number } {
+  const chunks: Float32Array[] = [];
+  let size = 0;
+  for (let start = 0; start < indices.length; start += BATCH) {
+    const end = Math.min(indices.length, start + BATCH);
+    const { inputs } = inputsOf(model, split, indices, start, end, perturb);
+    const z = tf.tidy(() => model.encode(inputs));
+    size = z.shape[1];
+    chunks.push(z.dataSync() as Float32Array);
+    tf.dispose([z, ...inputs]);
+  }
+  const values = new Float64Array(indices.length * size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    values.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return { values, size };
+}
+
+/** Mean squared reconstruction error of every modality against the clean inputs, and their sum as `total`. */
+export function reconstructionErrors(model: MultimodalModel, split: DataSplit, indices: ArrayLike<number>, perturb?: Perturbation): Record<string, number> {
+  const sums = model.encoders.map(() => 0);
+  for (let start = 0; start < indices.length; start += BATCH) {
+    const end = Math.min(indices.length, start + BATCH);
+    const { inputs, clean } = inputsOf(model, split, indices, start, end, perturb);
+    const outputs = tf.tidy(() => model.apply(inputs));
+    outputs.forEach((output, m) => {
+      const values = output.dataSync();
+      let s = 0;
+      for (let i = 0; i < values.length; i++) s += (values[i] - clean[m][i]) ** 2;
+      // Per-sample mean over values, summed over samples; divided by the sample count below.
+      sums[m] += s / (values.length / (end - start));
+    });
+    tf.dispose([...outputs, ...inputs]);
+  }
+  const errors: Record<string, number> = {};
+  model.encoders.forEach((encoder, m) => (errors[encoder.modality.name] = sums[m] / indices.length));
+  errors.total = Object.values(errors).reduce((a, b) => a + b, 0);
+  return errors;
+}
+
+/** Inputs and reconstructions of a few samples of one modality (for figures). */
+export function reconstructionsOf(model: MultimodalModel, split: DataSplit, indices: ArrayLike<number>, modality: string): Array<{ input: number[]; output: number[] }> {
+  const m = model.encoders.findIndex((e) => e.modality.name === modality);
+  const { inputs, clean } = inputsOf(model, split, indices, 0, indices.length);
+  const outputs = tf.tidy(() => model.apply(inputs));
+  const values = outputs[m].dataSync();
+  const size = clean[m].length / indices.length;
+  const samples = Array.from({ length: indices.length }, (_, k) => ({
+    input: Array.from(clean[m].subarray(k * size, (k + 1) * size), (v) => +v.toFixed(4)),
+    output: Array.from(values.subarray(k * size, (k + 1) * size), (v) => +v.toFixed(4)),
+  }));
+  tf.dispose([...outputs, ...inputs]);
+  return samples;
+}
+
+/** `count` sample indices spread evenly over a split (deterministic). */
+export function spreadIndices(size: number, count: number): Int32Array {
+  const n = Math.min(size, count);
+  return Int32Array.from({ length: n }, (_, k) => Math.floor(((k + 0.5) * size) / n));
+}

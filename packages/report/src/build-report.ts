@@ -1,0 +1,60 @@
+import { mkdirSync, writeFileSync } from 'fs';
+import { dirname, join, relative, resolve } from 'path';
+import { InlineFigure, reportHtml } from './html';
+import { renderFigure } from './render';
+import { reportContent } from './report-content';
+
+export interface BuildReportOptions {
+  /** Where the report goes: a folder (gets index.html and figures/) or an .html file (figures/ beside it). Default `<dir>/report`. */
+  out?: string;
+}
+
+export interface BuiltFigure {
+  name: string;
+  title: string;
+  /** Absolute paths of the written files (no PNG when resvg's native binding is missing; see `notes`). */
+  svg: string;
+  png?: string;
+  /** vega-lite's and vega's warnings about the figure's spec, if any. */
+  warnings: string[];
+}
+
+export interface BuiltReport {
+  /** Absolute path of the page. */
+  html: string;
+  figures: BuiltFigure[];
+  /** What could not be written, and why (e.g. PNG files without resvg). */
+  notes: string[];
+}
+
+function outputPaths(dir: string, out: string | undefined): { html: string; figures: string } {
+  const target = resolve(out ?? join(dir, 'report'));
+  const html = target.toLowerCase().endsWith('.html') ? target : join(target, 'index.html');
+  return { html, figures: join(dirname(html), 'figures') };
+}
+
+/**
+ * Writes the report of a run folder or a sweep folder: a self-contained HTML page (figures inline
+ * as SVG) and every figure as `figures/<name>.svg` and `.png`.
+ */
+export async function buildReport(dir: string, options: BuildReportOptions = {}): Promise<BuiltReport> {
+  const content = reportContent(dir);
+  const paths = outputPaths(content.dir, options.out);
+  mkdirSync(paths.figures, { recursive: true });
+  const inline: InlineFigure[] = [];
+  const figures: BuiltFigure[] = [];
+  const notes = new Set<string>();
+  for (const figure of content.figures) {
+    const { svg, png, warnings } = await renderFigure(figure);
+    const svgFile = join(paths.figures, `${figure.name}.svg`);
+    const pngFile = join(paths.figures, `${figure.name}.png`);
+    writeFileSync(svgFile, svg);
+    if (png instanceof Error) notes.add(png.message);
+    else writeFileSync(pngFile, png);
+    const href = (file: string) => relative(dirname(paths.html), file).split('\\').join('/');
+    inline.push({ name: figure.name, title: figure.title, caption: figure.caption, svg, svgHref: href(svgFile), pngHref: png instanceof Error ? undefined : href(pngFile) });
+    figures.push({ name: figure.name, title: figure.title, svg: svgFile, ...(png instanceof Error ? {} : { png: pngFile }), warnings });
+  }
+  writeFileSync(paths.html, reportHtml(content, inline));
+  return { html: paths.html, figures, notes: [...notes] };
+}

@@ -1,0 +1,255 @@
+import { resolve } from 'path';
+import { estimatorLabel, finalLossValues, lipschitzCurves, lossCurves, orderEstimators, orderSubModels } from './aggregates';
+import { confusionMatrixFigure, distanceHistogramFigure, reconstructionFigure, robustnessFigure } from './analysis-figures';
+import type { FigureSpec } from './figure-spec';
+import { lipschitzCurveFigure } from './lipschitz-figures';
+import { finalLossBoxplotFigure, lossCurveFigure } from './loss-figures';
+import { lossKeysOf, Optional, readRunFolder, RunData, setupsOf } from './run-data';
+import { isSweepFolder, readSweepFolder, SweepData, sweepFinalLoss, sweepLipschitz, sweepParameterNorms } from './sweep-data';
+import { lambdaLipschitzFigure, lambdaParameterNormFigure, sweepFinalLossFigure } from './sweep-figures';
+import { failureDetectionTable, lipschitzTable, lossTable, ReportTable } from './tables';
+import { formatMeanStd } from './statistics';
+
+export interface ReportSection {
+  id: string;
+  title: string;
+  /** Paragraphs under the title. */
+  text: string[];
+  /** What is missing and what would fill it, shown as a notice. */
+  missing: string[];
+  tables: ReportTable[];
+  /** Names of the figures shown in this section, in order. */
+  figures: string[];
+  subsections: ReportSection[];
+}
+
+export interface ReportContent {
+  kind: 'run' | 'sweep';
+  dir: string;
+  title: string;
+  /** Label and value pairs for the page header. */
+  header: Array<[string, string]>;
+  sections: ReportSection[];
+  figures: FigureSpec[];
+}
+
+/** The config callbacks that write the optional analysis files. */
+export const OPTIONAL_INPUTS = {
+  lipschitz: { callback: 'lipschitz', file: 'lipschitz.jsonl' },
+  reconstructions: { callback: 'reconstructions', file: 'analysis/reconstructions.json' },
+  failureDetection: { callback: 'failure-detection', file: 'analysis/failure-detection.json' },
+  robustness: { callback: 'robustness', file: 'analysis/robustness.json' },
+} as const;
+
+function section(id: string, title: string, parts: Partial<Omit<ReportSection, 'id' | 'title'>> = {}): ReportSection {
+  return { id, title, text: [], missing: [], tables: [], figures: [], subsections: [], ...parts };
+}
+
+function howToFill(kind: keyof typeof OPTIONAL_INPUTS, what: string): string {
+  const { callback, file } = OPTIONAL_INPUTS[kind];
+  return `No ${file} in this run, so there are no ${what}. Add { "type": "${callback}" } to the config's "callbacks" to record them in the next run.`;
+}
+
+function optionalProblem<T>(input: Optional<T>, kind: keyof typeof OPTIONAL_INPUTS, what: string): string | undefined {
+  if (input.state === 'missing') return howToFill(kind, what);
+  if (input.state === 'damaged') return `${input.file} could not be used (${input.reason}), so there are no ${what}; rewrite it by rerunning its analysis.`;
+  return undefined;
+}
+
+function formatDate(iso: string | undefined): string {
+  if (!iso) return 'unknown';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** "synthetic-arm · 15 train / 5 test samples · camera image 16×16×3, joints series 4×6". */
+function dataDescription(data: RunData): string {
+  const info = data.run?.data;
+  const configData = data.config?.data as Record<string, unknown> | undefined;
+  const source = (info?.description?.source as string | undefined) ?? (configData?.type as string | undefined);
+  const parts: string[] = [];
+  if (source) parts.push(source);
+  if (info?.train !== undefined) parts.push(`${info.train} train / ${info.test ?? '?'} test samples`);
+  if (info?.modalities?.length) parts.push(info.modalities.map((m) => `${m.name}${m.kind ? ` ${m.kind}` : ''}${m.shape ? ` ${m.shape.join('×')}` : ''}`).join(', '));
+  else if (data.summary.modalities?.length) parts.push(`modalities ${data.summary.modalities.join(', ')}`);
+  return parts.length > 0 ? parts.join(' · ') : 'not recorded (no run.json)';
+}
+
+function runHeader(data: RunData): Array<[string, string]> {
+  const s = data.summary;
+  const backend = s.backend ?? data.run?.backend;
+  const header: Array<[string, string]> = [
+    ['run', s.name ?? data.run?.name ?? data.dir],
+    ['date', formatDate(s.startedAt ?? data.run?.startedAt)],
+    ['backend', backend?.name ? `${backend.name}${backend.reason ? ` (${backend.reason})` : ''}` : 'unknown'],
+    ['data', dataDescription(data)],
+    ['set-ups', setupsOf(data).join(', ')],
+    ['trials × epochs', `${s.trials ?? '?'} × ${s.epochs ?? '?'}${s.seed !== undefined ? `, seed ${s.seed}` : ''}`],
+  ];
+  const description = data.config?.description;
+  if (typeof description === 'string') header.push(['description', description]);
+  header.push(['folder', data.dir]);
+  return header;
+}
+
+/** Tables of one run: final losses and final Lipschitz values. */
+function runTables(data: RunData): { tables: ReportTable[]; missing: string[] } {
+  const tables = [lossTable(data, 'test'), lossTable(data, 'train')];
+  const lipschitz = lipschitzTable(data);
+  if (lipschitz) tables.push(lipschitz);
+  return { tables, missing: lipschitz ? [] : [howToFill('lipschitz', 'Lipschitz estimates or certified bounds')] };
+}
+
+/** Sections and figure specs of a run folder, without rendering anything. */
+export function runContent(data: RunData): ReportContent {
+  const setups = setupsOf(data);
+  const losses = lossKeysOf(data);
+  const figures: FigureSpec[] = [];
+  const sections: ReportSection[] = [];
+  const add = (target: ReportSection, figure: FigureSpec | undefined) => {
+    if (!figure) return;
+    figures.push(figure);
+    target.figures.push(figure.name);
+  };
+
+  const { tables, missing } = runTables(data);
+  sections.push(section('tables', 'Final values', { text: ['Statistics over finished trials; diverged trials are listed, never averaged.'], tables, missing }));
+
+  const curves = section('loss-curves', 'Loss curves');
+  const points = lossCurves(data);
+  if (points.length > 0) {
+    add(curves, lossCurveFigure(points, 'train', setups, losses));
+    add(curves, lossCurveFigure(points, 'test', setups, losses));
+    if (data.metrics.length === 0) curves.text.push('No metrics.jsonl: curves are from summary.json.');
+  } else curves.missing.push('No metrics.jsonl and no curves in summary.json: nothing to plot.');
+  sections.push(curves);
+
+  const boxes = section('final-losses', 'Final loss distributions');
+  const finals = finalLossValues(data);
+  if (finals.length > 0) add(boxes, finalLossBoxplotFigure(finals, setups, losses));
+  else boxes.missing.push('summary.json lists no per-trial final losses ("values").');
+  sections.push(boxes);
+
+  const lipschitz = section('lipschitz', 'Lipschitz constants');
+  const lipschitzPoints = lipschitzCurves(data);
+  if (lipschitzPoints.length > 0) {
+    const subModels = orderSubModels(lipschitzPoints.map((p) => p.subModel));
+    for (const estimator of orderEstimators(lipschitzPoints.map((p) => p.estimator))) add(lipschitz, lipschitzCurveFigure(lipschitzPoints, estimator, setups, subModels));
+  } else if (data.summary.callbacks?.lipschitz) {
+    lipschitz.missing.push(`${data.lipschitzFile} not found: only the final values (table above) are known, no curves.`);
+  } else lipschitz.missing.push(howToFill('lipschitz', 'Lipschitz curves'));
+  if (data.lipschitzFailures.length > 0) {
+    const failed = [...new Set(data.lipschitzFailures.map((f) => `${estimatorLabel(f.estimator)} on ${f.subModel}: ${f.error}`))];
+    lipschitz.text.push(`Estimates that failed (${data.lipschitzFailures.length} rows): ${failed.slice(0, 5).join('; ')}${failed.length > 5 ? '; …' : ''}`);
+  }
+  sections.push(lipschitz);
+
+  const allSetups = (extra: string[]) => [...setups, ...extra.filter((s) => !setups.includes(s))];
+
+  const reconstructions = section('reconstructions', 'Reconstructions');
+  const reconstructionsProblem = optionalProblem(data.reconstructions, 'reconstructions', 'reconstructions to show');
+  if (reconstructionsProblem) reconstructions.missing.push(reconstructionsProblem);
+  else if (data.reconstructions.state === 'ok') add(reconstructions, reconstructionFigure(data.reconstructions.value, setups));
+  sections.push(reconstructions);
+
+  const detection = section('failure-detection', 'Failure detection');
+  const detectionProblem = optionalProblem(data.failureDetection, 'failureDetection', 'kPCA distance distributions or confusion matrices');
+  if (detectionProblem) detection.missing.push(detectionProblem);
+  else if (data.failureDetection.state === 'ok') {
+    const file = data.failureDetection.value;
+    const order = allSetups(Object.keys(file.setups));
+    detection.tables.push(failureDetectionTable(file));
+    const histogram = distanceHistogramFigure(file, order);
+    if (histogram) add(detection, histogram);
+    else detection.missing.push(`${data.failureDetection.file} has no "distances": only the confusion matrices can be shown.`);
+    add(detection, confusionMatrixFigure(file, order));
+  }
+  sections.push(detection);
+
+  const robustness = section('robustness', 'Robustness to perturbed modalities');
+  const robustnessProblem = optionalProblem(data.robustness, 'robustness', 'robustness curves');
+  if (robustnessProblem) robustness.missing.push(robustnessProblem);
+  else if (data.robustness.state === 'ok') {
+    const figure = robustnessFigure(data.robustness.value, allSetups(Object.keys(data.robustness.value.setups)));
+    if (figure) add(robustness, figure);
+    else robustness.missing.push(`${data.robustness.file} holds no curves.`);
+  }
+  sections.push(robustness);
+
+  if (data.notes.length > 0) sections.push(section('notes', 'Notes on the files', { text: data.notes }));
+  return { kind: 'run', dir: data.dir, title: `mmfuse run ${data.summary.name ?? ''}`.trim(), header: runHeader(data), sections, figures };
+}
+
+function pointLabel(sweep: SweepData, assignments: Record<string, unknown>): string {
+  return sweep.parameters.map((p) => `${p} = ${JSON.stringify(assignments[p])}`).join(', ');
+}
+
+/** Sections and figure specs of a sweep folder: an overview of the points, the ablation figures and each point's tables. */
+export function sweepContent(sweep: SweepData): ReportContent {
+  const figures: FigureSpec[] = [];
+  const finished = sweep.points.filter((p) => p.run);
+  const setups = [...new Set(finished.flatMap((p) => setupsOf(p.run!)))];
+  const parameter = sweep.parameters[0] ?? 'point';
+
+  const overviewRows = sweep.points.map((p) => {
+    const cells = setups.map((s) => {
+      const cell = p.run?.summary.setups[s]?.final.test.total;
+      return cell ? { text: formatMeanStd(cell), mean: cell.mean, std: cell.std, n: cell.n } : { text: '—' };
+    });
+    return [{ text: String(p.index) }, { text: pointLabel(sweep, p.assignments) }, { text: p.run ? p.run.summary.name ?? p.runDir : p.problem ?? '' }, ...cells];
+  });
+  const overview = section('points', 'Points', {
+    text: [`${sweep.points.length} points over ${sweep.parameters.join(', ') || 'no named parameters'}; ${finished.length} finished.`],
+    tables: [{ id: 'sweep-points', title: 'Final test MSE (total) per point and set-up (mean ± sample std over trials)', head: ['point', 'assignments', 'run', ...setups], rows: overviewRows }],
+  });
+
+  const ablation = section('ablation', `Ablation over ${parameter}`);
+  const add = (figure: FigureSpec) => {
+    figures.push(figure);
+    ablation.figures.push(figure.name);
+  };
+  const lipschitz = sweepLipschitz(sweep);
+  if (lipschitz.length > 0) add(lambdaLipschitzFigure(lipschitz, parameter, setups));
+  else ablation.missing.push(`No point recorded Lipschitz values, so there is no Lipschitz panel. Add { "type": "lipschitz" } to the base config's "callbacks".`);
+  const norms = sweepParameterNorms(sweep);
+  if (norms.length > 0) add(lambdaParameterNormFigure(norms, parameter, setups));
+  else ablation.missing.push('The parameter-norm panel is skipped: no point’s summary.json records a parameter norm (setups.<set-up>.parameterNorm).');
+  const losses = sweepFinalLoss(sweep);
+  if (losses.length > 0) add(sweepFinalLossFigure(losses, parameter, setups));
+  if (finished.length === 0) ablation.missing.push('No point has finished yet.');
+
+  const points = section('point-tables', 'Each point', {
+    subsections: sweep.points.map((p) => {
+      const title = `Point ${p.index}: ${pointLabel(sweep, p.assignments)}`;
+      if (!p.run) return section(`point-${p.index}`, title, { missing: [`${p.runDir}: ${p.problem}`] });
+      const { tables, missing } = runTables(p.run);
+      return section(`point-${p.index}`, title, { text: [p.run.dir], tables: tables.map((t) => ({ ...t, id: `point-${p.index}-${t.id}` })), missing });
+    }),
+  });
+
+  const first = finished[0]?.run;
+  const backend = first?.summary.backend ?? first?.run?.backend;
+  const dates = finished.map((p) => p.run!.summary.startedAt).filter((d): d is string => typeof d === 'string').sort();
+  const header: Array<[string, string]> = [
+    ['sweep', sweep.name],
+    ['date', formatDate(dates[0])],
+    ['parameters', sweep.parameters.join(', ') || '—'],
+    ['points', `${sweep.points.length} (${finished.length} finished)`],
+    ['backend', backend?.name ? `${backend.name}${backend.reason ? ` (${backend.reason})` : ''}` : 'unknown'],
+    ['data', first ? dataDescription(first) : 'unknown'],
+    ['set-ups', setups.join(', ') || '—'],
+    ['folder', sweep.dir],
+  ];
+  return { kind: 'sweep', dir: sweep.dir, title: `mmfuse sweep ${sweep.name}`, header, sections: [overview, ablation, points], figures };
+}
+
+/** Reads a run or sweep folder and lays out its report: sections, tables and figure specs (nothing rendered or written). */
+export function reportContent(dir: string): ReportContent {
+  const root = resolve(dir);
+  return isSweepFolder(root) ? sweepContent(readSweepFolder(root)) : runContent(readRunFolder(root));
+}
+
+/** The figure specs of a run or sweep folder's report. */
+export function reportFigures(dir: string): FigureSpec[] {
+  return reportContent(dir).figures;
+}

@@ -1,0 +1,97 @@
+import { estimatorLabel, finalLipschitz, orderEstimators, orderSubModels, Split } from './aggregates';
+import type { FailureDetectionFile, RunData } from './run-data';
+import { lossKeysOf, setupsOf } from './run-data';
+import { formatMeanStd, meanStd } from './statistics';
+
+/** A table cell: its text and, for statistics, the numbers behind it (written as data attributes). */
+export interface TableCell {
+  text: string;
+  mean?: number;
+  std?: number;
+  n?: number;
+}
+
+export interface ReportTable {
+  id: string;
+  title: string;
+  head: string[];
+  rows: TableCell[][];
+  note?: string;
+}
+
+const text = (t: string | number): TableCell => ({ text: String(t) });
+const stat = (s: { mean: number; std: number; n?: number }): TableCell => ({ text: formatMeanStd(s), mean: s.mean, std: s.std, n: s.n });
+
+/** Table 1 of the paper: final MSE per set-up and loss (each modality, total), mean ± sample std over finished trials. */
+export function lossTable(data: RunData, split: Split = 'test'): ReportTable {
+  const keys = lossKeysOf(data);
+  const rows = setupsOf(data).map((setup) => {
+    const s = data.summary.setups[setup];
+    const finished = s.trials ?? s.final[split][keys[0]]?.n ?? 0;
+    const diverged = s.diverged?.length ?? 0;
+    return [
+      text(setup),
+      ...keys.map((k) => {
+        const cell = s.final[split][k];
+        if (!cell) return text('—');
+        // Recomputed from the trials' values when present, so the table and the boxplots agree.
+        return stat(cell.values && cell.values.length > 0 ? meanStd(cell.values) : cell);
+      }),
+      text(diverged > 0 ? `${finished} (+${diverged} diverged)` : finished),
+    ];
+  });
+  return {
+    id: `final-${split}-loss`,
+    title: `Final ${split} MSE per set-up (mean ± sample std over trials)`,
+    head: ['set-up', ...keys, 'trials'],
+    rows,
+    note: split === 'test' && rows.some((r) => r[r.length - 1].text.includes('diverged')) ? 'Diverged trials are not part of any mean.' : undefined,
+  };
+}
+
+/** Final Lipschitz estimate and certified bound per set-up and sub-model, mean ± std over trials. */
+export function lipschitzTable(data: RunData): ReportTable | undefined {
+  const finals = finalLipschitz(data);
+  if (finals.length === 0) return undefined;
+  const estimators = orderEstimators(finals.map((f) => f.estimator));
+  const subModels = orderSubModels(finals.map((f) => f.subModel));
+  const setups = [...setupsOf(data), ...finals.map((f) => f.setup).filter((s) => !(s in data.summary.setups))];
+  const rows: TableCell[][] = [];
+  for (const setup of [...new Set(setups)]) {
+    for (const subModel of subModels) {
+      const cells = estimators.map((e) => finals.find((f) => f.setup === setup && f.subModel === subModel && f.estimator === e));
+      if (cells.every((c) => !c)) continue;
+      rows.push([text(setup), text(subModel), ...cells.map((c) => (c ? stat(c) : text('—')))]);
+    }
+  }
+  return {
+    id: 'final-lipschitz',
+    title: 'Final Lipschitz constants per set-up and sub-model (each trial’s last evaluation; mean ± sample std over trials)',
+    head: ['set-up', 'sub-model', ...estimators.map(estimatorLabel)],
+    rows,
+    note: data.lipschitz.length > 0 ? undefined : 'From summary.json (callbacks.lipschitz); the per-epoch rows file was not found.',
+  };
+}
+
+/** Failure detection per set-up and failure: rates over trials and confusion counts summed over trials. */
+export function failureDetectionTable(file: FailureDetectionFile): ReportTable {
+  const rows: TableCell[][] = [];
+  for (const [setup, entry] of Object.entries(file.setups)) {
+    const failures = [...new Set(entry.trials.flatMap((t) => t.results.map((r) => r.failure)))];
+    for (const failure of failures) {
+      const results = entry.trials.flatMap((t) => t.results.filter((r) => r.failure === failure));
+      const rate = (pick: (r: (typeof results)[number]) => number | undefined) => {
+        const values = results.map(pick).filter((v): v is number => typeof v === 'number');
+        return values.length > 0 ? stat(meanStd(values)) : text('—');
+      };
+      const sum = (k: 'tp' | 'fp' | 'tn' | 'fn') => results.reduce((s, r) => s + (r.confusion?.[k] ?? 0), 0);
+      rows.push([text(setup), text(failure), rate((r) => r.tpr), rate((r) => r.fpr), rate((r) => r.auc), text(`${sum('tp')} / ${sum('fp')} / ${sum('tn')} / ${sum('fn')}`), text(results.length)]);
+    }
+  }
+  return {
+    id: 'failure-detection-rates',
+    title: 'Failure detection on kPCA distances of the latents (rates: mean ± std over trials; counts: summed over trials)',
+    head: ['set-up', 'failure', 'TPR', 'FPR', 'AUC', 'TP / FP / TN / FN', 'trials'],
+    rows,
+  };
+}
