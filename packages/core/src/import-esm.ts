@@ -1,8 +1,6 @@
 import { createRequire } from 'module';
 import { pathToFileURL } from 'url';
 
-let compiled = 0;
-
 /**
  * `import()` of an ES-module-only package from this CommonJS build, where TypeScript would turn a
  * literal `import()` into `require()`. `from` (the caller's `__filename`) resolves the package the
@@ -11,7 +9,7 @@ let compiled = 0;
  *
  * The function is compiled from source, each time with its own text: V8 reuses a cached compilation
  * of identical source together with the module context it was first compiled in (a test runner's
- * finished context, for instance).
+ * finished context, for instance), and a counter would restart with every fresh module registry.
  */
 export function importEsm<T>(specifier: string, from?: string): Promise<T> {
   let target = specifier;
@@ -22,6 +20,6 @@ export function importEsm<T>(specifier: string, from?: string): Promise<T> {
       // No CommonJS-visible entry: let the ES module resolver find it.
     }
   }
-  const load = new Function('specifier', `return import(specifier); // ${++compiled}`) as (specifier: string) => Promise<T>;
+  const load = new Function('specifier', `return import(specifier); // ${process.hrtime.bigint()} ${Math.random()}`) as (specifier: string) => Promise<T>;
   return load(target);
 }

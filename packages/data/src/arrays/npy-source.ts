@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'path';
 import { DataSource, DataSourceContext, ModalityKind, MultimodalDataset, UserInputError } from '@mmfuse/core';
 import { buildArrayDataset } from './array-dataset';
 import { NpzArchive, readNpyFile } from './npy-format';
+import { readNpyHeader, streamNpyDataset, worthStreaming } from './npy-stream';
 
 export interface NpyModalityOptions {
   name: string;
@@ -21,6 +22,8 @@ export interface NpySourceOptions {
   /** N integers, the episode of each sample, so splits never cut an episode: a `.npy`, or an array of `archive`. */
   episodes?: string;
   testFraction: number;
+  /** Read samples from the .npy files batch by batch instead of loading them (not for archives). */
+  stream: boolean | 'auto';
 }
 
 export const NPY_SOURCE_SCHEMA = {
@@ -57,6 +60,11 @@ export const NPY_SOURCE_SCHEMA = {
       description: 'Optional N integers giving each sample\'s episode, a .npy file (or with "archive" the name of an array in it); splits keep episodes whole (without it, each sample is its own episode).',
     },
     testFraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.25, description: 'Share of episodes held out for testing.' },
+    stream: {
+      anyOf: [{ type: 'boolean' }, { const: 'auto' }],
+      default: 'auto',
+      description: 'Read samples from the .npy files batch by batch instead of loading the arrays, so data larger than memory train; auto: when the arrays would take more than a quarter of the machine\'s memory. Not for .npz archives (they are compressed as a whole).',
+    },
   },
 };
 
@@ -81,6 +89,20 @@ export class NpySource implements DataSource {
   async load(): Promise<MultimodalDataset> {
     const o = this.options;
     this.checkNaming();
+    if (o.archive === undefined && o.stream !== false) {
+      const headers = o.modalities.map((m) => ({ name: m.name, kind: m.kind, header: readNpyHeader(resolve(this.directory, m.file!)) }));
+      if (o.stream === true || worthStreaming(headers.map((h) => h.header))) {
+        return streamNpyDataset({
+          modalities: headers,
+          episodes: o.episodes === undefined ? undefined : readNpyFile(resolve(this.directory, o.episodes)),
+          testFraction: o.testFraction,
+          seed: this.seed,
+          label: this.directory,
+          description: { source: 'npy', directory: this.directory },
+        });
+      }
+    }
+    if (o.archive !== undefined && o.stream === true) throw new UserInputError(`stream: ${o.archive} is an .npz archive, read whole; save the arrays as separate .npy files to stream them`);
     const archive = o.archive === undefined ? undefined : NpzArchive.open(resolve(this.directory, o.archive));
     // checkNaming made sure each modality has `array` with an archive and `file` without.
     const modalities = o.modalities.map((m) => ({ name: m.name, kind: m.kind, array: archive ? archive.read(m.array!) : readNpyFile(resolve(this.directory, m.file!)) }));
