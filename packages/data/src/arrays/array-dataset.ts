@@ -60,6 +60,25 @@ function rejectNonFinite(label: string, values: ArrayLike<number>, sampleSize: n
 }
 
 /**
+ * The training and test rows of N samples, split by episode (whole episodes, seeded); without
+ * episode ids each sample is its own episode.
+ */
+export function splitRows(count: number, episodes: StoredArray | undefined, testFraction: number, seed: number, label: string): { trainRows: number[]; testRows: number[]; episodeCount: number } {
+  // Float64 keeps int64 episode ids distinct beyond float32's 2^24.
+  const episodeOf = episodes ? Float64Array.from(episodes.data as ArrayLike<number>, Number) : undefined;
+  if (episodes && episodeOf) {
+    if (episodeOf.length !== count) throw new UserInputError(`${episodes.label}: ${episodeOf.length} episode ids for ${count} samples`);
+    rejectNonFinite(episodes.label, episodeOf, 1);
+  }
+  const ids = episodeOf ? [...new Set(episodeOf)].sort((a, b) => a - b) : Array.from({ length: count }, (_, i) => i);
+  if (ids.length < 2) throw new UserInputError(`${episodes?.label ?? label}: ${ids.length} episode(s); at least 2 are needed to split train and test`);
+  const split = splitEpisodes(ids.length, testFraction, permutation(ids.length, createRng(deriveSeed(seed, 'split'))));
+  const testIds = new Set(split.test.map((e) => ids[e]));
+  const rows = (test: boolean) => Array.from({ length: count }, (_, i) => i).filter((i) => testIds.has(episodeOf ? episodeOf[i] : i) === test);
+  return { trainRows: rows(false), testRows: rows(true), episodeCount: ids.length };
+}
+
+/**
  * Turns arrays of N samples into a dataset: checks shapes, counts and values, scales uint8 images
  * to [0, 1], splits by episode (whole episodes, seeded) and standardises series and vectors per
  * channel with statistics of the training split only, so nothing about the test split leaks.
@@ -78,19 +97,7 @@ export function buildArrayDataset(input: ArrayDatasetInput): MultimodalDataset {
     return converted;
   });
 
-  // Float64 keeps int64 episode ids distinct beyond float32's 2^24.
-  const episodeOf = episodes ? Float64Array.from(episodes.data as ArrayLike<number>, Number) : undefined;
-  if (episodes && episodeOf) {
-    if (episodeOf.length !== count) throw new UserInputError(`${episodes.label}: ${episodeOf.length} episode ids for ${count} samples`);
-    rejectNonFinite(episodes.label, episodeOf, 1);
-  }
-  const ids = episodeOf ? [...new Set(episodeOf)].sort((a, b) => a - b) : Array.from({ length: count }, (_, i) => i);
-  if (ids.length < 2) throw new UserInputError(`${episodes?.label ?? input.label}: ${ids.length} episode(s); at least 2 are needed to split train and test`);
-  const split = splitEpisodes(ids.length, input.testFraction, permutation(ids.length, createRng(deriveSeed(input.seed, 'split'))));
-  const testIds = new Set(split.test.map((e) => ids[e]));
-  const rows = (test: boolean) => Array.from({ length: count }, (_, i) => i).filter((i) => testIds.has(episodeOf ? episodeOf[i] : i) === test);
-  const trainRows = rows(false);
-  const testRows = rows(true);
+  const { trainRows, testRows, episodeCount } = splitRows(count, episodes, input.testFraction, input.seed, input.label);
 
   const specs: ModalitySpec[] = modalities.map((m) => ({ name: m.name, kind: m.kind, shape: m.array.shape.slice(1) }));
   const pick = (all: Float32Array, which: number[]) => {
@@ -115,6 +122,6 @@ export function buildArrayDataset(input: ArrayDatasetInput): MultimodalDataset {
     modalities: specs,
     train: { size: trainRows.length, arrays: train },
     test: { size: testRows.length, arrays: test },
-    description: { ...input.description, samples: count, episodes: ids.length },
+    description: { ...input.description, samples: count, episodes: episodeCount },
   };
 }

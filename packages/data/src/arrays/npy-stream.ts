@@ -1,8 +1,8 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'fs';
 import { totalmem } from 'os';
-import { createRng, DataSplit, deriveSeed, ModalityKind, ModalitySpec, MultimodalDataset, permutation, SampleStore, UserInputError } from '@mmfuse/core';
-import { splitEpisodes, StreamingChannelStatistics } from '../transforms';
-import { checkArrayRank, StoredArray } from './array-dataset';
+import { DataSplit, ModalityKind, ModalitySpec, MultimodalDataset, SampleStore, UserInputError } from '@mmfuse/core';
+import { StreamingChannelStatistics } from '../transforms';
+import { checkArrayRank, splitRows, StoredArray } from './array-dataset';
 
 /** What the header of a `.npy` file says, and where its data start. */
 export interface NpyHeader {
@@ -138,15 +138,7 @@ export function streamNpyDataset(input: {
   for (const m of modalities) {
     if (m.header.shape[0] !== count) throw new UserInputError(`${m.header.file}: ${m.header.shape[0]} samples, but ${modalities[0].header.file} has ${count}`);
   }
-  const episodeOf = episodes ? Float64Array.from(episodes.data as ArrayLike<number>, Number) : undefined;
-  if (episodes && episodeOf && episodeOf.length !== count) throw new UserInputError(`${episodes.label}: ${episodeOf.length} episode ids for ${count} samples`);
-  const ids = episodeOf ? [...new Set(episodeOf)].sort((a, b) => a - b) : Array.from({ length: count }, (_, i) => i);
-  if (ids.length < 2) throw new UserInputError(`${episodes?.label ?? input.label}: ${ids.length} episode(s); at least 2 are needed to split train and test`);
-  const split = splitEpisodes(ids.length, input.testFraction, permutation(ids.length, createRng(deriveSeed(input.seed, 'split'))));
-  const testIds = new Set(split.test.map((e) => ids[e]));
-  const rows = (test: boolean) => Array.from({ length: count }, (_, i) => i).filter((i) => testIds.has(episodeOf ? episodeOf[i] : i) === test);
-  const trainRows = rows(false);
-  const testRows = rows(true);
+  const { trainRows, testRows, episodeCount } = splitRows(count, episodes, input.testFraction, input.seed, input.label);
 
   const specs: ModalitySpec[] = modalities.map((m) => ({ name: m.name, kind: m.kind, shape: m.header.shape.slice(1) }));
   const checked = (file: string, values: Float32Array, row: number) => {
@@ -190,6 +182,6 @@ export function streamNpyDataset(input: {
     modalities: specs,
     train: part(trainRows.length, train),
     test: part(testRows.length, test),
-    description: { ...input.description, samples: count, episodes: ids.length, streamed: true },
+    description: { ...input.description, samples: count, episodes: episodeCount, streamed: true },
   };
 }
