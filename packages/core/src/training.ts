@@ -29,6 +29,11 @@ export interface TrainingCallback {
   onTrialStart?(info: TrialInfo): void | Promise<void>;
   onEpochEnd?(info: EpochInfo): void | Promise<void>;
   onTrialEnd?(info: TrialInfo): void | Promise<void>;
+  /**
+   * A trial that finished before this process started (a resumed run): there is no model, but a
+   * callback that keeps files can read back what `summarize()` needs. `seconds` is the trial's time.
+   */
+  onTrialRestored?(info: RestoredTrialInfo): void | Promise<void>;
   /** The trial diverged at `epoch` (in `subModel`'s weights when known); details for the record. */
   onDiverged?(info: TrialInfo & { readonly epoch: number; readonly subModel?: string }): Record<string, unknown> | undefined;
   /**
@@ -36,6 +41,14 @@ export interface TrainingCallback {
    * `callbacks.<name>`; `table` rows, when given, are printed after the loss table.
    */
   summarize?(): CallbackSummary | undefined;
+}
+
+export interface RestoredTrialInfo {
+  readonly setup: string;
+  readonly trial: number;
+  readonly seed: number;
+  readonly runDir: string;
+  readonly seconds: number;
 }
 
 export interface CallbackSummary {

@@ -113,6 +113,26 @@ describe('the lipschitz tracker', () => {
     expect(summary.title).toMatch(/estimating took \d+\.\d% of the trials' time/);
   });
 
+  it('reads back the trials that finished before a resume, so the summary covers every trial', async () => {
+    const runDir = mkdtempSync(join(tmpdir(), 'lipschitz-'));
+    const options = { samples: 3, estimators: [{ type: 'jacobian-spectral' as const }, { type: 'certified-bound' as const }] };
+    const first = new LipschitzTracker(options, { runDir });
+    for (const trial of [0, 1]) await runTrial(first, runDir, 'sum', trial, 2);
+    const original = first.summarize()!;
+    // A new process after an interruption: trial 0 finished before, trial 1 runs again.
+    const resumed = new LipschitzTracker(options, { runDir });
+    resumed.onTrialRestored({ setup: 'sum', trial: 0, seed: 1, runDir, seconds: 10 });
+    const rowsBefore = readRows(join(runDir, 'lipschitz.jsonl')).length;
+    await runTrial(resumed, runDir, 'sum', 1, 2);
+    expect(readRows(join(runDir, 'lipschitz.jsonl')).length).toBeGreaterThan(rowsBefore);
+    const again = resumed.summarize()!;
+    expect(again.data.final).toEqual(original.data.final);
+    expect(again.table!.rows).toEqual(original.table!.rows);
+    const timing = (again.data.timing as Record<string, Array<{ trial: number; trialSeconds: number; estimatingSeconds: number }>>).sum;
+    expect(timing.find((t) => t.trial === 0)).toEqual(expect.objectContaining({ trialSeconds: 10 }));
+    expect(timing.find((t) => t.trial === 0)!.estimatingSeconds).toBeGreaterThan(0);
+  });
+
   it('tracks only the named sub-models, and the parameter-gradient ratio of each one that has parameters', async () => {
     const runDir = mkdtempSync(join(tmpdir(), 'lipschitz-'));
     const tracker = new LipschitzTracker({ samples: 2, subModels: ['encoder:camera', 'fusion', 'model'], estimators: [{ type: 'jacobian-frobenius' }, { type: 'gradient-ratio', gradient: 'parameters' }] }, { runDir });

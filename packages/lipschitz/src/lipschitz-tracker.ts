@@ -1,7 +1,7 @@
-import { appendFileSync } from 'fs';
+import { appendFileSync, existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-import { CallbackContext, CallbackSummary, deriveSeed, EpochInfo, MultimodalModel, SubModel, TrainingCallback, TrialInfo, UserInputError } from '@mmfuse/core';
+import { CallbackContext, CallbackSummary, deriveSeed, EpochInfo, MultimodalModel, RestoredTrialInfo, SubModel, TrainingCallback, TrialInfo, UserInputError } from '@mmfuse/core';
 import { CertifiedBoundEstimator } from './certified-bound';
 import type { Estimator } from './estimator';
 import { createEstimator, EstimatorConfig, ESTIMATOR_ENTRY_SCHEMA } from './estimator-options';
@@ -171,6 +171,36 @@ export class LipschitzTracker implements TrainingCallback {
 
   summarize(): CallbackSummary | undefined {
     return this.summary.summarize(this.options.file);
+  }
+
+  /**
+   * A trial finished before a resume: its last estimate of each sub-model and estimator, and the
+   * time spent estimating (the sum of its rows' seconds), come back from lipschitz.jsonl, so the
+   * summary covers every trial. An
+   * estimator listed twice with the same type is matched by type (its first entry).
+   */
+  onTrialRestored(info: RestoredTrialInfo): void {
+    const runDir = info.runDir || this.context?.runDir;
+    const file = runDir ? join(runDir, this.options.file) : '';
+    if (!file || !existsSync(file)) return;
+    const rows = readFileSync(file, 'utf8')
+      .split('\n')
+      .flatMap((line) => {
+        try {
+          return line.trim() ? [JSON.parse(line) as LipschitzRow | FailedRow] : [];
+        } catch {
+          return [];
+        }
+      })
+      .filter((r): r is LipschitzRow => r.setup === info.setup && r.trial === info.trial && typeof r.value === 'number');
+    if (rows.length === 0) return;
+    const lastEpoch = Math.max(...rows.map((r) => r.epoch));
+    const results = rows
+      .filter((r) => r.epoch === lastEpoch)
+      .map((r) => ({ subModel: r.subModel, estimator: this.estimators.findIndex((e) => e.type === r.estimator), result: r as unknown as LipschitzResult }))
+      .filter((r) => r.estimator >= 0);
+    this.summary.addEvaluation(info.setup, info.trial, lastEpoch, results);
+    this.summary.addTiming(info.setup, info.trial, rows.reduce((sum, r) => sum + r.seconds, 0), info.seconds);
   }
 
   /**

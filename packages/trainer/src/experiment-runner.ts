@@ -155,6 +155,7 @@ export class ExperimentRunner {
           const done = JSON.parse(readFileSync(outcomeFile, 'utf8')) as TrialOutcome & { parameters: number };
           outcomes.get(setup)!.push(done);
           parameters.set(setup, done.parameters);
+          for (const c of callbacks) await c.onTrialRestored?.({ setup, trial, seed, runDir: folder.path, seconds: done.seconds });
           reporter.trialEnded?.(setup, trial, done.seconds);
           continue;
         }
