@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'fs';
+import { availableParallelism } from 'os';
 import { basename, extname, join, resolve } from 'path';
 import { BackendUnavailableError, initBackend } from '@mmfuse/backend';
 import { COMPONENT_KINDS, ComponentKind, ComponentRegistry, deriveSeed, MultimodalDataset, UserInputError } from '@mmfuse/core';
@@ -11,6 +12,7 @@ import { BUILTIN_PLUGINS, createContainer, loadExperiment, rethrowInConfigFile }
 import { summaryTable } from './summary-table';
 import { PointOutcome, runSweep, sweepFolder, sweepPointConfig, SweepRecord, sweepTable } from './sweep-runner';
 import { dataProgress, TerminalReporter } from './terminal-reporter';
+import { trialPool, trialProcesses } from './trial-pool';
 
 export interface RunOptions {
   out?: string;
@@ -27,6 +29,8 @@ export interface RunOptions {
   baseDir?: string;
   /** Write the report when the run (or sweep) ends; `--no-report` turns it off. */
   report?: boolean;
+  /** Worker of a run that dispatched its trials: train only these (`setup:trial`) in `runDir`. */
+  job?: string[];
 }
 
 function overrides(options: RunOptions) {
@@ -113,8 +117,22 @@ export async function runCommand(configFile: string | undefined, options: RunOpt
     if (error instanceof BackendUnavailableError) throw new UserInputError(`${file}: backend: ${error.message}`);
     rethrowInConfigFile(file, error);
   }
+  if (options.job) {
+    if (!options.runDir) throw new UserInputError('run: --job needs --run-dir, the folder of the run that dispatched it');
+    const jobs = options.job.map((j) => {
+      const match = /^(.+):(\d+)$/.exec(j);
+      if (!match) throw new UserInputError(`--job ${j}: expected <set-up>:<trial>, e.g. concat:2`);
+      return { setup: match[1], trial: Number(match[2]) };
+    });
+    await runner.runJobs(prepared, options.runDir, jobs);
+    return;
+  }
   if (!options.quiet) process.stderr.write(`backend: ${prepared.backend.name} (${prepared.backend.reason})\n`);
-  const summary = await runner.run(prepared, { reporter: new TerminalReporter(process.stderr, options.quiet), outputDir: options.out, resumeDir: options.resume, runDir: options.runDir });
+  const processes = trialProcesses(config);
+  // Threads per worker process: the cores each has to itself, unless the config fixes them.
+  const threads = config.training.workers === 'auto' ? Math.max(1, Math.floor(availableParallelism() / processes)) : undefined;
+  const dispatch = processes > 1 ? trialPool(processes, experiment.baseDir, threads, options.quiet) : undefined;
+  const summary = await runner.run(prepared, { reporter: new TerminalReporter(process.stderr, options.quiet), outputDir: options.out, resumeDir: options.resume, runDir: options.runDir, dispatch });
   process.stdout.write(`${summaryTable(summary)}\nresults: ${summary.runDir}\n`);
   if (options.report !== false && options.point === undefined) await writeReport(summary.runDir);
 }

@@ -65,6 +65,7 @@ export function buildProgram(): Command {
     .option('--run-dir <dir>', 'run in exactly this folder; continues it when it holds an interrupted run')
     .option('--base-dir <dir>', 'resolve the config\'s relative paths against this folder instead of the config\'s own')
     .option('--no-report', 'do not write the report (HTML page and figures) at the end')
+    .option('--job <setup:trial>', 'train only this trial in --run-dir (repeatable; a run with training.processes > 1 starts its workers this way)', collect)
     .action(runCommand);
 
   program

@@ -83,7 +83,7 @@ describe('ConfigValidator', () => {
     const config = new ConfigValidator(registry()).validate(validConfig());
     expect(config.seed).toBe(0);
     expect(config.backend).toBe('auto');
-    expect(config.training).toEqual({ epochs: 20, batchSize: 32, learningRate: 0.001, trials: 3, corruption: [], corruptTest: false, workers: 'auto', checkpointEvery: 1 });
+    expect(config.training).toEqual({ epochs: 20, batchSize: 32, learningRate: 0.001, trials: 3, corruption: [], corruptTest: false, workers: 'auto', processes: 1, checkpointEvery: 1 });
     expect(config.data).toEqual({ type: 'toy', samples: 10 });
     expect(config.modalities[0].encoder).toEqual({ type: 'mlp', units: [16], activation: 'relu' });
     expect(config.modalities[0].lossWeight).toBe(1);

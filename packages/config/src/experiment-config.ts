@@ -39,6 +39,8 @@ export interface TrainingConfig {
   corruptTest: boolean;
   /** Data-parallel workers (threads, each with its own backend): a number, or `auto`. */
   workers: number | 'auto';
+  /** Worker processes running trials at once (1: one after another in this process). */
+  processes: number | 'auto';
   /** Save model and optimiser state every N epochs (and after the last), for `--resume`. */
   checkpointEvery: number;
 }

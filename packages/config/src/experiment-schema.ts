@@ -133,6 +133,15 @@ export function experimentSkeleton(slot: (kind: ComponentKind) => JsonSchema): J
               { const: 'auto' },
             ],
           },
+          processes: {
+            default: 1,
+            description:
+              'Trials (set-up × trial) run in this many worker processes at once, each writing into the same run folder; auto = one per CPU core, each trial then on one thread unless "workers" says otherwise. 1 runs them one after another in this process, with "workers" threads each.',
+            anyOf: [
+              { type: 'integer', minimum: 1, maximum: 256 },
+              { const: 'auto' },
+            ],
+          },
         },
       },
       sweep: {

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'fs';
 
 /** Writes `text` to `file` through a temporary file and a rename, so readers never see half a file. */
 export function writeFileAtomic(file: string, text: string | Uint8Array): void {
@@ -15,4 +15,35 @@ export function writeFileAtomic(file: string, text: string | Uint8Array): void {
   }
   closeSync(fd);
   renameSync(temporary, file);
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Runs `update` while holding `<file>.lock` (a directory: creating one is atomic), so processes
+ * that read, change and write the same file take turns. A lock older than `staleMs` is taken to
+ * belong to a process that died and is broken.
+ */
+export function withFileLock<T>(file: string, update: () => T, staleMs = 60000): T {
+  const lock = `${file}.lock`;
+  for (let waited = 0; ; waited += 10) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > staleMs) rmSync(lock, { recursive: true, force: true });
+      } catch {
+        // Released between the two calls: try again.
+      }
+      if (waited > 10 * staleMs) throw new Error(`${lock}: still held after ${waited / 1000} s`);
+      Atomics.wait(pause, 0, 0, 10);
+    }
+  }
+  try {
+    return update();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }

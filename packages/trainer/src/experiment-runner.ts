@@ -35,6 +35,31 @@ export interface RunSummary {
   callbacks: Record<string, CallbackSummary>;
 }
 
+/** One trial of one set-up: the unit a run can hand to a worker process. */
+export interface TrialJob {
+  readonly setup: string;
+  readonly trial: number;
+}
+
+export interface RunOptions {
+  reporter?: RunReporter;
+  outputDir?: string;
+  resumeDir?: string;
+  runDir?: string;
+  /**
+   * Hands the unfinished trials to other processes (`runJobs` in each) and resolves when they are
+   * done; the run then restores their outcomes and trains any they left unfinished itself.
+   */
+  dispatch?: (jobs: TrialJob[], runDir: string) => Promise<void>;
+}
+
+interface RunMode {
+  resuming: boolean;
+  /** Worker: only these trials (`setup#trial`), no summary. */
+  only?: Set<string>;
+  dispatch?: RunOptions['dispatch'];
+}
+
 /** An experiment whose data are loaded and whose models were built once: ready to run. */
 export interface PreparedExperiment {
   config: ExperimentConfig;
@@ -87,7 +112,7 @@ export class ExperimentRunner {
    * run continues in that folder: finished trials are kept, unfinished ones continue from their
    * last checkpoint (rows written after it are dropped first).
    */
-  async run(prepared: PreparedExperiment, options: { reporter?: RunReporter; outputDir?: string; resumeDir?: string; runDir?: string } = {}): Promise<RunSummary> {
+  async run(prepared: PreparedExperiment, options: RunOptions = {}): Promise<RunSummary> {
     // `runDir`: this exact folder, continued when it already holds an interrupted run (sweep points).
     const resumeDir = options.resumeDir ?? (options.runDir && existsSync(join(options.runDir, 'run.json')) ? options.runDir : undefined);
     const folder = resumeDir
@@ -99,20 +124,33 @@ export class ExperimentRunner {
     const release = () => folder.unlock();
     process.once('exit', release);
     try {
-      return await this.runIn(folder, prepared, options.reporter ?? {}, Boolean(resumeDir));
+      return (await this.runIn(folder, prepared, options.reporter ?? {}, { resuming: Boolean(resumeDir), dispatch: options.dispatch }))!;
     } finally {
       process.off('exit', release);
       folder.unlock();
     }
   }
 
-  private async runIn(folder: RunFolder, prepared: PreparedExperiment, reporter: RunReporter, resuming: boolean): Promise<RunSummary> {
+  /**
+   * Trains only the given trials in an existing run folder, as one of several worker processes a
+   * run dispatched them to: no lock (the dispatching run holds it), no summary; each trial continues
+   * from its checkpoint when it has one and leaves its outcome file when done.
+   */
+  async runJobs(prepared: PreparedExperiment, runDir: string, jobs: readonly TrialJob[], reporter: RunReporter = {}): Promise<void> {
+    const folder = RunFolder.open(runDir);
+    await this.runIn(folder, prepared, reporter, { resuming: true, only: new Set(jobs.map((j) => `${j.setup}#${j.trial}`)) });
+  }
+
+  private async runIn(folder: RunFolder, prepared: PreparedExperiment, reporter: RunReporter, mode: RunMode): Promise<RunSummary | undefined> {
     const { config, data, backend } = prepared;
     const started = new Date();
-    if (!resuming) folder.writeJson('config.json', config);
+    const worker = mode.only !== undefined;
+    // Trials left by workers or an interruption continue from their checkpoints.
+    const resuming = mode.resuming || mode.dispatch !== undefined;
+    if (!mode.resuming) folder.writeJson('config.json', config);
     mkdirSync(folder.file('trials'), { recursive: true });
     mkdirSync(folder.file('checkpoints'), { recursive: true });
-    folder.writeJson(resuming ? `run-resumed-${started.getTime()}.json` : 'run.json', {
+    if (!worker) folder.writeJson(mode.resuming ? `run-resumed-${started.getTime()}.json` : 'run.json', {
       name: config.name,
       startedAt: started.toISOString(),
       backend,
@@ -143,11 +181,24 @@ export class ExperimentRunner {
 
     const outcomes = new Map<string, TrialOutcome[]>(labels.map((l) => [l, []]));
     const parameters = new Map<string, number>();
+    if (mode.dispatch) {
+      const jobs: TrialJob[] = [];
+      for (let trial = 0; trial < config.training.trials; trial++) {
+        for (const setup of labels) {
+          if (existsSync(folder.file(`trials/${setup}.trial${trial}.json`))) continue;
+          // Rows an interrupted attempt wrote after its checkpoint go before any worker appends.
+          pruneRows(folder.path, setup, trial, readCheckpoint(folder.file(`checkpoints/${setup}.trial${trial}.ckpt`))?.epoch ?? 0);
+          jobs.push({ setup, trial });
+        }
+      }
+      if (jobs.length > 0) await mode.dispatch(jobs, folder.path);
+    }
     // Trials outermost: an interrupted run still has every fusion for the trials it finished.
     for (let trial = 0; trial < config.training.trials; trial++) {
       const seed = deriveSeed(config.seed, 'trial', trial);
       for (let f = 0; f < config.fusions.length; f++) {
         const setup = labels[f];
+        if (mode.only && !mode.only.has(`${setup}#${trial}`)) continue;
         const outcomeFile = folder.file(`trials/${setup}.trial${trial}.json`);
         const checkpointFile = folder.file(`checkpoints/${setup}.trial${trial}.ckpt`);
         if (existsSync(outcomeFile)) {
@@ -160,7 +211,8 @@ export class ExperimentRunner {
           continue;
         }
         const resume = resuming ? readCheckpoint(checkpointFile) : undefined;
-        if (resuming) pruneRows(folder.path, setup, trial, resume?.epoch ?? 0);
+        // A worker's rows were pruned by the run that dispatched it, before other workers appended.
+        if (resuming && !worker) pruneRows(folder.path, setup, trial, resume?.epoch ?? 0);
         const model = buildModel(this.registry, config, config.fusions[f], `fusions[${f}]`, data.modalities, seed);
         parameters.set(setup, model.parameterCount());
         const info = { setup, trial, seed, runDir: folder.path, model, data, startEpoch: resume?.epoch ?? 0 };
@@ -220,6 +272,7 @@ export class ExperimentRunner {
       }
     }
 
+    if (worker) return undefined;
     const finished = new Date();
     const summary: RunSummary = {
       name: config.name,

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { writeFileAtomic } from '@mmfuse/core';
+import { withFileLock, writeFileAtomic } from '@mmfuse/core';
 
 /**
  * Adds one trial's entry to `<runDir>/analysis/<name>.json` ({ setups: { <setup>: { trials: [...] } } }),
@@ -23,10 +23,15 @@ export function recordSetup(runDir: string, name: string, setup: string, entry: 
   });
 }
 
+/** Read, change, write under a lock: trials running in parallel processes share these files. */
 function update<T>(runDir: string, name: string, change: (setups: Record<string, T>) => void): void {
   const folder = join(runDir, 'analysis');
   mkdirSync(folder, { recursive: true });
   const file = join(folder, `${name}.json`);
+  withFileLock(file, () => rewrite(file, change));
+}
+
+function rewrite<T>(file: string, change: (setups: Record<string, T>) => void): void {
   let content: { setups: Record<string, T> } = { setups: {} };
   if (existsSync(file)) {
     try {

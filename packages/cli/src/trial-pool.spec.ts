@@ -1,0 +1,99 @@
+import { spawn, spawnSync } from 'child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+
+const BIN = join(__dirname, '..', 'bin', 'mmfuse.js');
+
+const CONFIG = {
+  name: 'pool',
+  seed: 9,
+  backend: 'wasm',
+  data: { type: 'synthetic-arm', episodes: 4, framesPerEpisode: 12, imageSize: 16, window: 4, windowStep: 2 },
+  modalities: [
+    { name: 'camera', encoder: { type: 'conv2d', channels: [4, 4] }, decoder: { type: 'conv2d-transpose' } },
+    { name: 'joints', encoder: { type: 'mlp', units: [8], latentSize: 36 }, decoder: { type: 'mlp' } },
+  ],
+  fusions: [{ type: 'sum' }, { type: 'concat' }],
+  training: { epochs: 3, batchSize: 8, trials: 3, workers: 1, processes: 1 },
+  callbacks: [{ type: 'lipschitz', every: 1 }, { type: 'robustness', samples: 16 }],
+};
+
+function mmfuse(cwd: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function runIn(processes: number): string {
+  const cwd = mkdtempSync(join(tmpdir(), 'mmfuse-pool-'));
+  writeFileSync(join(cwd, 'config.json'), JSON.stringify({ ...CONFIG, training: { ...CONFIG.training, processes } }));
+  const run = mmfuse(cwd, 'run', 'config.json', '-q', '--no-report');
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  return join(cwd, 'runs', readdirSync(join(cwd, 'runs'))[0]);
+}
+
+const json = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
+/** Metrics rows without what differs between processes (time, memory), in a fixed order. */
+const rows = (dir: string) =>
+  readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => {
+      const { memory: _m, seconds: _s, ...rest } = JSON.parse(l);
+      return JSON.stringify(rest);
+    })
+    .sort();
+
+describe('trials in worker processes', () => {
+  it('gives the same run folder as training the trials one after another', () => {
+    const alone = runIn(1);
+    const pooled = runIn(2);
+    const finals = (dir: string) => Object.fromEntries(Object.entries(json(join(dir, 'summary.json')).setups as Record<string, { final: unknown }>).map(([k, v]) => [k, v.final]));
+    expect(finals(pooled)).toEqual(finals(alone));
+    // The Lipschitz summary of trials other processes trained comes back from lipschitz.jsonl.
+    expect(json(join(pooled, 'summary.json')).callbacks.lipschitz.data.final).toEqual(json(join(alone, 'summary.json')).callbacks.lipschitz.data.final);
+    expect(json(join(pooled, 'analysis', 'robustness.json'))).toEqual(json(join(alone, 'analysis', 'robustness.json')));
+    expect(rows(pooled)).toEqual(rows(alone));
+    expect(readdirSync(join(pooled, 'trials')).sort()).toEqual(readdirSync(join(alone, 'trials')).sort());
+  });
+
+  it('finishes after the run and its workers are killed, without redoing finished trials', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'mmfuse-pool-'));
+    writeFileSync(join(cwd, 'config.json'), JSON.stringify({ ...CONFIG, training: { ...CONFIG.training, epochs: 6, processes: 2 } }));
+    const child = spawn(process.execPath, [BIN, 'run', 'config.json', '-q', '--no-report'], { cwd, stdio: 'ignore', detached: true });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    let finished: string[] = [];
+    for (let waited = 0; waited < 120000 && finished.length < 2; waited += 100) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (!existsSync(join(cwd, 'runs'))) continue;
+      const trials = join(cwd, 'runs', readdirSync(join(cwd, 'runs'))[0], 'trials');
+      finished = existsSync(trials) ? readdirSync(trials) : [];
+    }
+    process.kill(-child.pid!, 'SIGKILL');
+    await exited;
+    const dir = join(cwd, 'runs', readdirSync(join(cwd, 'runs'))[0]);
+    expect(existsSync(join(dir, 'summary.json'))).toBe(false);
+    const kept = Object.fromEntries(finished.map((f) => [f, readFileSync(join(dir, 'trials', f), 'utf8')]));
+    const resumed = mmfuse(cwd, 'run', '--resume', dir, '-q', '--no-report');
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    expect(readdirSync(join(dir, 'trials'))).toHaveLength(6);
+    for (const [f, text] of Object.entries(kept)) expect(readFileSync(join(dir, 'trials', f), 'utf8')).toBe(text);
+    // Every epoch of every trial is in the metrics exactly once.
+    const keys = rows(dir).map((r) => {
+      const { setup, trial, epoch } = JSON.parse(r);
+      return `${setup}/${trial}/${epoch}`;
+    });
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys).toHaveLength(2 * 3 * 6);
+  });
+
+  it('names a malformed --job', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'mmfuse-pool-'));
+    writeFileSync(join(cwd, 'config.json'), JSON.stringify(CONFIG));
+    const bad = mmfuse(cwd, 'run', 'config.json', '--run-dir', 'x', '--job', 'concat');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--job concat: expected <set-up>:<trial>/);
+  });
+});
