@@ -1,4 +1,3 @@
-import { spawn } from 'child_process';
 import { existsSync, readFileSync } from 'fs';
 import { availableParallelism } from 'os';
 import { join, relative, resolve } from 'path';
@@ -6,6 +5,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import { UserInputError } from '@mmfuse/core';
 import { ExperimentConfig, expandSweep, pointLabel, SweepPoint } from '@mmfuse/config';
 import { RunFolder, RunSummary, writeFileAtomic } from '@mmfuse/trainer';
+import { failure, runCliPool } from './process-pool';
 
 /** `sweep.json`: what a sweep folder holds, written before the first point starts. */
 export interface SweepRecord {
@@ -36,8 +36,6 @@ export interface SweepOptions {
   /** Passed on to every point (`--epochs`, `--trials`). */
   pointArguments: string[];
 }
-
-const CLI = join(__dirname, '..', 'bin', 'mmfuse.js');
 
 function pointFolder(point: SweepPoint): string {
   return join('points', `${String(point.index).padStart(3, '0')}-${pointLabel(point.assignments)}`);
@@ -92,44 +90,26 @@ export async function runSweep(configFile: string, config: ExperimentConfig, con
   if (!options.quiet) process.stderr.write(`mmfuse: sweep of ${total} points (${total - pending.length} already done) in ${processes} worker process${processes > 1 ? 'es' : ''}\n  sweep folder: ${folder}\n`);
   bar?.start(total, total - pending.length, { left: '?' });
 
-  const runPoint = (point: SweepRecord['points'][number]): Promise<PointOutcome> =>
-    new Promise((done) => {
-      const args = [CLI, 'run', configCopy, '--base-dir', record.configDir, '--point', String(point.index), '--run-dir', join(folder, point.runDir), '-q', ...options.pointArguments];
-      if (threads !== undefined) args.push('--workers', String(threads));
-      const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (chunk) => (stderr = (stderr + String(chunk)).slice(-4000)));
-      const t0 = Date.now();
-      child.on('close', (code, signal) => {
-        const seconds = (Date.now() - t0) / 1000;
-        if (code === 0) return done({ ...outcomeOf(folder, point, 'done'), seconds });
-        const last = stderr.trim().split('\n').pop() ?? '';
-        done({ index: point.index, assignments: point.assignments, runDir: point.runDir, status: 'failed', seconds, error: signal ? `killed by ${signal}` : `exit code ${code}: ${last}` });
-      });
-    });
-
-  let next = 0;
-  const children: Array<Promise<void>> = [];
-  for (let w = 0; w < Math.min(processes, pending.length); w++) {
-    children.push(
-      (async () => {
-        while (next < pending.length) {
-          const point = pending[next++];
-          const outcome = await runPoint(point);
-          outcomes.push(outcome);
-          finishedHere++;
-          const elapsed = (Date.now() - started) / 1000;
-          const left = (elapsed / finishedHere) * (pending.length - finishedHere);
-          bar?.increment(1, { left: duration(left) });
-          if (!options.quiet && !bar) {
-            const what = outcome.status === 'done' ? 'done' : `failed (${outcome.error})`;
-            process.stderr.write(`point ${outcome.index} ${pointLabel(outcome.assignments)}: ${what} in ${duration(outcome.seconds ?? 0)}; ${outcomes.length}/${total} points, about ${duration(left)} left\n`);
-          }
-        }
-      })(),
-    );
-  }
-  await Promise.all(children);
+  const argsOf = (point: SweepRecord['points'][number]) => {
+    const args = ['run', configCopy, '--base-dir', record.configDir, '--point', String(point.index), '--run-dir', join(folder, point.runDir), '-q', ...options.pointArguments];
+    if (threads !== undefined) args.push('--workers', String(threads));
+    return args;
+  };
+  await runCliPool(pending, processes, argsOf, (point, result) => {
+    const outcome: PointOutcome =
+      result.code === 0
+        ? { ...outcomeOf(folder, point, 'done'), seconds: result.seconds }
+        : { index: point.index, assignments: point.assignments, runDir: point.runDir, status: 'failed', seconds: result.seconds, error: failure(result) };
+    outcomes.push(outcome);
+    finishedHere++;
+    const elapsed = (Date.now() - started) / 1000;
+    const left = (elapsed / finishedHere) * (pending.length - finishedHere);
+    bar?.increment(1, { left: duration(left) });
+    if (!options.quiet && !bar) {
+      const what = outcome.status === 'done' ? 'done' : `failed (${outcome.error})`;
+      process.stderr.write(`point ${outcome.index} ${pointLabel(outcome.assignments)}: ${what} in ${duration(outcome.seconds ?? 0)}; ${outcomes.length}/${total} points, about ${duration(left)} left\n`);
+    }
+  });
   bar?.stop();
   outcomes.sort((a, b) => a.index - b.index);
   writeFileAtomic(join(folder, 'sweep-summary.json'), `${JSON.stringify({ name: record.name, parameters: record.parameters, points: outcomes }, null, 2)}\n`);

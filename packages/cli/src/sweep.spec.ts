@@ -66,7 +66,7 @@ describe('mmfuse run with a sweep', () => {
     // Different points really differ.
     expect(finalOf(join(dir, record.points[0].runDir))).not.toEqual(finalOf(join(dir, record.points[1].runDir)));
     expect(run.stdout).toMatch(/sweep: final test loss/);
-  });
+  }, 180000);
 
   it('continues an interrupted sweep without redoing finished points', async () => {
     const cwd = workspace({ ...CONFIG, training: { ...CONFIG.training, epochs: 6 }, sweep: { ...CONFIG.sweep, workers: 1 } });
@@ -92,7 +92,7 @@ describe('mmfuse run with a sweep', () => {
     const summary = JSON.parse(readFileSync(join(dir, 'sweep-summary.json'), 'utf8'));
     expect(summary.points.map((p: { status: string }) => p.status)).toEqual(['done', 'done', 'done', 'done']);
     for (const [p, stamp] of Object.entries(stamps)) expect(statSync(join(dir, 'points', p, 'summary.json')).mtimeMs).toBe(stamp);
-  });
+  }, 180000);
 
   it('names the sweep entry and the point of a bad sweep, exit code 2, nothing written', () => {
     const cwd = workspace({ ...CONFIG, sweep: { grid: { 'regularizers[2].lambda': [1] } } });
@@ -106,5 +106,5 @@ describe('mmfuse run with a sweep', () => {
     const point = mmfuse(cwd2, 'run', 'config.json');
     expect(point.code).toBe(2);
     expect(point.stderr).toMatch(/sweep point 1 \(training\.epochs = 0\): training\.epochs/);
-  });
+  }, 180000);
 });

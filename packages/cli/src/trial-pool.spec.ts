@@ -56,7 +56,7 @@ describe('trials in worker processes', () => {
     expect(json(join(pooled, 'analysis', 'robustness.json'))).toEqual(json(join(alone, 'analysis', 'robustness.json')));
     expect(rows(pooled)).toEqual(rows(alone));
     expect(readdirSync(join(pooled, 'trials')).sort()).toEqual(readdirSync(join(alone, 'trials')).sort());
-  });
+  }, 180000);
 
   it('finishes after the run and its workers are killed, without redoing finished trials', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'mmfuse-pool-'));
@@ -87,7 +87,7 @@ describe('trials in worker processes', () => {
     });
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys).toHaveLength(2 * 3 * 6);
-  });
+  }, 180000);
 
   it('names a malformed --job', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'mmfuse-pool-'));
@@ -95,5 +95,5 @@ describe('trials in worker processes', () => {
     const bad = mmfuse(cwd, 'run', 'config.json', '--run-dir', 'x', '--job', 'concat');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--job concat: expected <set-up>:<trial>/);
-  });
+  }, 180000);
 });

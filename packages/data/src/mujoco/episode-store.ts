@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync } from 'fs';
 import { join } from 'path';
 import { SampleStore } from '@mmfuse/core';
+import { readNpyHeader } from '../arrays/npy-stream';
 
 /**
  * Reads float32 rows of the cached episodes' .npy files on demand, so a dataset larger than memory
@@ -19,16 +20,9 @@ export class NpyRowFiles {
       this.open.set(file, entry);
       return entry;
     }
-    const fd = openSync(file, 'r');
-    const head = Buffer.alloc(12);
-    readSync(fd, head, 0, 12, 0);
-    if (head.toString('latin1', 1, 6) !== 'NUMPY') {
-      closeSync(fd);
-      throw new Error(`${file}: not a .npy file`);
-    }
-    // Version 1 keeps the header length in 2 bytes, versions 2 and 3 in 4.
-    const dataOffset = head[6] === 1 ? 10 + head.readUInt16LE(8) : 12 + head.readUInt32LE(8);
-    entry = { fd, dataOffset };
+    // The header check also finds a cache file cut short.
+    const { dataOffset } = readNpyHeader(file);
+    entry = { fd: openSync(file, 'r'), dataOffset };
     this.open.set(file, entry);
     if (this.open.size > this.maxOpen) {
       const [oldest, old] = this.open.entries().next().value as [string, { fd: number }];

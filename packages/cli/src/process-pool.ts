@@ -1,0 +1,42 @@
+import { spawn } from 'child_process';
+import { join } from 'path';
+
+const CLI = join(__dirname, '..', 'bin', 'mmfuse.js');
+
+export interface ChildResult {
+  /** 0 when the child succeeded. */
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** The last line the child wrote to stderr (its one-line error, if it failed). */
+  readonly lastLine: string;
+  readonly seconds: number;
+}
+
+/** `failed (…)`-style text of a child that did not succeed. */
+export function failure(result: ChildResult): string {
+  return result.signal ? `killed by ${result.signal}` : `exit code ${result.code}: ${result.lastLine}`;
+}
+
+/**
+ * Runs `mmfuse <argsOf(item)>` for every item in up to `processes` child processes at once (each
+ * with its own memory, so one that crashes takes no other down); `finished` hears of each as it ends.
+ */
+export async function runCliPool<T>(items: readonly T[], processes: number, argsOf: (item: T) => string[], finished: (item: T, result: ChildResult) => void): Promise<void> {
+  const runOne = (item: T) =>
+    new Promise<void>((resolve) => {
+      const started = Date.now();
+      const child = spawn(process.execPath, [CLI, ...argsOf(item)], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => (stderr = (stderr + String(chunk)).slice(-4000)));
+      child.on('close', (code, signal) => {
+        finished(item, { code, signal, lastLine: stderr.trim().split('\n').pop() ?? '', seconds: (Date.now() - started) / 1000 });
+        resolve();
+      });
+    });
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(processes, items.length) }, async () => {
+      while (next < items.length) await runOne(items[next++]);
+    }),
+  );
+}
