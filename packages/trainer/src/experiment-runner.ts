@@ -91,11 +91,13 @@ export class ExperimentRunner {
     config.fusions.forEach((fusion, i) => {
       buildModel(this.registry, config, fusion, `fusions[${i}]`, modalities, deriveSeed(config.seed, 'trial', 0)).dispose();
     });
+    // Callbacks check their options when built; building them here finds a bad one before a run folder exists.
+    config.callbacks.forEach((c, i) => atConfigPath(`callbacks[${i}]`, () => this.registry.create('callback', c, { runDir: '' })));
   }
 
   /** The config's data source with the seed a run derives, so anything that looks at a run's data sees the same samples. */
   dataSource(config: ExperimentConfig, baseDir: string, progress?: (done: number, total: number) => void): DataSource {
-    return this.registry.create('data', config.data, { seed: deriveSeed(config.seed, 'data'), baseDir, progress });
+    return atConfigPath('data', () => this.registry.create('data', config.data, { seed: deriveSeed(config.seed, 'data'), baseDir, progress }));
   }
 
   /** Starts the backend, loads the data and checks the models; writes nothing. */

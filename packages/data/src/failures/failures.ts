@@ -16,7 +16,7 @@ export function failureByType(type: string): FailureDefinition {
   const failure = FAILURES.find((f) => f.type === type);
   if (failure) return failure;
   const known = failureTypes();
-  throw new UserInputError([`Unknown failure type "${type}".${didYouMean(type, known)}`, `Known failure types: ${known.join(', ')}.`]);
+  throw new UserInputError(`Unknown failure type "${type}".${didYouMean(type, known)} Known failure types: ${known.join(', ')}.`);
 }
 
 function sampleSize(batch: Float32Array, count: number, shape: readonly number[]): number {
