@@ -15,6 +15,7 @@ const PACKAGES = [
   'packages/trainer',
   'packages/analysis',
   'packages/report',
+  'packages/queue',
   'packages/cli',
   'plugins/fusion-sum',
   'plugins/fusion-concat',

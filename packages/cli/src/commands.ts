@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'fs';
-import { availableParallelism } from 'os';
+import { availableParallelism, hostname } from 'os';
+import Table from 'cli-table3';
 import { basename, extname, join, resolve } from 'path';
 import { BackendUnavailableError, initBackend } from '@mmfuse/backend';
 import { COMPONENT_KINDS, ComponentKind, ComponentRegistry, deriveSeed, MultimodalDataset, UserInputError } from '@mmfuse/core';
@@ -9,6 +10,9 @@ import { checkClaims, formatClaims } from '@mmfuse/analysis';
 import { buildReport } from '@mmfuse/report';
 import { ExperimentRunner, writeFileAtomic } from '@mmfuse/trainer';
 import { BUILTIN_PLUGINS, createContainer, loadExperiment, rethrowInConfigFile } from './load-experiment';
+import { DEFAULT_QUEUE_NAME, maskRedisUrl, startTrialWorker, TrialQueue } from '@mmfuse/queue';
+import { failure, runCli } from './process-pool';
+import { QueueRecord, runOnQueue } from './queue-runner';
 import { summaryTable } from './summary-table';
 import { PointOutcome, runSweep, sweepFolder, sweepPointConfig, SweepRecord, sweepTable } from './sweep-runner';
 import { dataProgress, TerminalReporter } from './terminal-reporter';
@@ -31,6 +35,11 @@ export interface RunOptions {
   report?: boolean;
   /** Worker of a run that dispatched its trials: train only these (`setup:trial`) in `runDir`. */
   job?: string[];
+  /** Coordinate the run through this Redis queue (`redis://…`): workers train, this process merges and summarises. */
+  queue?: string;
+  queueName?: string;
+  /** Tries per queued job. */
+  attempts?: number;
 }
 
 function overrides(options: RunOptions) {
@@ -70,6 +79,8 @@ function pluginsOfRun(runDir: string): string[] {
  * `mmfuse run --resume <run folder>`: continue an interrupted run with the config it recorded.
  */
 export async function runCommand(configFile: string | undefined, options: RunOptions): Promise<void> {
+  if (options.queue) return queuedRunCommand(configFile, options);
+  if (options.queueName !== undefined || options.attempts !== undefined) throw new UserInputError('run: --queue-name and --attempts go with --queue <redis URL>');
   if (configFile && options.resume) throw new UserInputError('run: give either a config or --resume <run folder>, not both');
   if (!configFile && !options.resume) throw new UserInputError('run: missing the config file (or --resume <run folder>)');
   if (options.resume && (options.epochs !== undefined || options.trials !== undefined)) throw new UserInputError('run: --epochs and --trials cannot change a run being resumed');
@@ -118,6 +129,7 @@ export async function runCommand(configFile: string | undefined, options: RunOpt
     rethrowInConfigFile(file, error);
   }
   if (options.job) {
+    exitWhenOrphaned();
     if (!options.runDir) throw new UserInputError('run: --job needs --run-dir, the folder of the run that dispatched it');
     const jobs = options.job.map((j) => {
       const match = /^(.+):(\d+)$/.exec(j);
@@ -135,6 +147,126 @@ export async function runCommand(configFile: string | undefined, options: RunOpt
   const summary = await runner.run(prepared, { reporter: new TerminalReporter(process.stderr, options.quiet), outputDir: options.out, resumeDir: options.resume, runDir: options.runDir, dispatch });
   process.stdout.write(`${summaryTable(summary)}\nresults: ${summary.runDir}\n`);
   if (options.report !== false && options.point === undefined) await writeReport(summary.runDir);
+}
+
+/**
+ * A process training jobs for another (a trial pool, a queue worker) stops when that one is gone,
+ * so a killed worker leaves no training behind; whoever retries the job continues from its checkpoint.
+ */
+function exitWhenOrphaned(): void {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(1);
+  }, 1000).unref();
+}
+
+/** `mmfuse run <config> --queue <url>` and `mmfuse run --resume <folder> --queue <url>`: the coordinator of a queued run. */
+async function queuedRunCommand(configFile: string | undefined, options: RunOptions): Promise<void> {
+  for (const [flag, given] of [['--point', options.point !== undefined], ['--run-dir', options.runDir !== undefined], ['--job', options.job !== undefined], ['--base-dir', options.baseDir !== undefined]] as const) {
+    if (given) throw new UserInputError(`run: ${flag} cannot be combined with --queue`);
+  }
+  if (configFile && options.resume) throw new UserInputError('run: give either a config or --resume <run folder>, not both');
+  if (!configFile && !options.resume) throw new UserInputError('run: missing the config file (or --resume <run folder>)');
+  let experiment;
+  if (options.resume) {
+    if (options.epochs !== undefined || options.trials !== undefined) throw new UserInputError('run: --epochs and --trials cannot change a run being resumed');
+    const recordFile = join(options.resume, 'queue.json');
+    if (!existsSync(recordFile)) throw new UserInputError(`${options.resume}: not a queued run or sweep folder (no queue.json); resume it without --queue`);
+    const record = JSON.parse(readFileSync(recordFile, 'utf8')) as QueueRecord;
+    experiment = loadExperiment(join(options.resume, 'config.json'), undefined, record.configDir);
+  } else experiment = loadExperiment(configFile!, overrides(options));
+  const result = await runOnQueue(experiment, { queue: options.queue!, queueName: options.queueName, attempts: options.attempts, resume: options.resume, out: options.out, quiet: options.quiet });
+  if (result.sweep) await finishSweep(result.dir, result.outcomes!, options.report);
+  else {
+    process.stdout.write(`${summaryTable(result.summary!)}\nresults: ${result.dir}\n`);
+    if (options.report !== false) await writeReport(result.dir);
+  }
+  if (result.failed > 0) {
+    process.stderr.write(`${result.failed} job(s) failed on every try; retry them with: mmfuse run --resume ${result.dir} --queue <url>\n`);
+    process.exitCode = 1;
+  }
+}
+
+export interface WorkerCommandOptions {
+  queue: string;
+  queueName?: string;
+  concurrency?: number;
+  runs?: string[];
+  lockSeconds?: number;
+  workers?: number;
+  quiet?: boolean;
+}
+
+/**
+ * `mmfuse worker --queue <url>`: trains queued trials, each in a child `mmfuse run --job` process
+ * in a fresh attempt folder, until stopped (SIGINT or SIGTERM: finish the jobs in hand; a second
+ * signal: stop now, and the jobs go back to the queue).
+ */
+export async function workerCommand(options: WorkerCommandOptions): Promise<void> {
+  const concurrency = options.concurrency ?? 1;
+  const threads = options.workers ?? Math.max(1, Math.floor(availableParallelism() / concurrency));
+  const log = (line: string) => {
+    if (!options.quiet) process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+  };
+  const roots = (options.runs ?? []).map((r) => resolve(r));
+  const worker = await startTrialWorker({
+    url: options.queue,
+    name: options.queueName,
+    concurrency,
+    roots,
+    lockSeconds: options.lockSeconds,
+    log,
+    train: async (job, attemptDir) => {
+      const args = ['run', join(attemptDir, 'config.json'), '--base-dir', job.configDir, '--run-dir', attemptDir, '--job', `${job.setup}:${job.trial}`, '-q'];
+      // Threads: what the run's config fixes, else the cores each job has to itself here.
+      if (options.workers !== undefined || configuredWorkers(join(attemptDir, 'config.json')) === 'auto') args.push('--workers', String(threads));
+      const result = await runCli(args);
+      return { code: result.code, message: result.code === 0 ? undefined : failure(result) };
+    },
+  });
+  log(`worker ${hostname()}:${process.pid} on queue "${options.queueName ?? DEFAULT_QUEUE_NAME}" at ${maskRedisUrl(options.queue)}: ${concurrency} job(s) at once, ${threads} thread(s) each${roots.length ? `; run folders under ${roots.join(', ')}` : ''}`);
+  await new Promise<void>((done) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      log(`${signal}: finishing the jobs in hand (again to stop now)`);
+      void worker.close().then(done, done);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+function configuredWorkers(configFile: string): unknown {
+  try {
+    return (JSON.parse(readFileSync(configFile, 'utf8')) as { training?: { workers?: unknown } }).training?.workers ?? 'auto';
+  } catch {
+    return 'auto';
+  }
+}
+
+/** `mmfuse queue status --queue <url>`: jobs waiting, active, done and failed, per run. */
+export async function queueStatusCommand(options: { queue: string; queueName?: string; run?: string; json?: boolean }): Promise<void> {
+  let runId: string | undefined;
+  if (options.run) {
+    const recordFile = join(options.run, 'queue.json');
+    if (!existsSync(recordFile)) throw new UserInputError(`--run ${options.run}: not a queued run or sweep folder (no queue.json)`);
+    runId = (JSON.parse(readFileSync(recordFile, 'utf8')) as QueueRecord).runId;
+  }
+  const queue = await TrialQueue.open(options.queue, { name: options.queueName });
+  try {
+    const counts = await queue.countsByRun(runId);
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(counts, null, 2)}\n`);
+      return;
+    }
+    const table = new Table({ head: ['run', 'waiting', 'active', 'done', 'failed'], style: { head: [], border: [] } });
+    for (const c of counts) table.push([`${c.runName} (${c.runId})`, c.waiting, c.active, c.done, c.failed]);
+    process.stdout.write(counts.length > 0 ? `${table.toString()}\n` : `no jobs on queue "${options.queueName ?? DEFAULT_QUEUE_NAME}"${runId ? ` for run ${runId}` : ''}\n`);
+  } finally {
+    await queue.close();
+  }
 }
 
 /** The report of a finished run or sweep; a problem with it never fails the run that produced the results. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isUserInputError } from '@mmfuse/core';
-import { claimsCommand, dataPreviewCommand, doctorCommand, listCommand, reportCommand, runCommand, schemaCommand, validateCommand } from './commands';
+import { claimsCommand, dataPreviewCommand, doctorCommand, listCommand, queueStatusCommand, reportCommand, runCommand, schemaCommand, validateCommand, workerCommand } from './commands';
 
 /** Exit codes: 0 success, 1 internal error, 2 bad input (config, data, plugin, arguments). */
 export const EXIT_OK = 0;
@@ -11,6 +11,12 @@ export const EXIT_BAD_INPUT = 2;
 function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number > 0, got "${value}"`);
   return n;
 }
 
@@ -66,7 +72,32 @@ export function buildProgram(): Command {
     .option('--base-dir <dir>', 'resolve the config\'s relative paths against this folder instead of the config\'s own')
     .option('--no-report', 'do not write the report (HTML page and figures) at the end')
     .option('--job <setup:trial>', 'train only this trial in --run-dir (repeatable; a run with training.processes > 1 starts its workers this way)', collect)
+    .option('--queue <redis-url>', 'coordinate the run through a BullMQ queue on Redis (redis://[:password@]host:port[/db], rediss:// for TLS): `mmfuse worker` processes train, this one merges and summarises')
+    .option('--queue-name <name>', 'queue name (default mmfuse); workers must use the same')
+    .option('--attempts <n>', 'tries per queued job before it fails for good (default 3; a worker that dies counts as one)', positiveInteger)
     .action(runCommand);
+
+  program
+    .command('worker')
+    .description('train queued trials of `mmfuse run --queue` runs: each job in a child process, in its own attempt folder of the shared run folder')
+    .requiredOption('--queue <redis-url>', 'the Redis URL the coordinator uses')
+    .option('--queue-name <name>', 'queue name (default mmfuse)')
+    .option('-c, --concurrency <n>', 'jobs trained at once (default 1)', positiveInteger)
+    .option('--runs <dir>', 'serve only run folders under this folder (repeatable); others fail at once', collect)
+    .option('--lock-seconds <s>', 'seconds without a sign of life before another worker may take a job over (default 30)', positiveNumber)
+    .option('--workers <n>', 'threads per job (default: cores ÷ concurrency)', positiveInteger)
+    .option('-q, --quiet', 'no log lines')
+    .action(workerCommand);
+
+  const queue = program.command('queue').description('look at the queue of `mmfuse run --queue` runs');
+  queue
+    .command('status')
+    .description('jobs waiting, active, done and failed, per run')
+    .requiredOption('--queue <redis-url>', 'the Redis URL')
+    .option('--queue-name <name>', 'queue name (default mmfuse)')
+    .option('--run <folder>', 'only the run (or sweep) written in this folder')
+    .option('--json', 'print the counts as JSON')
+    .action(queueStatusCommand);
 
   program
     .command('claims')

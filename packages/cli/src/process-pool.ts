@@ -22,21 +22,24 @@ export function failure(result: ChildResult): string {
  * with its own memory, so one that crashes takes no other down); `finished` hears of each as it ends.
  */
 export async function runCliPool<T>(items: readonly T[], processes: number, argsOf: (item: T) => string[], finished: (item: T, result: ChildResult) => void): Promise<void> {
-  const runOne = (item: T) =>
-    new Promise<void>((resolve) => {
-      const started = Date.now();
-      const child = spawn(process.execPath, [CLI, ...argsOf(item)], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (chunk) => (stderr = (stderr + String(chunk)).slice(-4000)));
-      child.on('close', (code, signal) => {
-        finished(item, { code, signal, lastLine: stderr.trim().split('\n').pop() ?? '', seconds: (Date.now() - started) / 1000 });
-        resolve();
-      });
-    });
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(processes, items.length) }, async () => {
-      while (next < items.length) await runOne(items[next++]);
+      while (next < items.length) {
+        const item = items[next++];
+        finished(item, await runCli(argsOf(item)));
+      }
     }),
   );
+}
+
+/** Runs `mmfuse <args>` in a child process and resolves when it ends. */
+export function runCli(args: readonly string[]): Promise<ChildResult> {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr = (stderr + String(chunk)).slice(-4000)));
+    child.on('close', (code, signal) => resolve({ code, signal, lastLine: stderr.trim().split('\n').pop() ?? '', seconds: (Date.now() - started) / 1000 }));
+  });
 }

@@ -18,6 +18,9 @@ export function summaryTable(summary: RunSummary): string {
   }
   const diverged = Object.entries(summary.setups).filter(([, s]) => s.diverged.length > 0);
   const notes = diverged.map(([label, s]) => `${label}: ${s.diverged.length} trial(s) diverged (${s.diverged.map((d) => `#${d.trial} in epoch ${d.epoch}${d.subModel ? `, ${d.subModel}` : ''}`).join('; ')}), left out of the statistics`);
+  for (const [label, s] of Object.entries(summary.setups)) {
+    for (const f of s.failed ?? []) notes.push(`${label}: trial ${f.trial} failed (${f.error}), left out of the statistics; mmfuse run --resume ${summary.runDir} tries it again`);
+  }
   const parts = [`MSE after ${summary.epochs} epochs, mean ± std over ${summary.trials} trials (${summary.backend.name} backend):\n${table.toString()}`];
   if (notes.length > 0) parts.push(notes.join('\n'));
   for (const extra of Object.values(summary.callbacks)) {

@@ -55,21 +55,9 @@ function duration(seconds: number): string {
  */
 export async function runSweep(configFile: string, config: ExperimentConfig, configDir: string, options: SweepOptions): Promise<{ dir: string; outcomes: PointOutcome[] }> {
   const points = expandSweep(config as unknown as Record<string, unknown>);
-  const folder = options.resume ? resolve(options.resume) : RunFolder.create(options.out ?? config.output.dir, `${config.name}-sweep`, new Date()).path;
-  const recordFile = join(folder, 'sweep.json');
+  const folder = options.resume ? resolve(options.resume) : createSweepFolder(config, configDir, options.out);
+  const record = JSON.parse(readFileSync(join(folder, 'sweep.json'), 'utf8')) as SweepRecord;
   const configCopy = join(folder, 'config.json');
-  if (!options.resume) {
-    // The sweep keeps its own copy of the config, so editing the original later does not change a resumed sweep.
-    writeFileAtomic(configCopy, `${JSON.stringify(config, null, 2)}\n`);
-    const record: SweepRecord = {
-      name: config.name,
-      configDir,
-      parameters: [...new Set(points.flatMap((p) => Object.keys(p.assignments)))],
-      points: points.map((p) => ({ index: p.index, assignments: { ...p.assignments }, runDir: pointFolder(p) })),
-    };
-    writeFileAtomic(recordFile, `${JSON.stringify(record, null, 2)}\n`);
-  }
-  const record = JSON.parse(readFileSync(recordFile, 'utf8')) as SweepRecord;
   const cores = availableParallelism();
   const wanted = config.sweep?.workers ?? 'auto';
   const processes = Math.max(1, Math.min(points.length, wanted === 'auto' ? cores : wanted));
@@ -112,11 +100,34 @@ export async function runSweep(configFile: string, config: ExperimentConfig, con
   });
   bar?.stop();
   outcomes.sort((a, b) => a.index - b.index);
-  writeFileAtomic(join(folder, 'sweep-summary.json'), `${JSON.stringify({ name: record.name, parameters: record.parameters, points: outcomes }, null, 2)}\n`);
+  writeSweepSummary(folder, record.name, record.parameters, outcomes);
   return { dir: folder, outcomes };
 }
 
-function outcomeOf(folder: string, point: SweepRecord['points'][number], status: 'done'): PointOutcome {
+/**
+ * A new sweep folder holding its own copy of the config (editing the original later does not change
+ * a resumed sweep) and `sweep.json`, which lists every point and its folder.
+ */
+export function createSweepFolder(config: ExperimentConfig, configDir: string, out: string | undefined): string {
+  const points = expandSweep(config as unknown as Record<string, unknown>);
+  const folder = RunFolder.create(out ?? config.output.dir, `${config.name}-sweep`, new Date()).path;
+  writeFileAtomic(join(folder, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  const record: SweepRecord = {
+    name: config.name,
+    configDir,
+    parameters: [...new Set(points.flatMap((p) => Object.keys(p.assignments)))],
+    points: points.map((p) => ({ index: p.index, assignments: { ...p.assignments }, runDir: pointFolder(p) })),
+  };
+  writeFileAtomic(join(folder, 'sweep.json'), `${JSON.stringify(record, null, 2)}\n`);
+  return folder;
+}
+
+/** Writes `sweep-summary.json` from the points' outcomes. */
+export function writeSweepSummary(folder: string, name: string, parameters: string[], outcomes: PointOutcome[]): void {
+  writeFileAtomic(join(folder, 'sweep-summary.json'), `${JSON.stringify({ name, parameters, points: outcomes }, null, 2)}\n`);
+}
+
+export function outcomeOf(folder: string, point: SweepRecord['points'][number], status: 'done'): PointOutcome {
   const summaryFile = join(folder, point.runDir, 'summary.json');
   const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary;
   const final = Object.fromEntries(Object.entries(summary.setups).map(([setup, s]) => [setup, s.final.test]));

@@ -2,19 +2,14 @@ import { spawn, spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { TINY_EXPERIMENT } from './testing/tiny-experiment';
 
 const BIN = join(__dirname, '..', 'bin', 'mmfuse.js');
 
 const CONFIG = {
   name: 'sweep',
   seed: 5,
-  backend: 'wasm',
-  data: { type: 'synthetic-arm', episodes: 4, framesPerEpisode: 12, imageSize: 16, window: 4, windowStep: 2 },
-  modalities: [
-    { name: 'camera', encoder: { type: 'conv2d', channels: [4, 4] }, decoder: { type: 'conv2d-transpose' } },
-    { name: 'joints', encoder: { type: 'mlp', units: [8], latentSize: 36 }, decoder: { type: 'mlp' } },
-  ],
-  fusions: [{ type: 'sum' }, { type: 'concat' }],
+  ...TINY_EXPERIMENT,
   regularizers: [{ type: 'l2', lambda: 0.0001 }],
   training: { epochs: 3, batchSize: 8, trials: 2, workers: 1 },
   sweep: { grid: { 'regularizers[0].lambda': [1e-6, 0.1], 'training.learningRate': [0.001, 0.01] }, workers: 2 },

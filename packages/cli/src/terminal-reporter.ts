@@ -77,6 +77,10 @@ export class TerminalReporter implements RunReporter {
     if (!this.quiet) this.stream.write(`  ${setup} trial ${trial} ${message}; the other trials go on\n`);
   }
 
+  trialFailed(setup: string, trial: number, error: string): void {
+    if (!this.quiet) this.stream.write(`  ${setup} trial ${trial} failed: ${error}\n`);
+  }
+
   runEnded(_summary: RunSummary): void {
     this.bars?.stop();
   }

@@ -2,19 +2,14 @@ import { spawn, spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { TINY_EXPERIMENT } from './testing/tiny-experiment';
 
 const BIN = join(__dirname, '..', 'bin', 'mmfuse.js');
 
 const CONFIG = {
   name: 'pool',
   seed: 9,
-  backend: 'wasm',
-  data: { type: 'synthetic-arm', episodes: 4, framesPerEpisode: 12, imageSize: 16, window: 4, windowStep: 2 },
-  modalities: [
-    { name: 'camera', encoder: { type: 'conv2d', channels: [4, 4] }, decoder: { type: 'conv2d-transpose' } },
-    { name: 'joints', encoder: { type: 'mlp', units: [8], latentSize: 36 }, decoder: { type: 'mlp' } },
-  ],
-  fusions: [{ type: 'sum' }, { type: 'concat' }],
+  ...TINY_EXPERIMENT,
   training: { epochs: 3, batchSize: 8, trials: 3, workers: 1, processes: 1 },
   callbacks: [{ type: 'lipschitz', every: 1 }, { type: 'robustness', samples: 16 }],
 };
@@ -68,7 +63,7 @@ describe('trials in worker processes', () => {
       await new Promise((r) => setTimeout(r, 100));
       if (!existsSync(join(cwd, 'runs'))) continue;
       const trials = join(cwd, 'runs', readdirSync(join(cwd, 'runs'))[0], 'trials');
-      finished = existsSync(trials) ? readdirSync(trials) : [];
+      finished = existsSync(trials) ? readdirSync(trials).filter((f) => f.endsWith('.json')) : [];
     }
     process.kill(-child.pid!, 'SIGKILL');
     await exited;

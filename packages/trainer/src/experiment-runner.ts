@@ -41,6 +41,11 @@ export interface TrialJob {
   readonly trial: number;
 }
 
+/** A dispatched trial whose worker failed every time it was tried: reported, not trained here. */
+export interface FailedTrialJob extends TrialJob {
+  readonly error: string;
+}
+
 export interface RunOptions {
   reporter?: RunReporter;
   outputDir?: string;
@@ -48,9 +53,10 @@ export interface RunOptions {
   runDir?: string;
   /**
    * Hands the unfinished trials to other processes (`runJobs` in each) and resolves when they are
-   * done; the run then restores their outcomes and trains any they left unfinished itself.
+   * done; the run then restores their outcomes and trains any they left unfinished itself, except
+   * those the dispatcher reports as failed for good: the summary lists them with their error.
    */
-  dispatch?: (jobs: TrialJob[], runDir: string) => Promise<void>;
+  dispatch?: (jobs: TrialJob[], runDir: string) => Promise<void | FailedTrialJob[]>;
 }
 
 interface RunMode {
@@ -150,6 +156,8 @@ export class ExperimentRunner {
     // Trials left by workers or an interruption continue from their checkpoints.
     const resuming = mode.resuming || mode.dispatch !== undefined;
     if (!mode.resuming) folder.writeJson('config.json', config);
+    // What an interrupted write left behind goes before anything is restored.
+    else if (!worker) folder.removeStaleTemporaries();
     mkdirSync(folder.file('trials'), { recursive: true });
     mkdirSync(folder.file('checkpoints'), { recursive: true });
     if (!worker) folder.writeJson(mode.resuming ? `run-resumed-${started.getTime()}.json` : 'run.json', {
@@ -183,6 +191,7 @@ export class ExperimentRunner {
 
     const outcomes = new Map<string, TrialOutcome[]>(labels.map((l) => [l, []]));
     const parameters = new Map<string, number>();
+    const failedJobs = new Map<string, string>();
     if (mode.dispatch) {
       const jobs: TrialJob[] = [];
       for (let trial = 0; trial < config.training.trials; trial++) {
@@ -193,7 +202,7 @@ export class ExperimentRunner {
           jobs.push({ setup, trial });
         }
       }
-      if (jobs.length > 0) await mode.dispatch(jobs, folder.path);
+      if (jobs.length > 0) for (const f of (await mode.dispatch(jobs, folder.path)) ?? []) failedJobs.set(`${f.setup}#${f.trial}`, f.error);
     }
     // Trials outermost: an interrupted run still has every fusion for the trials it finished.
     for (let trial = 0; trial < config.training.trials; trial++) {
@@ -210,6 +219,13 @@ export class ExperimentRunner {
           parameters.set(setup, done.parameters);
           for (const c of callbacks) await c.onTrialRestored?.({ setup, trial, seed, runDir: folder.path, seconds: done.seconds });
           reporter.trialEnded?.(setup, trial, done.seconds);
+          continue;
+        }
+        const failedError = failedJobs.get(`${setup}#${trial}`);
+        if (failedError !== undefined && !existsSync(outcomeFile)) {
+          // No outcome file: a later --resume tries it again.
+          outcomes.get(setup)!.push({ setup, trial, seed, seconds: 0, epochs: [], status: 'failed', error: failedError });
+          reporter.trialFailed?.(setup, trial, failedError);
           continue;
         }
         const resume = resuming ? readCheckpoint(checkpointFile) : undefined;

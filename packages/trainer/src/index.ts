@@ -2,7 +2,7 @@ export { BatchArrays, LossLayout, partGradients, PartGradients } from './batch-g
 export { readCheckpoint, SavedTensor, TrialCheckpoint, writeCheckpoint } from './checkpoint-file';
 export { corruptBatch } from './corruption';
 export { DataParallelPool } from './data-parallel-pool';
-export { ExperimentRunner, PreparedExperiment, RunOptions, RunSummary, setupLabel, summaryCsv, TrialJob } from './experiment-runner';
+export { ExperimentRunner, FailedTrialJob, PreparedExperiment, RunOptions, RunSummary, setupLabel, summaryCsv, TrialJob } from './experiment-runner';
 export { buildModel, MultimodalAutoencoder } from './multimodal-autoencoder';
 export { RunFolder, writeFileAtomic } from './run-folder';
 export { RunReporter, RunStartInfo } from './run-reporter';

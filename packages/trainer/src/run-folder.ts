@@ -1,4 +1,4 @@
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'fs';
 import { hostname } from 'os';
 import { join, resolve } from 'path';
 import { UserInputError, writeFileAtomic } from '@mmfuse/core';
@@ -89,6 +89,23 @@ export class RunFolder {
   unlock(): void {
     if (this.locked) rmSync(this.file('run.lock'), { force: true });
     this.locked = false;
+  }
+
+  /**
+   * Removes the temporary files of atomic writes (`<file>.<pid>.tmp`) that a killed process left,
+   * in the run folder and its subfolders; those of processes still running here are kept.
+   */
+  removeStaleTemporaries(): void {
+    const sweep = (dir: string, depth: number) => {
+      if (depth > 3 || !existsSync(dir)) return;
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) sweep(path, depth + 1);
+        const pid = /\.(\d+)\.tmp$/.exec(entry.name)?.[1];
+        if (entry.isFile() && pid && !isAlive(Number(pid))) rmSync(path, { force: true });
+      }
+    };
+    sweep(this.path, 0);
   }
 
   file(name: string): string {

@@ -9,8 +9,12 @@ export interface TrialOutcome {
   seconds: number;
   /** The epochs it completed. */
   epochs: EpochRecord[];
-  /** `diverged`: the loss or weights stopped being finite; the trial stopped there. */
-  status: 'done' | 'diverged';
+  /**
+   * `diverged`: the loss or weights stopped being finite; the trial stopped there. `failed`: the
+   * worker it was handed to failed every time (`error` says why); it has no epochs.
+   */
+  status: 'done' | 'diverged' | 'failed';
+  error?: string;
   divergence?: { epoch: number; step: number; subModel: string | null; details: Record<string, unknown> };
   /** L2 norm of each sub-model's parameters (and `model`, all of them) after the last epoch. */
   parameterNorms?: Record<string, number>;
@@ -23,6 +27,8 @@ export interface SetupSummary {
   trials: number;
   /** Trials that diverged, with where; never part of a mean. */
   diverged: Array<{ trial: number; epoch: number; step: number; subModel: string | null; details: Record<string, unknown> }>;
+  /** Trials whose worker failed every time, with its error; never part of a mean. */
+  failed?: Array<{ trial: number; error: string }>;
   parameters: number;
   /** Losses after the last epoch over trials: mean, sample std (n − 1), and each trial's value. */
   final: { train: Record<string, MeanStd & { values: number[] }>; test: Record<string, MeanStd & { values: number[] }> };
@@ -60,8 +66,9 @@ function parameterNormSummary(outcomes: TrialOutcome[]): Pick<SetupSummary, 'par
 }
 
 export function summarizeSetup(all: TrialOutcome[], fusion: Record<string, unknown>, parameters: number): SetupSummary {
-  const outcomes = all.filter((o) => o.status !== 'diverged' && o.epochs.length > 0);
+  const outcomes = all.filter((o) => o.status === 'done' && o.epochs.length > 0);
   const diverged = all.filter((o) => o.status === 'diverged').map((o) => ({ trial: o.trial, ...o.divergence! }));
+  const failed = all.filter((o) => o.status === 'failed').map((o) => ({ trial: o.trial, error: o.error ?? 'unknown error' }));
   const keys = outcomes.length > 0 ? Object.keys(outcomes[0].epochs[0].test as LossRecord) : [];
   const pick = <T>(f: (split: 'train' | 'test', key: string) => T) =>
     ({ train: Object.fromEntries(keys.map((k) => [k, f('train', k)])), test: Object.fromEntries(keys.map((k) => [k, f('test', k)])) }) as { train: Record<string, T>; test: Record<string, T> };
@@ -69,6 +76,7 @@ export function summarizeSetup(all: TrialOutcome[], fusion: Record<string, unkno
     fusion,
     trials: outcomes.length,
     diverged,
+    ...(failed.length > 0 ? { failed } : {}),
     parameters,
     final: pick((split, key) => finalOf(outcomes, split, key)),
     curves: pick((split, key) => curveOf(outcomes, split, key)),

@@ -1,0 +1,178 @@
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'fs';
+import { hostname } from 'os';
+import { dirname, isAbsolute, join, relative, resolve } from 'path';
+import { withFileLock, writeFileAtomic } from '@mmfuse/core';
+import { readCheckpoint } from '@mmfuse/trainer';
+
+/**
+ * Every attempt at a job trains in a folder of its own, `<run>/attempts/<setup>.trial<k>/<attempt>/`,
+ * laid out like a run folder. Only the attempt whose completion the queue accepted is merged into
+ * the run folder, so a worker that died, or a slow one that comes back after its job was given to
+ * another, can never add or duplicate rows there.
+ */
+export function attemptsFolder(runDir: string, setup: string, trial: number): string {
+  return join(runDir, 'attempts', `${setup}.trial${trial}`);
+}
+
+const checkpointName = (setup: string, trial: number) => join('checkpoints', `${setup}.trial${trial}.ckpt`);
+const outcomeName = (setup: string, trial: number) => join('trials', `${setup}.trial${trial}.json`);
+
+interface Row {
+  setup?: unknown;
+  trial?: unknown;
+  epoch?: unknown;
+}
+
+/** The JSON lines of a file that parse, with their text (a line cut short by a crash is dropped). */
+function readRows(file: string): Array<{ text: string; row: Row }> {
+  if (!existsSync(file)) return [];
+  const rows: Array<{ text: string; row: Row }> = [];
+  for (const text of readFileSync(file, 'utf8').split('\n')) {
+    if (text.trim() === '') continue;
+    try {
+      rows.push({ text, row: JSON.parse(text) as Row });
+    } catch {
+      // an interrupted append
+    }
+  }
+  return rows;
+}
+
+const jsonLineFiles = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.jsonl')) : []);
+
+function copyAtomic(from: string, to: string): void {
+  mkdirSync(dirname(to), { recursive: true });
+  const temporary = `${to}.${process.pid}.tmp`;
+  copyFileSync(from, temporary);
+  renameSync(temporary, to);
+}
+
+export interface PreparedAttempt {
+  dir: string;
+  /** The epoch it continues from: that of the furthest checkpoint any earlier attempt left. */
+  startEpoch: number;
+  resumedFrom?: string;
+}
+
+/**
+ * Creates the folder of a new attempt at a trial: the run's config, and, when an earlier attempt
+ * (or the run folder itself) holds a checkpoint, the furthest one with the rows written up to it,
+ * so the attempt continues where that one stopped.
+ */
+export function prepareAttempt(runDir: string, setup: string, trial: number, attempt: string): PreparedAttempt {
+  const parent = attemptsFolder(runDir, setup, trial);
+  const dir = join(parent, attempt);
+  mkdirSync(join(dir, 'checkpoints'), { recursive: true });
+  mkdirSync(join(dir, 'trials'), { recursive: true });
+  copyAtomic(join(runDir, 'config.json'), join(dir, 'config.json'));
+
+  const sources = [runDir, ...(existsSync(parent) ? readdirSync(parent).map((name) => join(parent, name)).filter((d) => d !== dir && statSync(d).isDirectory()) : [])];
+  let best: { source: string; epoch: number } | undefined;
+  for (const source of sources) {
+    const file = join(source, checkpointName(setup, trial));
+    if (!existsSync(file)) continue;
+    let epoch: number | undefined;
+    try {
+      epoch = readCheckpoint(file)?.epoch;
+    } catch {
+      continue; // damaged: another source, or the start, will do
+    }
+    if (epoch !== undefined && (!best || epoch > best.epoch)) best = { source, epoch };
+  }
+  if (best) {
+    copyAtomic(join(best.source, checkpointName(setup, trial)), join(dir, checkpointName(setup, trial)));
+    for (const name of jsonLineFiles(best.source)) {
+      const kept = readRows(join(best.source, name)).filter(({ row }) => row.setup === setup && row.trial === trial && !(typeof row.epoch === 'number' && row.epoch > best!.epoch));
+      if (kept.length > 0) writeFileAtomic(join(dir, name), `${kept.map((r) => r.text).join('\n')}\n`);
+    }
+  }
+  const resumedFrom = best ? (best.source === runDir ? '.' : relative(runDir, best.source)) : undefined;
+  // RunFolder.open needs a run.json; this one says whose attempt it is.
+  writeFileAtomic(
+    join(dir, 'run.json'),
+    `${JSON.stringify({ attempt, setup, trial, host: hostname(), pid: process.pid, startedAt: new Date().toISOString(), startEpoch: best?.epoch ?? 0, resumedFrom: resumedFrom ?? null }, null, 2)}\n`,
+  );
+  return { dir, startEpoch: best?.epoch ?? 0, resumedFrom };
+}
+
+/** Where an attempt's results are: inside the run's attempts folder, or an error. */
+export function attemptFolder(runDir: string, attempt: string): string {
+  const dir = resolve(runDir, attempt);
+  const r = relative(join(resolve(runDir), 'attempts'), dir);
+  if (r === '' || r.startsWith('..') || isAbsolute(r)) throw new Error(`attempt ${attempt} is not inside ${join(runDir, 'attempts')}`);
+  return dir;
+}
+
+/**
+ * Moves a finished attempt's results into the run folder, as a local run would have written them:
+ * its rows replace every row of that trial in each JSON-lines file, its analysis entries replace
+ * the trial's, its checkpoint and files are copied, and its outcome file comes last, marking the
+ * trial finished. Merging the same attempt again (a coordinator restarted half-way) changes nothing.
+ */
+export function mergeAttempt(runDir: string, attempt: string, setup: string, trial: number): void {
+  const dir = attemptFolder(runDir, attempt);
+  const outcome = join(dir, outcomeName(setup, trial));
+  if (!existsSync(outcome)) throw new Error(`${dir}: the attempt finished without ${outcomeName(setup, trial)}`);
+
+  const ofTrial = (row: Row) => row.setup === setup && row.trial === trial;
+  for (const name of new Set([...jsonLineFiles(runDir), ...jsonLineFiles(dir)])) {
+    const target = join(runDir, name);
+    const rows = readRows(target);
+    const kept = rows.filter(({ row }) => !ofTrial(row));
+    const added = readRows(join(dir, name)).filter(({ row }) => ofTrial(row));
+    if (kept.length === rows.length && added.length === 0) continue;
+    const lines = [...kept, ...added].map((r) => r.text);
+    writeFileAtomic(target, lines.length > 0 ? `${lines.join('\n')}\n` : '');
+  }
+
+  const analysis = join(dir, 'analysis');
+  for (const name of existsSync(analysis) ? readdirSync(analysis).filter((n) => n.endsWith('.json')) : []) {
+    mergeAnalysisFile(join(analysis, name), join(runDir, 'analysis', name), trial);
+  }
+
+  const skip = new Set(['config.json', 'run.json', 'run.lock', 'analysis', outcomeName(setup, trial)]);
+  for (const file of filesUnder(dir)) {
+    if (skip.has(file) || skip.has(file.split(/[\\/]/)[0]) || (!file.includes('/') && file.endsWith('.jsonl'))) continue;
+    copyAtomic(join(dir, file), join(runDir, file));
+  }
+  copyAtomic(outcome, join(runDir, outcomeName(setup, trial)));
+}
+
+function filesUnder(dir: string, prefix = ''): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((entry) => {
+    const path = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) return filesUnder(dir, path);
+    return entry.isFile() && !entry.name.endsWith('.tmp') ? [path] : [];
+  });
+}
+
+/**
+ * Analysis files are `{ setups: { <setup>: { trials: [{ trial, … }] } } }` (one entry per trial) or
+ * `{ setups: { <setup>: entry } }` (one per set-up). The attempt's entries for its trial replace
+ * the run's; everything else in the run's file stays.
+ */
+function mergeAnalysisFile(from: string, to: string, trial: number): void {
+  const incoming = JSON.parse(readFileSync(from, 'utf8')) as { setups?: Record<string, unknown> };
+  mkdirSync(dirname(to), { recursive: true });
+  withFileLock(to, () => {
+    let content: { setups: Record<string, unknown> } = { setups: {} };
+    if (existsSync(to)) {
+      try {
+        content = JSON.parse(readFileSync(to, 'utf8'));
+      } catch {
+        content = { setups: {} };
+      }
+    }
+    for (const [setup, entry] of Object.entries(incoming.setups ?? {})) {
+      const trials = (entry as { trials?: unknown }).trials;
+      if (Array.isArray(trials)) {
+        const own = trials.filter((t) => (t as { trial?: unknown }).trial === trial);
+        const existing = ((content.setups[setup] as { trials?: Array<{ trial: number }> } | undefined)?.trials ?? []).filter((t) => t.trial !== trial);
+        content.setups[setup] = { ...(entry as object), trials: [...existing, ...own].sort((a, b) => (a as { trial: number }).trial - (b as { trial: number }).trial) };
+      } else {
+        content.setups[setup] = entry;
+      }
+    }
+    writeFileAtomic(to, `${JSON.stringify(content)}\n`);
+  });
+}
