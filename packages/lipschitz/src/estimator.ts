@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { EstimatorType, LipschitzResult } from './lipschitz-result';
 import type { LipschitzTarget } from './lipschitz-target';
 
@@ -9,9 +9,35 @@ export interface Estimator {
    * Estimates on the rows of `x` (`[N, target.inputSize]`); `seed` picks the random probes.
    * Undefined when the estimator does not apply to the target (e.g. no certified bound known).
    */
-  estimate(target: LipschitzTarget, x: tf.Tensor2D, seed?: number): LipschitzResult | undefined;
+  estimate(target: LipschitzTarget, x: tf.Tensor2D, seed?: number, shared?: SharedForward): LipschitzResult | undefined;
   /** Forgets warm-start state between trials and frees its tensors. */
   reset(): void;
+}
+
+/**
+ * f at the sample rows of each target, kept for the length of one evaluation so that estimators
+ * run one after another need the forward pass only once (the spectral estimator's reverse pass
+ * yields it; the Frobenius projection reuses it).
+ */
+export class SharedForward {
+  private readonly values = new Map<string, { rows: tf.Tensor2D; n: number; value: tf.Tensor2D }>();
+
+  /** f at the first `n` of `rows`, when an estimator of this evaluation computed it. */
+  get(target: LipschitzTarget, rows: tf.Tensor2D, n: number): tf.Tensor2D | undefined {
+    const entry = this.values.get(target.name);
+    return entry && entry.rows === rows && entry.n === n && !entry.value.isDisposed ? entry.value : undefined;
+  }
+
+  /** Keeps a copy of f at the first `n` of `rows`. */
+  put(target: LipschitzTarget, rows: tf.Tensor2D, n: number, value: tf.Tensor2D): void {
+    this.values.get(target.name)?.value.dispose();
+    this.values.set(target.name, { rows, n, value: tf.clone(value) });
+  }
+
+  dispose(): void {
+    for (const entry of this.values.values()) entry.value.dispose();
+    this.values.clear();
+  }
 }
 
 /** Options every estimator takes. */

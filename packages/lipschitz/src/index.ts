@@ -1,7 +1,7 @@
 export { CertifiedBoundEstimator, CertifiedBoundOptions, CERTIFIED_BOUND_DEFAULTS, CERTIFIED_BOUND_SCHEMA, LatentDomain, latentDomain } from './certified-bound';
 export { applyConv, applyConvAdjoint, ConvNormBound, convNormUpperBound, ConvOperator, convOperator, convPowerIteration, polyphaseKernel, schurBound } from './conv-operator-norm';
 export { DifferenceQuotientEstimator, DifferenceQuotientOptions, DIFFERENCE_QUOTIENT_DEFAULTS, DIFFERENCE_QUOTIENT_SCHEMA, PairingMode, PerturbationDirection } from './difference-quotient';
-export { CommonEstimatorOptions, Estimator } from './estimator';
+export { CommonEstimatorOptions, Estimator, SharedForward } from './estimator';
 export { createEstimator, EstimatorConfig, EstimatorOptions, ESTIMATOR_ENTRY_SCHEMA, ESTIMATOR_TYPES, resolveEstimatorOptions } from './estimator-options';
 export { GradientOf, GradientRatioEstimator, GradientRatioOptions, GRADIENT_RATIO_DEFAULTS, GRADIENT_RATIO_SCHEMA, ParameterGradientProbe } from './gradient-ratio';
 export { chunkedJvp, chunkedVjp, jvp, vjp } from './jacobian-products';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, deriveSeed, permutation, Rng } from '@mmfuse/core';
-import { COMMON_ESTIMATOR_PROPERTIES, CommonEstimatorOptions, Estimator, samplesUsed } from './estimator';
-import { chunkedVjp } from './jacobian-products';
+import { COMMON_ESTIMATOR_PROPERTIES, CommonEstimatorOptions, Estimator, samplesUsed, SharedForward } from './estimator';
+import { chunkedApply, chunkedJvpFromValue, chunkedVjp } from './jacobian-products';
 import type { LipschitzResult } from './lipschitz-result';
 import type { LipschitzTarget } from './lipschitz-target';
 import { gaussianArray } from './random-tensors';
@@ -11,7 +11,9 @@ import { maxOf, meanOf, repeatRows, rowsPerBatch, sliceRows } from './row-ops';
  * - `exact`: one VJP per output coordinate (batched), the whole Jacobian;
  * - `subset`: the paper's Algorithm 1, `probes` random output coordinates per sample, rescaled by
  *   n_out / probes so that the squared norm is unbiased;
- * - `projection`: `probes` Gaussian vectors v, E‖vᵀJ‖² = ‖J‖_F² (unbiased for the square);
+ * - `projection`: `probes` Gaussian vectors, E‖Jg‖² = E‖gᵀJ‖² = ‖J‖_F² (unbiased for the square);
+ *   by default J·g by a forward difference from the f(x) another estimator of the evaluation
+ *   computed (one forward pass per probe), or exactly, gᵀJ by a reverse pass (`products: exact`);
  * - `auto`: exact when the Jacobian has at most `exactUpTo` entries (n_in·n_out: fusions and
  *   series sub-models), projection otherwise (image encoders and decoders, the whole model).
  */
@@ -24,9 +26,11 @@ export interface JacobianFrobeniusOptions extends CommonEstimatorOptions {
   probes: number;
   /** `auto` computes the whole Jacobian when it has at most this many entries (n_in·n_out). */
   exactUpTo: number;
+  /** Projections: J·g by forward differences (`difference`) or gᵀJ by reverse passes (`exact`). */
+  products: 'difference' | 'exact';
 }
 
-export const JACOBIAN_FROBENIUS_DEFAULTS: Omit<JacobianFrobeniusOptions, 'type'> = { method: 'auto', probes: 1, exactUpTo: 65536, samples: 0, seed: 0 };
+export const JACOBIAN_FROBENIUS_DEFAULTS: Omit<JacobianFrobeniusOptions, 'type'> = { method: 'auto', probes: 1, exactUpTo: 65536, products: 'difference', samples: 0, seed: 0 };
 
 export const JACOBIAN_FROBENIUS_SCHEMA = {
   type: 'object',
@@ -40,6 +44,11 @@ export const JACOBIAN_FROBENIUS_SCHEMA = {
     },
     probes: { type: 'integer', minimum: 1, maximum: 100000, default: JACOBIAN_FROBENIUS_DEFAULTS.probes, description: 'Output coordinates (subset) or Gaussian vectors (projection) per sample; each costs one VJP per sample.' },
     exactUpTo: { type: 'integer', minimum: 0, maximum: 1000000000, default: JACOBIAN_FROBENIUS_DEFAULTS.exactUpTo, description: 'With method auto: compute the whole Jacobian (one VJP per output coordinate) when it has at most this many entries n_in·n_out.' },
+    products: {
+      enum: ['difference', 'exact'],
+      default: JACOBIAN_FROBENIUS_DEFAULTS.products,
+      description: 'Projections only: J·g for Gaussian g in input space by a forward difference (one forward pass per probe, reusing f(x)), or gᵀJ for Gaussian g in output space by a reverse pass each. Both are unbiased for ‖J‖_F², the difference up to its O(h) truncation (none for piecewise-linear maps away from kinks).',
+    },
     ...COMMON_ESTIMATOR_PROPERTIES,
   },
 };
@@ -53,18 +62,35 @@ export class JacobianFrobeniusEstimator implements Estimator {
     this.options = { ...JACOBIAN_FROBENIUS_DEFAULTS, ...options, type: 'jacobian-frobenius' };
   }
 
-  estimate(target: LipschitzTarget, samples: tf.Tensor2D, seed = 0): LipschitzResult {
+  estimate(target: LipschitzTarget, samples: tf.Tensor2D, seed = 0, shared?: SharedForward): LipschitzResult {
     const started = performance.now();
     const n = samplesUsed(samples, this.options.samples);
     const rng = createRng(deriveSeed(seed, this.options.seed, this.type, target.name));
     const method = this.resolveMethod(target);
     const probes = method === 'exact' ? target.outputSize : Math.min(this.options.probes, method === 'subset' ? target.outputSize : Number.MAX_SAFE_INTEGER);
+    const byDifference = method === 'projection' && this.options.products === 'difference';
     const x = sliceRows(samples, 0, n);
     const squares = new Float64Array(n);
+    if (byDifference) {
+      // f(x) once (or from the spectral estimator's reverse pass), then one forward pass per probe.
+      const known = shared?.get(target, samples, n);
+      const value = known ?? chunkedApply(target, x);
+      for (let p = 0; p < probes; p++) {
+        const values = tf.tidy(() => {
+          const g = tf.tensor2d(gaussianArray(rng, n * target.inputSize), [n, target.inputSize]);
+          const norms = tf.sqrt(tf.sum(tf.square(g), 1, true));
+          // J·g = ‖g‖ J·ĝ; the difference is taken along the unit ĝ so its step stays small.
+          const along = chunkedJvpFromValue(target, x, value, tf.div(g, norms) as tf.Tensor2D);
+          return tf.mul(tf.sum(tf.square(along), 1), tf.squeeze(tf.square(norms), [1])).dataSync();
+        });
+        for (let b = 0; b < n; b++) squares[b] += values[b];
+      }
+      if (!known) value.dispose();
+    }
     // Probes of all samples go through the function together, in slices that fit in memory.
     const perSlice = Math.max(1, Math.floor(rowsPerBatch(Math.max(target.inputSize, target.outputSize)) / n));
     const coordinates = method === 'subset' ? Array.from({ length: n }, () => permutation(target.outputSize, rng).subarray(0, probes)) : [];
-    for (let first = 0; first < probes; first += perSlice) {
+    for (let first = 0; !byDifference && first < probes; first += perSlice) {
       const count = Math.min(perSlice, probes - first);
       const u = this.probeRows(method, target.outputSize, n, first, count, coordinates, rng);
       const repeated = repeatRows(x, count);
@@ -96,7 +122,9 @@ export class JacobianFrobeniusEstimator implements Estimator {
           ? `exact: all ${target.outputSize} output gradients per sample`
           : method === 'subset'
             ? `random subset of ${probes} of ${target.outputSize} output gradients per sample, rescaled by n_out/k`
-            : `random projection: ${probes} Gaussian probe${probes === 1 ? '' : 's'} per sample, E‖vᵀJ‖² = ‖J‖_F²`,
+            : byDifference
+              ? `random projection: ${probes} Gaussian probe${probes === 1 ? '' : 's'} g per sample, E‖Jg‖² = ‖J‖_F², J·g by forward differences`
+              : `random projection: ${probes} Gaussian probe${probes === 1 ? '' : 's'} per sample, E‖gᵀJ‖² = ‖J‖_F²`,
       norm: target.norm,
     };
   }

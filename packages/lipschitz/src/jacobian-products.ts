@@ -39,6 +39,48 @@ export function chunkedVjp(target: LipschitzTarget, x: tf.Tensor2D, u: tf.Tensor
   return out;
 }
 
+/**
+ * `vjp` and f(x) from the same forward pass: row b of `product` is `u_bᵀ J_f(x_b)`, row b of
+ * `value` is f(x_b). The caller disposes both.
+ */
+export function chunkedVjpWithValue(target: LipschitzTarget, x: tf.Tensor2D, u: tf.Tensor2D): { product: tf.Tensor2D; value: tf.Tensor2D } {
+  const rows = rowsPerBatch(Math.max(target.inputSize, target.outputSize));
+  const products: tf.Tensor2D[] = [];
+  const values: tf.Tensor2D[] = [];
+  for (let start = 0; start < x.shape[0]; start += rows) {
+    const end = Math.min(x.shape[0], start + rows);
+    let value: tf.Tensor2D | undefined;
+    products.push(
+      tf.tidy(() => {
+        const xs = start === 0 && end === x.shape[0] ? x : sliceRows(x, start, end);
+        const us = start === 0 && end === x.shape[0] ? u : sliceRows(u, start, end);
+        return tf.grad((xx: tf.Tensor) => {
+          // Kept past the gradient's scopes: the forward pass's output, wanted by the caller too.
+          value = tf.keep(target.apply(xx as tf.Tensor2D));
+          return tf.sum(tf.mul(value, us));
+        })(xs) as tf.Tensor2D;
+      }),
+    );
+    values.push(value!);
+  }
+  if (products.length === 1) return { product: products[0], value: values[0] };
+  const out = { product: tf.concat(products, 0), value: tf.concat(values, 0) };
+  tf.dispose([...products, ...values]);
+  return out;
+}
+
+/**
+ * Row b is approximately `J_f(x_b) v_b` by a forward difference from a known f(x):
+ * (f(x + h v) − f(x)) / h with h = `relative` · max(1, ‖x_b‖) per row: one forward pass.
+ */
+export function chunkedJvpFromValue(target: LipschitzTarget, x: tf.Tensor2D, value: tf.Tensor2D, v: tf.Tensor2D, relative = 1e-3): tf.Tensor2D {
+  return tf.tidy(() => {
+    const h = tf.mul(tf.maximum(tf.sqrt(tf.sum(tf.square(x), 1, true)), 1), relative);
+    const moved = chunkedApply(target, tf.add(x, tf.mul(v, h)) as tf.Tensor2D);
+    return tf.div(tf.sub(moved, value), h) as tf.Tensor2D;
+  });
+}
+
 /** `jvp` in slices of rows. */
 export function chunkedJvp(target: LipschitzTarget, x: tf.Tensor2D, v: tf.Tensor2D): tf.Tensor2D {
   const rows = rowsPerBatch(Math.max(target.inputSize, target.outputSize));
@@ -51,24 +93,6 @@ export function chunkedJvp(target: LipschitzTarget, x: tf.Tensor2D, v: tf.Tensor
   const out = tf.concat(parts, 0);
   tf.dispose(parts);
   return out;
-}
-
-/**
- * Row b is approximately `J_f(x_b) v_b` by a central difference, (f(x + h v) − f(x − h v)) / 2h,
- * both sides in one batched forward pass, with h = `relative` · max(1, ‖x_b‖) per row. Two forward
- * passes instead of a reverse pass through a reverse pass: for choosing power-iteration
- * directions, where only the direction matters and every reported value is an exact VJP norm.
- */
-export function chunkedJvpByDifference(target: LipschitzTarget, x: tf.Tensor2D, v: tf.Tensor2D, relative = 1e-3): tf.Tensor2D {
-  return tf.tidy(() => {
-    const h = tf.mul(tf.maximum(tf.sqrt(tf.sum(tf.square(x), 1, true)), 1), relative);
-    const step = tf.mul(v, h);
-    const both = chunkedApply(target, tf.concat([tf.add(x, step), tf.sub(x, step)], 0) as tf.Tensor2D);
-    const n = x.shape[0];
-    const plus = tf.slice(both, [0, 0], [n, both.shape[1]]);
-    const minus = tf.slice(both, [n, 0], [n, both.shape[1]]);
-    return tf.div(tf.sub(plus, minus), tf.mul(h, 2)) as tf.Tensor2D;
-  });
 }
 
 /** `f` on many rows, in slices. */

@@ -5,6 +5,7 @@ import { DifferenceQuotientEstimator } from './difference-quotient';
 import { jvp, vjp } from './jacobian-products';
 import { JacobianFrobeniusEstimator } from './jacobian-frobenius';
 import { JacobianSpectralEstimator } from './jacobian-spectral';
+import { SharedForward } from './estimator';
 import { functionTarget } from './lipschitz-target';
 import { spectralNormBounds } from './matrix-norm-bounds';
 
@@ -47,6 +48,25 @@ describe.each([
     for (const v of result.perSample!) expect(v).toBeLessThanOrEqual(map.spectral * (1 + 1e-5));
   });
 
+  it('has warm evaluations continue the power iteration, rising to the spectral norm and never above it', () => {
+    const estimator = new JacobianSpectralEstimator({ iterations: 1, warmIterations: 1, refreshEvery: 1 });
+    const values = Array.from({ length: 30 }, () => estimator.estimate(map.target, x, 3).value);
+    estimator.reset();
+    // For a fixed map each warm evaluation is one more power iteration: never worse, and converging.
+    values.slice(1).forEach((v, i) => expect(v).toBeGreaterThanOrEqual(values[i] * (1 - 1e-4)));
+    for (const v of values) expect(v).toBeLessThanOrEqual(map.spectral * (1 + 1e-5));
+    expect(values[values.length - 1]).toBeCloseTo(map.spectral, 3);
+    expect(estimator.estimate(map.target, x, 3).method).toMatch(/cold start/);
+    // Refreshing every third warm call: the calls in between repeat the value (same map, same directions).
+    const sparse = new JacobianSpectralEstimator({ iterations: 1, warmIterations: 1, refreshEvery: 3 });
+    const seen = Array.from({ length: 7 }, () => sparse.estimate(map.target, x, 3));
+    sparse.reset();
+    expect(seen.map((r) => /refreshed/.test(r.method))).toEqual([false, false, false, true, false, false, true]);
+    expect(seen[2].value).toBeCloseTo(seen[1].value, 6);
+    expect(seen[4].value).toBeGreaterThanOrEqual(seen[3].value * (1 - 1e-4));
+    for (const r of seen) expect(r.value).toBeLessThanOrEqual(map.spectral * (1 + 1e-5));
+  });
+
   it('has its Frobenius norm computed exactly from every output gradient', () => {
     const before = tf.memory().numTensors;
     const result = new JacobianFrobeniusEstimator({ method: 'exact' }).estimate(map.target, x, 1);
@@ -82,8 +102,12 @@ describe('Frobenius estimates for large outputs', () => {
     const map = linear(6, 40, 11);
     const x = samples(1, 6, 2);
     const truth = map.frobenius ** 2;
-    for (const method of ['projection', 'subset'] as const) {
-      const estimator = new JacobianFrobeniusEstimator({ method, probes: 4 });
+    for (const [method, products] of [
+      ['projection', 'difference'],
+      ['projection', 'exact'],
+      ['subset', 'exact'],
+    ] as const) {
+      const estimator = new JacobianFrobeniusEstimator({ method, probes: 4, products });
       const squares = Array.from({ length: 300 }, (_, seed) => estimator.estimate(map.target, x, seed).value ** 2);
       const mean = squares.reduce((s, v) => s + v, 0) / squares.length;
       expect(Math.abs(mean - truth) / truth).toBeLessThan(0.05);
@@ -93,6 +117,26 @@ describe('Frobenius estimates for large outputs', () => {
     }
     const all = new JacobianFrobeniusEstimator({ method: 'subset', probes: 40 }).estimate(map.target, x);
     expect(all.value).toBeCloseTo(map.frobenius, 4);
+    tf.dispose([map.w, x]);
+  });
+
+  it('reuse f(x) from the spectral estimator of the same evaluation, with the same result as computing it', () => {
+    const map = linear(9, 30, 5);
+    const x = samples(4, 9, 8);
+    const shared = new SharedForward();
+    new JacobianSpectralEstimator().estimate(map.target, x, 1, shared);
+    const kept = shared.get(map.target, x, 4)!;
+    expect(Array.from(kept.dataSync())).toEqual(Array.from(map.target.apply(x).dataSync()));
+    // Other rows, or fewer of them, are not served from it.
+    expect(shared.get(map.target, x, 3)).toBeUndefined();
+    const frobenius = new JacobianFrobeniusEstimator({ method: 'projection', probes: 2 });
+    const reused = frobenius.estimate(map.target, x, 4, shared);
+    const alone = frobenius.estimate(map.target, x, 4);
+    reused.perSample!.forEach((v, b) => expect(v).toBeCloseTo(alone.perSample![b], 5));
+    expect(reused.method).toMatch(/J·g by forward differences/);
+    const before = tf.memory().numTensors;
+    shared.dispose();
+    expect(tf.memory().numTensors).toBe(before - 1);
     tf.dispose([map.w, x]);
   });
 

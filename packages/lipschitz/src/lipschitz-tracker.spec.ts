@@ -147,7 +147,7 @@ describe('the lipschitz tracker', () => {
     ]);
     const bad = new LipschitzTracker({ subModels: ['encoder:kamera'] }, { runDir });
     const model = tinyModel(1);
-    await expect(bad.onTrialStart({ setup: 's', trial: 0, seed: 1, runDir, model, data })).rejects.toThrow('lipschitz: subModels names "encoder:kamera", but the model has encoder:camera, encoder:joints, fusion, decoder:camera, decoder:joints, model');
+    await expect(bad.onTrialStart({ setup: 's', trial: 0, seed: 1, runDir, model, data, startEpoch: 0 })).rejects.toThrow('lipschitz: subModels names "encoder:kamera", but the model has encoder:camera, encoder:joints, fusion, decoder:camera, decoder:joints, model');
     model.dispose();
   });
 
@@ -180,7 +180,7 @@ describe('the lipschitz tracker', () => {
 
   it('refuses unknown estimator options, naming the estimator', () => {
     expect(() => new LipschitzTracker({ estimators: [{ type: 'jacobian-spectral' }, { type: 'jacobian-spectral', probes: 3 } as never] })).toThrow(
-      'lipschitz estimators[1]: estimator "jacobian-spectral" has no option "probes"; its options are iterations, warmIterations, warmStart, jvp, samples, seed',
+      'lipschitz estimators[1]: estimator "jacobian-spectral" has no option "probes"; its options are iterations, warmIterations, warmStart, refreshEvery, jvp, samples, seed',
     );
     expect(() => new LipschitzTracker({ estimators: [{ type: 'jacobian-norm' } as never] })).toThrow(UserInputError);
   });
@@ -195,8 +195,8 @@ describe('the lipschitz callback options schema', () => {
     expect(validate(empty)).toBe(true);
     expect(empty).toMatchObject({ every: 1, samples: 4, subModels: [], file: 'lipschitz.jsonl' });
     expect(empty.estimators).toEqual([
-      { type: 'jacobian-spectral', iterations: 2, warmIterations: 1, warmStart: true, jvp: 'difference', samples: 0, seed: 0 },
-      { type: 'jacobian-frobenius', method: 'auto', probes: 1, exactUpTo: 65536, samples: 0, seed: 0 },
+      { type: 'jacobian-spectral', iterations: 3, warmIterations: 1, warmStart: true, refreshEvery: 1, jvp: 'difference', samples: 0, seed: 0 },
+      { type: 'jacobian-frobenius', method: 'auto', probes: 1, exactUpTo: 65536, products: 'difference', samples: 0, seed: 0 },
       { type: 'certified-bound', iterations: 1, coldIterations: 6, warmStart: true, samples: 0, seed: 0 },
     ]);
     const custom: Record<string, unknown> = { estimators: [{ type: 'difference-quotient', radius: 0.1 }, { type: 'gradient-ratio', gradient: 'parameters' }] };

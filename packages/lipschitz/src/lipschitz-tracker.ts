@@ -3,7 +3,7 @@ import { join } from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { CallbackContext, CallbackSummary, deriveSeed, EpochInfo, MultimodalModel, RestoredTrialInfo, SubModel, TrainingCallback, TrialInfo, UserInputError } from '@mmfuse/core';
 import { CertifiedBoundEstimator } from './certified-bound';
-import type { Estimator } from './estimator';
+import { Estimator, SharedForward } from './estimator';
 import { createEstimator, EstimatorConfig, ESTIMATOR_ENTRY_SCHEMA } from './estimator-options';
 import { GradientRatioEstimator } from './gradient-ratio';
 import { LipschitzSummary } from './lipschitz-summary';
@@ -226,6 +226,7 @@ export class LipschitzTracker implements TrainingCallback {
     const results: TrackedResult[] = [];
     const certified = this.estimators.filter((e): e is CertifiedBoundEstimator => e instanceof CertifiedBoundEstimator);
     certified.forEach((e) => e.startEvaluation());
+    const shared = new SharedForward();
     try {
       for (const [index, estimator] of this.estimators.entries()) {
         const attempt = (subModel: string, run: () => void) => {
@@ -248,13 +249,14 @@ export class LipschitzTracker implements TrainingCallback {
         }
         for (const { target, rows } of tracked) {
           attempt(target.name, () => {
-            const result = estimator.estimate(target, rows, seed);
+            const result = estimator.estimate(target, rows, seed, shared);
             if (result) results.push({ subModel: target.name, estimator: index, result });
           });
         }
       }
     } finally {
       certified.forEach((e) => e.endEvaluation());
+      shared.dispose();
       tf.dispose(tracked.map((t) => t.rows));
     }
     return results;

@@ -12,12 +12,15 @@ export function rowNorms(t: tf.Tensor2D): number[] {
  * Each row scaled to unit length; a zero row (a dead ReLU region, a constant map) is replaced
  * by the matching row of `fallback`, so that iterations never divide by zero.
  */
-export function normalizeRows(t: tf.Tensor2D, fallback: tf.Tensor2D): tf.Tensor2D {
+export function normalizeRows(t: tf.Tensor2D, fallback: tf.Tensor2D | (() => tf.Tensor2D)): tf.Tensor2D {
   return tf.tidy(() => {
     const norms = tf.sqrt(tf.sum(tf.square(t), 1, true));
+    const scaled = tf.div(t, tf.maximum(norms, 1e-30)) as tf.Tensor2D;
+    // A fallback given as a function is made only when a row needs it (random rows of a wide
+    // input cost more than the rest of the normalisation).
+    if (typeof fallback === 'function' && norms.dataSync().every((n) => n > 1e-30)) return scaled;
     const zero = tf.tile(tf.lessEqual(norms, 1e-30), [1, t.shape[1]]);
-    const scaled = tf.div(t, tf.maximum(norms, 1e-30));
-    return tf.where(zero, fallback, scaled) as tf.Tensor2D;
+    return tf.where(zero, typeof fallback === 'function' ? fallback() : fallback, scaled) as tf.Tensor2D;
   });
 }
 
