@@ -161,7 +161,8 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
-    return EXIT_OK;
+    // A command that finished but reports failures (failed sweep points or queued jobs) set exit code 1.
+    return process.exitCode === EXIT_INTERNAL ? EXIT_INTERNAL : EXIT_OK;
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end here too, with code 0.

@@ -132,9 +132,13 @@ export async function runOnQueue(experiment: LoadedExperiment, options: QueueRun
       const dispatch = async (jobs: TrialJob[], runDir: string): Promise<FailedTrialJob[]> => {
         const wanted = new Set(jobs.map((j) => `${j.setup}#${j.trial}`));
         const data = (jobsOf.get(point) ?? []).filter((d) => wanted.has(`${d.setup}#${d.trial}`));
-        // Trials the run still needs but that were finished when the jobs were made cannot occur; enqueue any missing ones anyway.
-        for (const job of jobs) if (!data.some((d) => d.setup === job.setup && d.trial === job.trial)) data.push({ runId: record.runId, runName: point.config.name, runDir, configDir: baseDir, ...(point.index !== undefined ? { point: point.index } : {}), setup: job.setup, trial: job.trial });
-        await queue.enqueue(data);
+        // Every trial the run needs was enqueued above (enqueueing again would retry one that already failed for good);
+        // one that was not, should there be any, is enqueued now.
+        const missing = jobs
+          .filter((job) => !data.some((d) => d.setup === job.setup && d.trial === job.trial))
+          .map((job) => ({ runId: record.runId, runName: point.config.name, runDir, configDir: baseDir, ...(point.index !== undefined ? { point: point.index } : {}), setup: job.setup, trial: job.trial }));
+        if (missing.length > 0) await queue.enqueue(missing);
+        data.push(...missing);
         const failures: FailedTrialJob[] = [];
         await queue.follow(data, (settled: SettledJob) => {
           settledCount++;

@@ -174,6 +174,43 @@ describe('mmfuse run --queue with mmfuse worker', () => {
     }
   }, 300000);
 
+  it('reports jobs failing on every try with their error, exit code 1, and tries them again on --resume', async () => {
+    const cwd = workspace();
+    const { sweep: _sweep, ...single } = CONFIG;
+    writeFileSync(join(cwd, 'config.json'), JSON.stringify({ ...single, fusions: [{ type: 'sum' }], training: { ...single.training, epochs: 2, trials: 2 } }));
+    const name = `cli-${randomBytes(4).toString('hex')}`;
+    const queue = ['--queue', redis.url, '--queue-name', name];
+    // A worker serving other folders fails every job at once: bad input is not retried.
+    const refusing = start(cwd, ['worker', ...queue, '--runs', join(cwd, 'elsewhere')]);
+    let runDir: string;
+    try {
+      const failed = spawnSync(process.execPath, [BIN, 'run', 'config.json', ...queue, '--no-report', '--attempts', '3'], { cwd, encoding: 'utf8', timeout: 120000 });
+      expect(failed.status).toBe(1);
+      runDir = join(cwd, 'runs', readdirSync(join(cwd, 'runs'))[0]);
+      expect(failed.stderr).toContain(`2 job(s) failed on every try; retry them with: mmfuse run --resume ${runDir} --queue <url>`);
+      expect(failed.stderr).toMatch(/\[2\/2\] sum trial 1: FAILED after 1 tries: job payload: run folder .* is outside the folders this worker serves/);
+      expect(failed.stdout).toContain('sum: trial 0 failed (job payload: run folder');
+      const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
+      expect(summary.setups.sum.trials).toBe(0);
+      expect(summary.setups.sum.failed.map((f: { trial: number; error: string }) => f.trial)).toEqual([0, 1]);
+      expect(summary.setups.sum.failed[0].error).toMatch(/outside the folders this worker serves/);
+    } finally {
+      refusing.child.kill('SIGKILL');
+    }
+    await refusing.exited;
+    const serving = start(cwd, ['worker', ...queue, '-q']);
+    try {
+      const resumed = spawnSync(process.execPath, [BIN, 'run', '--resume', runDir, ...queue, '--no-report', '-q'], { cwd, encoding: 'utf8', timeout: 120000 });
+      expect({ code: resumed.status, stderr: resumed.stderr }).toEqual({ code: 0, stderr: '' });
+      const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
+      expect(summary.setups.sum.trials).toBe(2);
+      expect(summary.setups.sum.failed).toBeUndefined();
+      expect(rowsOf(join(runDir, 'metrics.jsonl'))).toHaveLength(4);
+    } finally {
+      serving.child.kill('SIGKILL');
+    }
+  }, 300000);
+
   it('refuses a bad queue URL or an unreachable server in one line, exit code 2, writing nothing', () => {
     const cwd = workspace();
     for (const [url, message] of [

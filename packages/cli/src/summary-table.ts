@@ -9,12 +9,9 @@ export function summaryTable(summary: RunSummary): string {
     style: { head: [], border: [] },
   });
   for (const [label, setup] of Object.entries(summary.setups)) {
-    table.push([
-      label,
-      ...losses.map((l) => formatMeanStd(setup.final.test[l])),
-      formatMeanStd(setup.final.train.total),
-      setup.secondsPerTrial.mean.toFixed(1),
-    ]);
+    // A set-up none of whose trials finished (all failed or diverged) has no statistics.
+    const cell = (value: Parameters<typeof formatMeanStd>[0] | undefined) => (value ? formatMeanStd(value) : '-');
+    table.push([label, ...losses.map((l) => cell(setup.final.test[l])), cell(setup.final.train.total), setup.trials > 0 ? setup.secondsPerTrial.mean.toFixed(1) : '-']);
   }
   const diverged = Object.entries(summary.setups).filter(([, s]) => s.diverged.length > 0);
   const notes = diverged.map(([label, s]) => `${label}: ${s.diverged.length} trial(s) diverged (${s.diverged.map((d) => `#${d.trial} in epoch ${d.epoch}${d.subModel ? `, ${d.subModel}` : ''}`).join('; ')}), left out of the statistics`);
