@@ -61,6 +61,16 @@ describe('loadPlugins', () => {
     expect(() => loadPlugins(c, ['./missing'], root)).toThrow(/^plugins\[0\]: plugin folder "\.\/missing" does not exist/);
     expect(() => loadPlugins(c, ['mmfuse-no-such-package'], root)).toThrow(/plugins\[0\]: plugin package "mmfuse-no-such-package" is not installed/);
     expect(() => loadPlugins(c, ['./throws'], root)).toThrow(/plugins\[0\]: plugin "throws" failed while loading .*boom at import/);
+    // A dependency the plugin lacks: one line, without Node's require stack.
+    writePlugin(root, 'needs-missing', "require('mmfuse-dependency-that-is-not-installed');");
+    let message = '';
+    try {
+      loadPlugins(c, ['./needs-missing'], root);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^plugins\[0\]: plugin "needs-missing" failed while loading .*: Cannot find module 'mmfuse-dependency-that-is-not-installed'/);
+    expect(message.split('\n')).toHaveLength(1);
     expect(() => loadPlugins(c, ['./gated', './wrong-export'], root)).toThrow(/plugins\[1\]: plugin "wrong-export" does not export an inversify ContainerModule/);
     expect(() => loadPlugins(c, ['./no-entry'], root)).toThrow(/"\.\/no-entry" is not an mmfuse plugin/);
   });

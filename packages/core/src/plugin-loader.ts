@@ -106,7 +106,9 @@ export function loadPlugins(container: interfaces.Container, specs: readonly str
       const required = require(found.modulePath);
       exported = required?.default ?? required?.module ?? required;
     } catch (error) {
-      throw new UserInputError(`${where}: plugin "${found.name}" failed while loading ${found.modulePath}: ${(error as Error).message}`);
+      // Node appends a "Require stack:" list to a missing module's message: the first line says it all.
+      const reason = String((error as Error)?.message ?? error).split('\n')[0];
+      throw new UserInputError(`${where}: plugin "${found.name}" failed while loading ${found.modulePath}: ${reason}`);
     }
     if (!isContainerModule(exported)) {
       throw new UserInputError(`${where}: plugin "${found.name}" does not export an inversify ContainerModule from ${found.modulePath} (default export expected)`);
