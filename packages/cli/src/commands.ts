@@ -79,11 +79,11 @@ function pluginsOfRun(runDir: string): string[] {
  * `mmfuse run --resume <run folder>`: continue an interrupted run with the config it recorded.
  */
 export async function runCommand(configFile: string | undefined, options: RunOptions): Promise<void> {
-  if (options.queue) return queuedRunCommand(configFile, options);
-  if (options.queueName !== undefined || options.attempts !== undefined) throw new UserInputError('run: --queue-name and --attempts go with --queue <redis URL>');
   if (configFile && options.resume) throw new UserInputError('run: give either a config or --resume <run folder>, not both');
   if (!configFile && !options.resume) throw new UserInputError('run: missing the config file (or --resume <run folder>)');
   if (options.resume && (options.epochs !== undefined || options.trials !== undefined)) throw new UserInputError('run: --epochs and --trials cannot change a run being resumed');
+  if (options.queue) return queuedRunCommand(configFile, options);
+  if (options.queueName !== undefined || options.attempts !== undefined) throw new UserInputError('run: --queue-name and --attempts go with --queue <redis URL>');
   if (options.resume && sweepFolder(options.resume)) {
     const record = JSON.parse(readFileSync(join(options.resume, 'sweep.json'), 'utf8')) as SweepRecord;
     const experiment = loadExperiment(join(options.resume, 'config.json'), undefined, record.configDir);
@@ -165,11 +165,8 @@ async function queuedRunCommand(configFile: string | undefined, options: RunOpti
   for (const [flag, given] of [['--point', options.point !== undefined], ['--run-dir', options.runDir !== undefined], ['--job', options.job !== undefined], ['--base-dir', options.baseDir !== undefined]] as const) {
     if (given) throw new UserInputError(`run: ${flag} cannot be combined with --queue`);
   }
-  if (configFile && options.resume) throw new UserInputError('run: give either a config or --resume <run folder>, not both');
-  if (!configFile && !options.resume) throw new UserInputError('run: missing the config file (or --resume <run folder>)');
   let experiment;
   if (options.resume) {
-    if (options.epochs !== undefined || options.trials !== undefined) throw new UserInputError('run: --epochs and --trials cannot change a run being resumed');
     const recordFile = join(options.resume, 'queue.json');
     if (!existsSync(recordFile)) throw new UserInputError(`${options.resume}: not a queued run or sweep folder (no queue.json); resume it without --queue`);
     const record = JSON.parse(readFileSync(recordFile, 'utf8')) as QueueRecord;

@@ -3,7 +3,7 @@ import { randomBytes } from 'crypto';
 import { join, resolve } from 'path';
 import { UserInputError, writeFileAtomic } from '@mmfuse/core';
 import { ExperimentConfig } from '@mmfuse/config';
-import { attemptsFolder, maskRedisUrl, mergeAttempt, SettledJob, TrialJobData, TrialQueue } from '@mmfuse/queue';
+import { attemptsFolder, DEFAULT_QUEUE_NAME, maskRedisUrl, mergeAttempt, SettledJob, TrialJobData, TrialQueue } from '@mmfuse/queue';
 import { ExperimentRunner, FailedTrialJob, RunFolder, RunSummary, setupLabel, TrialJob } from '@mmfuse/trainer';
 import { LoadedExperiment, rethrowInConfigFile } from './load-experiment';
 import { createSweepFolder, outcomeOf, PointOutcome, sweepPointConfig, SweepRecord, writeSweepSummary } from './sweep-runner';
@@ -32,7 +32,6 @@ interface QueuedPoint {
   index?: number;
   dir: string;
   config: ExperimentConfig;
-  assignments?: Record<string, unknown>;
   record?: SweepRecord['points'][number];
 }
 
@@ -53,12 +52,17 @@ function pointFinished(dir: string): boolean {
   return Object.values(summary.setups).every((s) => (s.failed ?? []).length === 0);
 }
 
+/** The job of one trial of a point. */
+function trialJob(point: QueuedPoint, record: QueueRecord, configDir: string, job: TrialJob): TrialJobData {
+  return { runId: record.runId, runName: point.config.name, runDir: point.dir, configDir, ...(point.index !== undefined ? { point: point.index } : {}), setup: job.setup, trial: job.trial };
+}
+
+/** The jobs of a point's trials that have no outcome file yet. */
 function trialJobsOf(point: QueuedPoint, record: QueueRecord, configDir: string): TrialJobData[] {
   const jobs: TrialJobData[] = [];
   for (let trial = 0; trial < point.config.training.trials; trial++) {
     for (const setup of point.config.fusions.map(setupLabel)) {
-      if (existsSync(join(point.dir, 'trials', `${setup}.trial${trial}.json`))) continue;
-      jobs.push({ runId: record.runId, runName: point.config.name, runDir: point.dir, configDir, ...(point.index !== undefined ? { point: point.index } : {}), setup, trial });
+      if (!existsSync(join(point.dir, 'trials', `${setup}.trial${trial}.json`))) jobs.push(trialJob(point, record, configDir, { setup, trial }));
     }
   }
   return jobs;
@@ -101,7 +105,7 @@ export async function runOnQueue(experiment: LoadedExperiment, options: QueueRun
         } catch (error) {
           rethrowInConfigFile(experiment.file, error);
         }
-        return { index: p.index, dir: join(folder, p.runDir), config: pointConfig, assignments: p.assignments, record: p };
+        return { index: p.index, dir: join(folder, p.runDir), config: pointConfig, record: p };
       });
     } else points = [{ dir: folder, config }];
 
@@ -115,7 +119,7 @@ export async function runOnQueue(experiment: LoadedExperiment, options: QueueRun
     }
     const allJobs = [...jobsOf.values()].flat();
     await queue.enqueue(allJobs);
-    log(`mmfuse: ${allJobs.length} jobs on queue "${queue.queue.name}" at ${maskRedisUrl(options.queue)} (run ${record.runId})\n  results: ${folder}\n  workers: mmfuse worker --queue ${maskRedisUrl(options.queue)}${queue.queue.name !== 'mmfuse' ? ` --queue-name ${queue.queue.name}` : ''}`);
+    log(`mmfuse: ${allJobs.length} jobs on queue "${queue.queue.name}" at ${maskRedisUrl(options.queue)} (run ${record.runId})\n  results: ${folder}\n  workers: mmfuse worker --queue ${maskRedisUrl(options.queue)}${queue.queue.name !== DEFAULT_QUEUE_NAME ? ` --queue-name ${queue.queue.name}` : ''}`);
 
     const runner = experiment.container.get(ExperimentRunner);
     let settledCount = 0;
@@ -134,9 +138,7 @@ export async function runOnQueue(experiment: LoadedExperiment, options: QueueRun
         const data = (jobsOf.get(point) ?? []).filter((d) => wanted.has(`${d.setup}#${d.trial}`));
         // Every trial the run needs was enqueued above (enqueueing again would retry one that already failed for good);
         // one that was not, should there be any, is enqueued now.
-        const missing = jobs
-          .filter((job) => !data.some((d) => d.setup === job.setup && d.trial === job.trial))
-          .map((job) => ({ runId: record.runId, runName: point.config.name, runDir, configDir: baseDir, ...(point.index !== undefined ? { point: point.index } : {}), setup: job.setup, trial: job.trial }));
+        const missing = jobs.filter((job) => !data.some((d) => d.setup === job.setup && d.trial === job.trial)).map((job) => trialJob(point, record, baseDir, job));
         if (missing.length > 0) await queue.enqueue(missing);
         data.push(...missing);
         const failures: FailedTrialJob[] = [];

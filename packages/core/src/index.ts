@@ -12,5 +12,5 @@ export { Rng, RngState, createRng, deriveSeed, normal, permutation } from './ran
 export { closestName, didYouMean } from './suggest';
 export * from './training';
 export { importEsm } from './import-esm';
-export { withFileLock, writeFileAtomic } from './write-file-atomic';
+export { updateJsonFile, withFileLock, writeFileAtomic } from './write-file-atomic';
 export { MeanStd, meanStd } from './mean-std';

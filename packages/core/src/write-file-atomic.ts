@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'fs';
 
 /** Writes `text` to `file` through a temporary file and a rename, so readers never see half a file. */
 export function writeFileAtomic(file: string, text: string | Uint8Array): void {
@@ -46,4 +46,24 @@ export function withFileLock<T>(file: string, update: () => T, staleMs = 60000):
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
+}
+
+/**
+ * Read, change, write under the file's lock: `file` parsed as JSON (`empty()` when it is missing,
+ * or unreadable, which atomic writes never leave), edited in place by `change`, written back
+ * atomically. For files that processes running side by side all update.
+ */
+export function updateJsonFile<T>(file: string, empty: () => T, change: (content: T) => void): void {
+  withFileLock(file, () => {
+    let content = empty();
+    if (existsSync(file)) {
+      try {
+        content = JSON.parse(readFileSync(file, 'utf8')) as T;
+      } catch {
+        content = empty();
+      }
+    }
+    change(content);
+    writeFileAtomic(file, `${JSON.stringify(content)}\n`);
+  });
 }

@@ -1,3 +1,5 @@
+import type { SampleStore } from '@mmfuse/core';
+
 /**
  * Transforms shared by data sources. Arrays are row-major float32: a series of `steps` rows of
  * `channels` values; a set of samples is `count` consecutive blocks of equal size.
@@ -71,6 +73,20 @@ export function channelStatistics(data: Float32Array, channels: number): { mean:
   const statistics = new StreamingChannelStatistics(channels);
   statistics.addToMean(data);
   statistics.addToSpread(data);
+  return statistics.result();
+}
+
+/** `channelStatistics` of every sample of a store, read one sample at a time (twice). */
+export function storeChannelStatistics(store: SampleStore, channels: number): { mean: Float64Array; std: Float64Array } {
+  const statistics = new StreamingChannelStatistics(channels);
+  const sample = new Float32Array(store.sampleSize);
+  for (const pass of [0, 1]) {
+    for (let i = 0; i < store.samples; i++) {
+      store.readSample(i, sample, 0);
+      if (pass === 0) statistics.addToMean(sample);
+      else statistics.addToSpread(sample);
+    }
+  }
   return statistics.result();
 }
 

@@ -42,7 +42,7 @@ export const JACOBIAN_FROBENIUS_SCHEMA = {
       default: JACOBIAN_FROBENIUS_DEFAULTS.method,
       description: 'exact = every output gradient; subset = the paper\'s random output gradients rescaled to be unbiased; projection = Gaussian probes (E‖vᵀJ‖² = ‖J‖_F²); auto = exact for Jacobians of at most exactUpTo entries, else projection.',
     },
-    probes: { type: 'integer', minimum: 1, maximum: 100000, default: JACOBIAN_FROBENIUS_DEFAULTS.probes, description: 'Output coordinates (subset) or Gaussian vectors (projection) per sample; each costs one VJP per sample.' },
+    probes: { type: 'integer', minimum: 1, maximum: 100000, default: JACOBIAN_FROBENIUS_DEFAULTS.probes, description: 'Output coordinates (subset) or Gaussian vectors (projection) per sample; each costs one VJP per sample (one forward pass for projections by difference).' },
     exactUpTo: { type: 'integer', minimum: 0, maximum: 1000000000, default: JACOBIAN_FROBENIUS_DEFAULTS.exactUpTo, description: 'With method auto: compute the whole Jacobian (one VJP per output coordinate) when it has at most this many entries n_in·n_out.' },
     products: {
       enum: ['difference', 'exact'],
@@ -70,36 +70,7 @@ export class JacobianFrobeniusEstimator implements Estimator {
     const probes = method === 'exact' ? target.outputSize : Math.min(this.options.probes, method === 'subset' ? target.outputSize : Number.MAX_SAFE_INTEGER);
     const byDifference = method === 'projection' && this.options.products === 'difference';
     const x = sliceRows(samples, 0, n);
-    const squares = new Float64Array(n);
-    if (byDifference) {
-      // f(x) once (or from the spectral estimator's reverse pass), then one forward pass per probe.
-      const known = shared?.get(target, samples, n);
-      const value = known ?? chunkedApply(target, x);
-      for (let p = 0; p < probes; p++) {
-        const values = tf.tidy(() => {
-          const g = tf.tensor2d(gaussianArray(rng, n * target.inputSize), [n, target.inputSize]);
-          const norms = tf.sqrt(tf.sum(tf.square(g), 1, true));
-          // J·g = ‖g‖ J·ĝ; the difference is taken along the unit ĝ so its step stays small.
-          const along = chunkedJvpFromValue(target, x, value, tf.div(g, norms) as tf.Tensor2D);
-          return tf.mul(tf.sum(tf.square(along), 1), tf.squeeze(tf.square(norms), [1])).dataSync();
-        });
-        for (let b = 0; b < n; b++) squares[b] += values[b];
-      }
-      if (!known) value.dispose();
-    }
-    // Probes of all samples go through the function together, in slices that fit in memory.
-    const perSlice = Math.max(1, Math.floor(rowsPerBatch(Math.max(target.inputSize, target.outputSize)) / n));
-    const coordinates = method === 'subset' ? Array.from({ length: n }, () => permutation(target.outputSize, rng).subarray(0, probes)) : [];
-    for (let first = 0; !byDifference && first < probes; first += perSlice) {
-      const count = Math.min(perSlice, probes - first);
-      const u = this.probeRows(method, target.outputSize, n, first, count, coordinates, rng);
-      const repeated = repeatRows(x, count);
-      const rows = chunkedVjp(target, repeated, u);
-      const rowSquares = tf.tidy(() => tf.sum(tf.reshape(tf.square(rows), [n, count * target.inputSize]), 1));
-      const values = rowSquares.dataSync();
-      for (let b = 0; b < n; b++) squares[b] += values[b];
-      tf.dispose([u, repeated, rows, rowSquares]);
-    }
+    const squares = byDifference ? this.squaresByDifference(target, samples, x, probes, rng, shared) : this.squaresByReversePasses(target, method, x, probes, rng);
     // exact: Σ of every row; subset: n_out/k Σ of k rows; projection: mean over k probes.
     const scale = method === 'exact' ? 1 : method === 'subset' ? target.outputSize / probes : 1 / probes;
     const values = Array.from(squares, (s) => Math.sqrt(s * scale));
@@ -131,6 +102,45 @@ export class JacobianFrobeniusEstimator implements Estimator {
 
   reset(): void {
     // no state
+  }
+
+  /** Σ over probes of ‖J g‖² per sample: f(x) once (or from the spectral estimator), then one forward pass per probe. */
+  private squaresByDifference(target: LipschitzTarget, samples: tf.Tensor2D, x: tf.Tensor2D, probes: number, rng: Rng, shared?: SharedForward): Float64Array {
+    const n = x.shape[0];
+    const squares = new Float64Array(n);
+    const known = shared?.get(target, samples, n);
+    const value = known ?? chunkedApply(target, x);
+    for (let p = 0; p < probes; p++) {
+      const values = tf.tidy(() => {
+        const g = tf.tensor2d(gaussianArray(rng, n * target.inputSize), [n, target.inputSize]);
+        const norms = tf.sqrt(tf.sum(tf.square(g), 1, true));
+        // J·g = ‖g‖ J·ĝ; the difference is taken along the unit ĝ so its step stays small.
+        const along = chunkedJvpFromValue(target, x, value, tf.div(g, norms) as tf.Tensor2D);
+        return tf.mul(tf.sum(tf.square(along), 1), tf.squeeze(tf.square(norms), [1])).dataSync();
+      });
+      for (let b = 0; b < n; b++) squares[b] += values[b];
+    }
+    if (!known) value.dispose();
+    return squares;
+  }
+
+  /** Σ over probes of ‖uᵀJ‖² per sample, by reverse passes; the probes of all samples go through together, in slices that fit in memory. */
+  private squaresByReversePasses(target: LipschitzTarget, method: Exclude<FrobeniusMethod, 'auto'>, x: tf.Tensor2D, probes: number, rng: Rng): Float64Array {
+    const n = x.shape[0];
+    const squares = new Float64Array(n);
+    const perSlice = Math.max(1, Math.floor(rowsPerBatch(Math.max(target.inputSize, target.outputSize)) / n));
+    const coordinates = method === 'subset' ? Array.from({ length: n }, () => permutation(target.outputSize, rng).subarray(0, probes)) : [];
+    for (let first = 0; first < probes; first += perSlice) {
+      const count = Math.min(perSlice, probes - first);
+      const u = this.probeRows(method, target.outputSize, n, first, count, coordinates, rng);
+      const repeated = repeatRows(x, count);
+      const rows = chunkedVjp(target, repeated, u);
+      const rowSquares = tf.tidy(() => tf.sum(tf.reshape(tf.square(rows), [n, count * target.inputSize]), 1));
+      const values = rowSquares.dataSync();
+      for (let b = 0; b < n; b++) squares[b] += values[b];
+      tf.dispose([u, repeated, rows, rowSquares]);
+    }
+    return squares;
   }
 
   private resolveMethod(target: LipschitzTarget): Exclude<FrobeniusMethod, 'auto'> {

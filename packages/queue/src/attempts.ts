@@ -1,8 +1,8 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'fs';
 import { hostname } from 'os';
 import { dirname, isAbsolute, join, relative, resolve } from 'path';
-import { withFileLock, writeFileAtomic } from '@mmfuse/core';
-import { readCheckpoint } from '@mmfuse/trainer';
+import { updateJsonFile, writeFileAtomic } from '@mmfuse/core';
+import { readCheckpoint, readJsonLines, RunRow } from '@mmfuse/trainer';
 
 /**
  * Every attempt at a job trains in a folder of its own, `<run>/attempts/<setup>.trial<k>/<attempt>/`,
@@ -17,34 +17,11 @@ export function attemptsFolder(runDir: string, setup: string, trial: number): st
 const checkpointName = (setup: string, trial: number) => join('checkpoints', `${setup}.trial${trial}.ckpt`);
 const outcomeName = (setup: string, trial: number) => join('trials', `${setup}.trial${trial}.json`);
 
-interface Row {
-  setup?: unknown;
-  trial?: unknown;
-  epoch?: unknown;
-}
-
-/** The JSON lines of a file that parse, with their text (a line cut short by a crash is dropped). */
-function readRows(file: string): Array<{ text: string; row: Row }> {
-  if (!existsSync(file)) return [];
-  const rows: Array<{ text: string; row: Row }> = [];
-  for (const text of readFileSync(file, 'utf8').split('\n')) {
-    if (text.trim() === '') continue;
-    try {
-      rows.push({ text, row: JSON.parse(text) as Row });
-    } catch {
-      // an interrupted append
-    }
-  }
-  return rows;
-}
-
 const jsonLineFiles = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.jsonl')) : []);
 
 function copyAtomic(from: string, to: string): void {
   mkdirSync(dirname(to), { recursive: true });
-  const temporary = `${to}.${process.pid}.tmp`;
-  copyFileSync(from, temporary);
-  renameSync(temporary, to);
+  writeFileAtomic(to, readFileSync(from));
 }
 
 export interface PreparedAttempt {
@@ -82,7 +59,7 @@ export function prepareAttempt(runDir: string, setup: string, trial: number, att
   if (best) {
     copyAtomic(join(best.source, checkpointName(setup, trial)), join(dir, checkpointName(setup, trial)));
     for (const name of jsonLineFiles(best.source)) {
-      const kept = readRows(join(best.source, name)).filter(({ row }) => row.setup === setup && row.trial === trial && !(typeof row.epoch === 'number' && row.epoch > best!.epoch));
+      const kept = readJsonLines(join(best.source, name)).filter(({ row }) => row.setup === setup && row.trial === trial && !(typeof row.epoch === 'number' && row.epoch > best!.epoch));
       if (kept.length > 0) writeFileAtomic(join(dir, name), `${kept.map((r) => r.text).join('\n')}\n`);
     }
   }
@@ -114,12 +91,12 @@ export function mergeAttempt(runDir: string, attempt: string, setup: string, tri
   const outcome = join(dir, outcomeName(setup, trial));
   if (!existsSync(outcome)) throw new Error(`${dir}: the attempt finished without ${outcomeName(setup, trial)}`);
 
-  const ofTrial = (row: Row) => row.setup === setup && row.trial === trial;
+  const ofTrial = (row: RunRow) => row.setup === setup && row.trial === trial;
   for (const name of new Set([...jsonLineFiles(runDir), ...jsonLineFiles(dir)])) {
     const target = join(runDir, name);
-    const rows = readRows(target);
+    const rows = readJsonLines(target);
     const kept = rows.filter(({ row }) => !ofTrial(row));
-    const added = readRows(join(dir, name)).filter(({ row }) => ofTrial(row));
+    const added = readJsonLines(join(dir, name)).filter(({ row }) => ofTrial(row));
     if (kept.length === rows.length && added.length === 0) continue;
     const lines = [...kept, ...added].map((r) => r.text);
     writeFileAtomic(target, lines.length > 0 ? `${lines.join('\n')}\n` : '');
@@ -154,15 +131,7 @@ function filesUnder(dir: string, prefix = ''): string[] {
 function mergeAnalysisFile(from: string, to: string, trial: number): void {
   const incoming = JSON.parse(readFileSync(from, 'utf8')) as { setups?: Record<string, unknown> };
   mkdirSync(dirname(to), { recursive: true });
-  withFileLock(to, () => {
-    let content: { setups: Record<string, unknown> } = { setups: {} };
-    if (existsSync(to)) {
-      try {
-        content = JSON.parse(readFileSync(to, 'utf8'));
-      } catch {
-        content = { setups: {} };
-      }
-    }
+  updateJsonFile<{ setups: Record<string, unknown> }>(to, () => ({ setups: {} }), (content) => {
     for (const [setup, entry] of Object.entries(incoming.setups ?? {})) {
       const trials = (entry as { trials?: unknown }).trials;
       if (Array.isArray(trials)) {
@@ -173,6 +142,5 @@ function mergeAnalysisFile(from: string, to: string, trial: number): void {
         content.setups[setup] = entry;
       }
     }
-    writeFileAtomic(to, `${JSON.stringify(content)}\n`);
   });
 }

@@ -222,7 +222,7 @@ export class ExperimentRunner {
           continue;
         }
         const failedError = failedJobs.get(`${setup}#${trial}`);
-        if (failedError !== undefined && !existsSync(outcomeFile)) {
+        if (failedError !== undefined) {
           // No outcome file: a later --resume tries it again.
           outcomes.get(setup)!.push({ setup, trial, seed, seconds: 0, epochs: [], status: 'failed', error: failedError });
           reporter.trialFailed?.(setup, trial, failedError);

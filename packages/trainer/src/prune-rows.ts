@@ -11,17 +11,37 @@ export function pruneRows(runDir: string, setup: string, trial: number, epoch: n
   if (!existsSync(runDir)) return;
   for (const name of readdirSync(runDir).filter((n) => n.endsWith('.jsonl'))) {
     const file = join(runDir, name);
-    const lines = readFileSync(file, 'utf8').split('\n');
-    const kept = lines.filter((line) => {
-      if (line.trim() === '') return false;
-      let row: { setup?: unknown; trial?: unknown; epoch?: unknown };
-      try {
-        row = JSON.parse(line);
-      } catch {
-        return false;
-      }
-      return !(row.setup === setup && row.trial === trial && typeof row.epoch === 'number' && row.epoch > epoch);
-    });
-    if (kept.length !== lines.filter((l) => l.trim() !== '').length) writeFileAtomic(file, kept.length > 0 ? `${kept.join('\n')}\n` : '');
+    const text = readFileSync(file, 'utf8');
+    const lines = text.split('\n').filter((l) => l.trim() !== '');
+    const kept = parseJsonLines(text).filter(({ row }) => !(row.setup === setup && row.trial === trial && typeof row.epoch === 'number' && row.epoch > epoch));
+    if (kept.length !== lines.length) writeFileAtomic(file, kept.length > 0 ? `${kept.map((r) => r.text).join('\n')}\n` : '');
   }
+}
+
+/** A row of a run's JSON-lines files, as far as trials are concerned. */
+export interface RunRow {
+  setup?: unknown;
+  trial?: unknown;
+  epoch?: unknown;
+}
+
+/**
+ * The rows of a JSON-lines file that parse, each with its text; blank lines and a line cut short by
+ * an interruption are left out. A missing file has none.
+ */
+export function readJsonLines(file: string): Array<{ text: string; row: RunRow }> {
+  return existsSync(file) ? parseJsonLines(readFileSync(file, 'utf8')) : [];
+}
+
+function parseJsonLines(content: string): Array<{ text: string; row: RunRow }> {
+  const rows: Array<{ text: string; row: RunRow }> = [];
+  for (const text of content.split('\n')) {
+    if (text.trim() === '') continue;
+    try {
+      rows.push({ text, row: JSON.parse(text) as RunRow });
+    } catch {
+      // an interrupted append
+    }
+  }
+  return rows;
 }

@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readFileSync } from 'fs';
+import { mkdirSync } from 'fs';
 import { join } from 'path';
-import { withFileLock, writeFileAtomic } from '@mmfuse/core';
+import { updateJsonFile } from '@mmfuse/core';
 
 /**
  * Adds one trial's entry to `<runDir>/analysis/<name>.json` ({ setups: { <setup>: { trials: [...] } } }),
@@ -27,20 +27,5 @@ export function recordSetup(runDir: string, name: string, setup: string, entry: 
 function update<T>(runDir: string, name: string, change: (setups: Record<string, T>) => void): void {
   const folder = join(runDir, 'analysis');
   mkdirSync(folder, { recursive: true });
-  const file = join(folder, `${name}.json`);
-  withFileLock(file, () => rewrite(file, change));
-}
-
-function rewrite<T>(file: string, change: (setups: Record<string, T>) => void): void {
-  let content: { setups: Record<string, T> } = { setups: {} };
-  if (existsSync(file)) {
-    try {
-      content = JSON.parse(readFileSync(file, 'utf8'));
-    } catch {
-      // Writes are atomic, so this file was not written here; it is replaced.
-      content = { setups: {} };
-    }
-  }
-  change(content.setups);
-  writeFileAtomic(file, `${JSON.stringify(content)}\n`);
+  updateJsonFile<{ setups: Record<string, T> }>(join(folder, `${name}.json`), () => ({ setups: {} }), (content) => change(content.setups));
 }

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'fs';
 import { totalmem } from 'os';
 import { DataSplit, ModalityKind, ModalitySpec, MultimodalDataset, SampleStore, UserInputError } from '@mmfuse/core';
-import { StreamingChannelStatistics } from '../transforms';
+import { standardize, storeChannelStatistics } from '../transforms';
 import { checkArrayRank, splitRows, StoredArray } from './array-dataset';
 
 /** What the header of a `.npy` file says, and where its data start. */
@@ -159,20 +159,10 @@ export function streamNpyDataset(input: {
       return;
     }
     const channels = spec.shape[spec.shape.length - 1];
-    const statistics = new StreamingChannelStatistics(channels);
-    const reader = new NpyRowStore(m.header, trainRows, raw);
-    const sample = new Float32Array(reader.sampleSize);
-    for (const pass of [0, 1]) {
-      for (let s = 0; s < reader.samples; s++) {
-        reader.readSample(s, sample, 0);
-        if (pass === 0) statistics.addToMean(sample);
-        else statistics.addToSpread(sample);
-      }
-    }
-    const { mean, std } = statistics.result();
+    const statistics = storeChannelStatistics(new NpyRowStore(m.header, trainRows, raw), channels);
     const standardised = (values: Float32Array, row: number) => {
       raw(values, row);
-      for (let k = 0; k < values.length; k++) values[k] = (values[k] - mean[k % channels]) / std[k % channels];
+      standardize(values, channels, statistics);
     };
     train[m.name] = new NpyRowStore(m.header, trainRows, standardised);
     test[m.name] = new NpyRowStore(m.header, testRows, standardised);

@@ -1,7 +1,7 @@
 import { totalmem } from 'os';
 import { join, resolve } from 'path';
 import { createRng, DataSource, DataSourceContext, DataSplit, deriveSeed, gatherSamples, JsonSchema, ModalitySpec, MultimodalDataset, normal, permutation, UserInputError } from '@mmfuse/core';
-import { splitEpisodes, StreamingChannelStatistics } from '../transforms';
+import { splitEpisodes, standardize, storeChannelStatistics } from '../transforms';
 import { armSensorChannels } from './arm-mjcf';
 import { defaultCacheDirectory, episodeKey, readCachedEpisode, writeCachedEpisode } from './episode-cache';
 import { EpisodeRecording, simulateEpisode, SimulationOptions } from './episode-simulator';
@@ -222,25 +222,10 @@ export class SceneSource implements DataSource {
 
     // Statistics from the training windows only, so nothing of the test split leaks in.
     const trainLocations = locate(split.train);
-    const statisticsOf = (store: EpisodeSampleStore, width: number) => {
-      const statistics = new StreamingChannelStatistics(width);
-      const window = new Float32Array(store.sampleSize);
-      for (const pass of [0, 1]) {
-        for (let i = 0; i < store.samples; i++) {
-          store.readSample(i, window, 0);
-          if (pass === 0) statistics.addToMean(window);
-          else statistics.addToSpread(window);
-        }
-      }
-      return statistics.result();
-    };
-    const robotStats = statisticsOf(windowsOf(trainLocations, 'sensors', c, addNoise), c);
-    const radioStats = k ? statisticsOf(windowsOf(trainLocations, 'radio', k), k) : undefined;
+    const robotStats = storeChannelStatistics(windowsOf(trainLocations, 'sensors', c, addNoise), c);
+    const radioStats = k ? storeChannelStatistics(windowsOf(trainLocations, 'radio', k), k) : undefined;
     const standardiser = (stats: { mean: ArrayLike<number>; std: ArrayLike<number> }, width: number) => (values: Float32Array) => {
-      for (let i = 0; i < values.length; i++) {
-        const ch = i % width;
-        values[i] = (values[i] - stats.mean[ch]) / stats.std[ch];
-      }
+      standardize(values, width, stats);
     };
     const standardiseRobot = standardiser(robotStats, c);
     const standardiseRadio = radioStats ? standardiser(radioStats, k) : undefined;
