@@ -90,7 +90,7 @@ async function timeMmfuse(workload, fusionType, backend, workers) {
   const sizes = specs.map((s) => s.shape.reduce((a, b) => a * b, 1));
   const pool =
     decision.workers > 1
-      ? await DataParallelPool.start(decision.workers - 1, { backend, pluginDirectories: plugins.map((p) => p.directory), config, fusion, regularizers: [], specs, seed: 1 }, variables, batch, sizes, sizes.map(() => false))
+      ? await DataParallelPool.start(decision.workers - 1, { backend, pluginDirectories: plugins.map((p) => p.directory), config, fusion, regularizers: [], specs, seed: 1 }, model, batch, sizes, sizes.map(() => false))
       : undefined;
   const trainer = new TrialTrainer(model, data, config, [], 1, pool);
   const optimizer = tf.train.adam(config.training.learningRate);
@@ -204,7 +204,11 @@ const withTorch = torchAvailable();
 const rows = [];
 for (const workload of workloads) {
   for (const fusion of fusions) {
-    const torch = withTorch ? timeTorch(workload, fusion) : undefined;
+    // PyTorch is timed just before and just after mmfuse, and the ratio taken against the mean of
+    // both medians: on a shared host the machine's speed drifts over minutes, and bracketing
+    // keeps the two sides of the ratio under the same conditions.
+    const torchBefore = withTorch ? timeTorch(workload, fusion) : undefined;
+    const mmfuseRows = [];
     for (const backend of backends) {
       // The pure-JS backend takes ~30 s per tiny-64 step (minutes for paper-128): time it on request.
       if (backend === 'cpu' && !args.backend) continue;
@@ -222,12 +226,9 @@ for (const workload of workloads) {
           ms_per_step_median: +result.median.toFixed(1),
           ms_per_step_min: +result.min.toFixed(1),
           steps,
-          torch_ms_per_step_median: torch?.ms_per_step_median,
-          ratio: torch ? +(result.median / torch.ms_per_step_median).toFixed(2) : undefined,
         };
-        rows.push(row);
-        if (args.json) process.stdout.write(`${JSON.stringify(row)}\n`);
-        else process.stderr.write(`  ${workload} ${fusion} ${backend} ×${result.workers}: ${row.ms_per_step_median} ms/step\n`);
+        mmfuseRows.push(row);
+        if (!args.json) process.stderr.write(`  ${workload} ${fusion} ${backend} ×${result.workers}: ${row.ms_per_step_median} ms/step\n`);
         if (result.profile) {
           process.stdout.write(`\ntf.profile, one step of ${workload} ${fusion} on ${backend} ×${result.workers} (main thread):\n| kernel | ms | calls |\n| --- | ---: | ---: |\n`);
           for (const [name, k] of result.profile.slice(0, 15)) process.stdout.write(`| ${name} | ${k.ms.toFixed(1)} | ${k.calls} |\n`);
@@ -235,6 +236,19 @@ for (const workload of workloads) {
         // A repeated workers value (auto resolved to 1) is timed once.
         if (workers === 1 && counts.length > 1 && decideWorkers('auto', backend, result.batch, true).workers === 1) break;
       }
+    }
+    const torchAfter = torchBefore ? timeTorch(workload, fusion) : undefined;
+    const torch = torchBefore && torchAfter ? (torchBefore.ms_per_step_median + torchAfter.ms_per_step_median) / 2 : undefined;
+    for (const row of mmfuseRows) {
+      const full = {
+        ...row,
+        torch_ms_per_step_median: torch === undefined ? undefined : +torch.toFixed(2),
+        torch_ms_per_step_median_before: torchBefore?.ms_per_step_median,
+        torch_ms_per_step_median_after: torchAfter?.ms_per_step_median,
+        ratio: torch === undefined ? undefined : +(row.ms_per_step_median / torch).toFixed(2),
+      };
+      rows.push(full);
+      if (args.json) process.stdout.write(`${JSON.stringify(full)}\n`);
     }
   }
 }

@@ -4,6 +4,7 @@ import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchArrays } from './batch-gradients';
 import type { FromWorker, ToWorker, WorkerSetup } from './data-parallel-protocol';
+import type { MultimodalAutoencoder } from './multimodal-autoencoder';
 
 type SetupBase = Omit<WorkerSetup, 'weights' | 'gradients' | 'inputs' | 'targets'>;
 
@@ -22,8 +23,9 @@ interface Replica {
 /**
  * Worker threads that each hold a replica of the model (each with its own TensorFlow.js
  * backend) and compute the gradient of part of every batch. The main thread computes one part
- * itself, sums the parts, steps the optimiser and publishes the new weights to the replicas
- * through shared memory, so every replica always computes with the main thread's weights.
+ * itself, sums the parts and steps the optimiser. Before every step it publishes its weights and
+ * buffers (non-trainable state such as power-iteration vectors) to the replicas through shared
+ * memory, so every replica computes exactly what the main thread would.
  */
 export class DataParallelPool {
   private readonly weights: Float32Array;
@@ -32,6 +34,8 @@ export class DataParallelPool {
 
   private constructor(
     private readonly replicas: Replica[],
+    /** Trainable variables, then buffers: the order of the shared weights. */
+    private readonly synced: readonly tf.Variable[],
     weights: SharedArrayBuffer,
     inputs: SharedArrayBuffer[],
     targets: SharedArrayBuffer[],
@@ -41,10 +45,12 @@ export class DataParallelPool {
     this.batch = { inputs: inputViews, targets: targets.map((b, m) => (b === inputs[m] ? inputViews[m] : new Float32Array(b))) };
   }
 
-  /** Starts `threads` replicas; resolves once each has built its model. */
-  static async start(threads: number, setup: SetupBase, variables: readonly tf.Variable[], maxBatch: number, sizes: readonly number[], corrupted: readonly boolean[]): Promise<DataParallelPool> {
-    const parameterCount = variables.reduce((n, v) => n + v.size, 0);
-    const weights = new SharedArrayBuffer(parameterCount * 4);
+  /** Starts `threads` replicas of `model`; resolves once each has built its own. */
+  static async start(threads: number, setup: SetupBase, model: MultimodalAutoencoder, maxBatch: number, sizes: readonly number[], corrupted: readonly boolean[]): Promise<DataParallelPool> {
+    const synced = [...model.trainableVariables(), ...model.bufferVariables()];
+    const parameterCount = model.parameterCount();
+    const syncedCount = synced.reduce((n, v) => n + v.size, 0);
+    const weights = new SharedArrayBuffer(syncedCount * 4);
     const inputs = sizes.map((size) => new SharedArrayBuffer(maxBatch * size * 4));
     const targets = sizes.map((size, m) => (corrupted[m] ? new SharedArrayBuffer(maxBatch * size * 4) : inputs[m]));
     const replicas: Replica[] = [];
@@ -58,8 +64,9 @@ export class DataParallelPool {
         new Promise<void>((resolve, reject) => {
           const onStart = (message: FromWorker) => {
             if (message.type === 'ready') {
-              if (message.parameters !== parameterCount) reject(new Error(`replica ${i} built ${message.parameters} parameters, the main model has ${parameterCount}`));
-              else resolve();
+              if (message.parameters !== parameterCount || message.synced !== syncedCount) {
+                reject(new Error(`replica ${i} built ${message.parameters} parameters and ${message.synced - message.parameters} buffer values, the main model has ${parameterCount} and ${syncedCount - parameterCount}`));
+              } else resolve();
             } else if (message.type === 'error') reject(new Error(`replica ${i} failed to start: ${message.message}`));
             worker.off('message', onStart);
             worker.on('message', (m: FromWorker) => DataParallelPool.settle(replica, m));
@@ -72,14 +79,13 @@ export class DataParallelPool {
         }),
       );
     }
-    const pool = new DataParallelPool(replicas, weights, inputs, targets);
+    const pool = new DataParallelPool(replicas, synced, weights, inputs, targets);
     try {
       await Promise.all(ready);
     } catch (error) {
       await pool.close();
       throw error;
     }
-    pool.publish(variables);
     return pool;
   }
 
@@ -95,10 +101,10 @@ export class DataParallelPool {
     return this.replicas.length;
   }
 
-  /** Writes the main model's weights where the replicas read them. */
-  publish(variables: readonly tf.Variable[]): void {
+  /** Writes the main model's weights and buffers where the replicas read them at their next step. */
+  publish(): void {
     let offset = 0;
-    for (const v of variables) {
+    for (const v of this.synced) {
       this.weights.set(v.dataSync() as Float32Array, offset);
       offset += v.size;
     }

@@ -11,7 +11,7 @@ export interface WorkerSetup {
   regularizers: ComponentConfig[];
   specs: ModalitySpec[];
   seed: number;
-  /** Flattened weights, written by the main thread after every step. */
+  /** Flattened weights, then buffers, written by the main thread before every step. */
   weights: SharedArrayBuffer;
   /** This worker's flattened gradients. */
   gradients: SharedArrayBuffer;
@@ -22,4 +22,4 @@ export interface WorkerSetup {
 
 export type ToWorker = { type: 'step'; count: number; start: number; end: number } | { type: 'stop' };
 
-export type FromWorker = { type: 'ready'; parameters: number } | { type: 'done'; losses: number[] } | { type: 'error'; message: string };
+export type FromWorker = { type: 'ready'; parameters: number; synced: number } | { type: 'done'; losses: number[] } | { type: 'error'; message: string };

@@ -10,7 +10,7 @@ import { buildModel } from './multimodal-autoencoder';
 
 /**
  * A data-parallel replica: builds the same model from the same config and seed, and for each
- * step loads the main thread's weights, computes the gradient of its rows of the shared batch
+ * step loads the main thread's weights and buffers, computes the gradient of its rows of the shared batch
  * and writes it to its shared gradient buffer.
  */
 async function serve(setup: WorkerSetup): Promise<void> {
@@ -23,7 +23,8 @@ async function serve(setup: WorkerSetup): Promise<void> {
     loadPlugins(container, setup.pluginDirectories, '/', 'plugins');
     const registry = container.get<ComponentRegistry>(ComponentRegistry);
     const model = buildModel(registry, setup.config, setup.fusion, 'fusion', setup.specs, setup.seed);
-    const variables = model.subModels().flatMap((m) => m.parameters.map((p) => p.variable));
+    const variables = model.trainableVariables();
+    const synced = [...variables, ...model.bufferVariables()];
     const weights = new Float32Array(setup.weights);
     const gradients = new Float32Array(setup.gradients);
     const inputs = setup.inputs.map((b) => new Float32Array(b));
@@ -34,7 +35,7 @@ async function serve(setup: WorkerSetup): Promise<void> {
       sizes: specs.map((s) => s.shape.reduce((a, b) => a * b, 1)),
       weights: setup.config.modalities.map((m) => m.lossWeight),
     };
-    reply({ type: 'ready', parameters: variables.reduce((n, v) => n + v.size, 0) });
+    reply({ type: 'ready', parameters: model.parameterCount(), synced: synced.reduce((n, v) => n + v.size, 0) });
     port.on('message', (message: ToWorker) => {
       if (message.type === 'stop') {
         model.dispose();
@@ -43,7 +44,7 @@ async function serve(setup: WorkerSetup): Promise<void> {
       }
       try {
         let offset = 0;
-        for (const v of variables) {
+        for (const v of synced) {
           const value = tf.tensor(weights.subarray(offset, offset + v.size), v.shape);
           v.assign(value);
           value.dispose();

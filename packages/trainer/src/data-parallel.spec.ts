@@ -34,11 +34,10 @@ async function train(workers: number, corruption: boolean) {
   const { registry, config } = setup(corruption);
   const data = await registry.create('data', config.data, { seed: 1, baseDir: '/' }).load();
   const model = buildModel(registry, config, config.fusions[0], 'fusions[0]', data.modalities, 5);
-  const variables = model.subModels().flatMap((m) => m.parameters.map((p) => p.variable));
   const sizes = config.modalities.map((m) => data.modalities.find((s) => s.name === m.name)!.shape.reduce((a, b) => a * b, 1));
   const pool =
     workers > 1
-      ? await DataParallelPool.start(workers - 1, { backend: 'wasm', pluginDirectories: PLUGINS, config, fusion: config.fusions[0], regularizers: [], specs: [...data.modalities], seed: 5 }, variables, 10, sizes, [false, corruption])
+      ? await DataParallelPool.start(workers - 1, { backend: 'wasm', pluginDirectories: PLUGINS, config, fusion: config.fusions[0], regularizers: [], specs: [...data.modalities], seed: 5 }, model, 10, sizes, [false, corruption])
       : undefined;
   try {
     const records = await new TrialTrainer(model, data, config, [], 5, pool).train(() => undefined);

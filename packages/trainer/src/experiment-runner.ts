@@ -245,7 +245,7 @@ export class ExperimentRunner {
             pool = await DataParallelPool.start(
               parallel.workers - 1,
               { backend: backend.name, pluginDirectories: prepared.plugins.map((p) => p.directory), config, fusion: config.fusions[f], regularizers: [], specs: [...data.modalities], seed },
-              model.subModels().flatMap((m) => m.parameters.map((p) => p.variable)),
+              model,
               config.training.batchSize,
               sizes,
               corrupted,

@@ -29,6 +29,16 @@ export class MultimodalAutoencoder implements MultimodalModel {
     });
   }
 
+  /** Every trainable variable, in sub-model order (the order of gradients, checkpoints and replicas). */
+  trainableVariables(): tf.Variable[] {
+    return this.subModels().flatMap((m) => m.parameters.map((p) => p.variable));
+  }
+
+  /** Non-trainable state the forward pass updates (e.g. power-iteration vectors), in sub-model order. */
+  bufferVariables(): tf.Variable[] {
+    return this.subModels().flatMap((m) => (m.buffers ?? []).map((b) => b.variable));
+  }
+
   parameterCount(): number {
     return this.subModels().reduce((n, m) => n + m.parameters.reduce((k, p) => k + p.variable.size, 0), 0);
   }

@@ -149,7 +149,7 @@ export class TrialTrainer {
 
   /** Non-trainable state of every sub-model (saved with the weights). */
   buffers(): tf.Variable[] {
-    return this.model.subModels().flatMap((m) => (m.buffers ?? []).map((b) => b.variable));
+    return this.model.bufferVariables();
   }
 
   private async restore(checkpoint: TrialCheckpoint, trainable: tf.Variable[], optimizer: tf.Optimizer): Promise<void> {
@@ -165,12 +165,11 @@ export class TrialTrainer {
     const state = checkpoint.optimizer.map((t) => ({ name: t.name, tensor: tf.tensor(t.values, t.shape) }));
     await optimizer.setWeights(state);
     tf.dispose(state.map((s) => s.tensor));
-    if (this.pool) this.pool.publish(trainable);
   }
 
   /** Every trainable variable of the model, in sub-model order. */
   variables(): tf.Variable[] {
-    return this.model.subModels().flatMap((m) => m.parameters.map((p) => p.variable));
+    return this.model.trainableVariables();
   }
 
   /** Per-modality MSE and total on the test split (corrupted with a fixed seed when configured). */
@@ -200,6 +199,9 @@ export class TrialTrainer {
    */
   async step(optimizer: tf.Optimizer, variables: tf.Variable[], order: ArrayLike<number>, start: number, end: number, rng: Rng): Promise<number[]> {
     const batch = this.fillBatch(this.data.train.arrays, order, start, end, this.config.training.corruption.length > 0 ? rng : undefined, this.pool?.batch);
+    // Published before every step, not after: forward calls between steps (evaluation, Lipschitz
+    // estimates) advance buffers such as power-iteration vectors on this thread only.
+    this.pool?.publish();
     const parts = splitRows(batch.count, 1 + (this.pool?.threads ?? 0));
     // The replicas start first; this thread then computes the first part while they run.
     const remote = parts.slice(1).map(([from, to], i) => this.pool!.request(i, batch, from, to));
@@ -222,7 +224,6 @@ export class TrialTrainer {
     if (Number.isFinite(total) && Number.isFinite(own.objective)) {
       optimizer.applyGradients(grads);
       for (const regularizer of this.regularizers) regularizer.afterStep?.(this.model);
-      if (this.pool) this.pool.publish(variables);
     }
     tf.dispose(Object.values(grads));
     return [...values, Number.isFinite(own.objective) ? total : NaN];
