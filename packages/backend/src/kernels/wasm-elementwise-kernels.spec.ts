@@ -20,6 +20,9 @@ describe('wasm Sum (leading axes in one pass, others stock)', () => {
     [[4, 5, 6, 7], [3], false],
     [[4, 5, 6, 7], [0, 1, 2, 3], false],
     [[2, 3, 4], [0, 2], true],
+    // Rows in blocks of eight and a remainder.
+    [[3, 5, 6], [0, 1], false],
+    [[1, 17, 3], [0, 1], true],
   ];
   it.each(cases)('sums %j over axes %j (keepDims %s) as the cpu backend does', async (shape, axes, keepDims) => {
     const results = await onBoth(() => {
