@@ -85,7 +85,7 @@ async function timeMmfuse(workload, fusionType, backend, workers) {
   const batch = config.training.batchSize;
   const data = randomData(specs, batch, 1);
   const model = buildModel(registry, config, fusion, 'fusion', specs, 1);
-  const variables = model.subModels().flatMap((m) => m.parameters.map((p) => p.variable));
+  const variables = model.trainableVariables();
   const decision = decideWorkers(workers ?? config.training.workers, backend, batch, true);
   const sizes = specs.map((s) => s.shape.reduce((a, b) => a * b, 1));
   const pool =

@@ -10,8 +10,8 @@ import { buildModel } from './multimodal-autoencoder';
 
 /**
  * A data-parallel replica: builds the same model from the same config and seed, and for each
- * step loads the main thread's weights and buffers, computes the gradient of its rows of the shared batch
- * and writes it to its shared gradient buffer.
+ * step loads the main thread's weights and buffers, computes the gradient of its rows of the
+ * shared batch and writes it to its shared gradient buffer.
  */
 async function serve(setup: WorkerSetup): Promise<void> {
   const port = parentPort!;

@@ -10,12 +10,13 @@ import { AttentionFusion } from './attention-fusion';
 
 const PLUGINS = [...['@mmfuse/encoders', '@mmfuse/data'].map((p) => dirname(require.resolve(`${p}/package.json`))), join(__dirname, '..')];
 
-function setup(): { registry: ComponentRegistry; config: ExperimentConfig } {
+/** The model (seed 5), its data and per-modality sample sizes, and a pool of `threads` replicas (none for 0). */
+async function prepare(threads: number) {
   const container = new Container();
   container.load(coreModule);
   loadPlugins(container, PLUGINS, '/');
   const registry = container.get<ComponentRegistry>(ComponentRegistry);
-  const config = new ConfigValidator(registry).validate({
+  const config: ExperimentConfig = new ConfigValidator(registry).validate({
     name: 'parallel-attention',
     data: { type: 'synthetic-arm', episodes: 4, framesPerEpisode: 14, imageSize: 16, window: 4, windowStep: 2 },
     modalities: [
@@ -26,19 +27,20 @@ function setup(): { registry: ComponentRegistry; config: ExperimentConfig } {
     fusions: [{ type: 'attention', spectralNorm: true, powerIterations: 1 }],
     training: { epochs: 3, batchSize: 10, learningRate: 0.003 },
   });
-  return { registry, config };
+  const data = await registry.create('data', config.data, { seed: 1, baseDir: '/' }).load();
+  const model = buildModel(registry, config, config.fusions[0], 'fusions[0]', data.modalities, 5);
+  const specs = config.modalities.map((m) => data.modalities.find((s) => s.name === m.name)!);
+  const sizes = specs.map((s) => s.shape.reduce((a, b) => a * b, 1));
+  const pool =
+    threads > 0
+      ? await DataParallelPool.start(threads, { backend: 'wasm', pluginDirectories: PLUGINS, config, fusion: config.fusions[0], regularizers: [], specs: [...data.modalities], seed: 5 }, model, 10, sizes, [false, false])
+      : undefined;
+  return { config, data, model, specs, sizes, pool };
 }
 
 /** Train and test losses per epoch; every epoch's test pass is a forward call on the main thread only. */
 async function train(workers: number): Promise<number[]> {
-  const { registry, config } = setup();
-  const data = await registry.create('data', config.data, { seed: 1, baseDir: '/' }).load();
-  const model = buildModel(registry, config, config.fusions[0], 'fusions[0]', data.modalities, 5);
-  const sizes = config.modalities.map((m) => data.modalities.find((s) => s.name === m.name)!.shape.reduce((a, b) => a * b, 1));
-  const pool =
-    workers > 1
-      ? await DataParallelPool.start(workers - 1, { backend: 'wasm', pluginDirectories: PLUGINS, config, fusion: config.fusions[0], regularizers: [], specs: [...data.modalities], seed: 5 }, model, 10, sizes, [false, false])
-      : undefined;
+  const { config, data, model, pool } = await prepare(workers - 1);
   try {
     const records = await new TrialTrainer(model, data, config, [], 5, pool).train(() => undefined);
     return records.flatMap((r) => [r.train.total, r.test.total]);
@@ -60,12 +62,10 @@ describe('data-parallel training of the attention fusion', () => {
   }, 60000);
 
   it('gives a replica the main thread’s power-iteration vectors, so its gradient is the main thread’s', async () => {
-    const { registry, config } = setup();
-    const data = await registry.create('data', config.data, { seed: 1, baseDir: '/' }).load();
-    const model = buildModel(registry, config, config.fusions[0], 'fusions[0]', data.modalities, 5);
-    const specs = config.modalities.map((m) => data.modalities.find((s) => s.name === m.name)!);
-    const layout = { shapes: specs.map((s) => [...s.shape]), sizes: specs.map((s) => s.shape.reduce((a, b) => a * b, 1)), weights: config.modalities.map((m) => m.lossWeight) };
-    const pool = await DataParallelPool.start(1, { backend: 'wasm', pluginDirectories: PLUGINS, config, fusion: config.fusions[0], regularizers: [], specs: [...data.modalities], seed: 5 }, model, 10, layout.sizes, [false, false]);
+    const prepared = await prepare(1);
+    const { config, data, model, specs, sizes } = prepared;
+    const pool = prepared.pool!;
+    const layout = { shapes: specs.map((s) => [...s.shape]), sizes, weights: config.modalities.map((m) => m.lossWeight) };
     try {
       const fusion = model.fusion as AttentionFusion;
       const before = fusion.spectralEstimates().flat();

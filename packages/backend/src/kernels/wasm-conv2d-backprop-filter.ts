@@ -2,7 +2,7 @@ import { backend_util, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/
 import { heapF32, heapIndex, runWasmKernel, stride1Conv, WasmBackend } from './wasm-backend-access';
 
 /**
- * [B, H, W, C] → [C, H, W, B]. The stock wasm Transpose takes ~80 ms on a 32×63×63×64 tensor;
+ * [B, H, W, C] → [C, rows, W, B], rows `firstRow …` of x (all by default). The stock wasm Transpose takes ~80 ms on a 32×63×63×64 tensor;
  * this loop writes each output row (B contiguous values) while reading rows of C, all in cache.
  */
 function swapBatchAndChannels(backend: WasmBackend, x: TensorInfo, firstRow = 0, rows = x.shape[1]): TensorInfo {
@@ -23,7 +23,7 @@ function swapBatchAndChannels(backend: WasmBackend, x: TensorInfo, firstRow = 0,
   return out;
 }
 
-/** [B, H, W, C] → [H, W, B, C]: whole rows of C values move, so each is one block copy. */
+/** [B, H, W, C] → [rows, W, B, C], rows `firstRow …` of x: whole rows of C values move, each one block copy. */
 function batchInside(backend: WasmBackend, x: TensorInfo, firstRow = 0, rows = x.shape[1]): TensorInfo {
   const [batch, height, width, channels] = x.shape;
   const spatial = rows * width;

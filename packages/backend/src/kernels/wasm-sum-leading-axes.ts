@@ -2,12 +2,6 @@ import { backend_util, KernelConfig, KernelFunc, TensorInfo, util } from '@tenso
 import type { WasmBackend } from './wasm-backend-access';
 
 /**
- * Sum over leading axes (the bias gradient: [B, H, W, C] → [C]) as one pass over the rows,
- * accumulating in float64. The stock Sum first transposes the whole tensor so that the reduced
- * axes come last (about 5× slower; a ones-vector product in the wasm matrix kernel is no faster).
- * Other reductions go to the stock kernel.
- */
-/**
  * Column sums of a row-major `rows × cols` matrix in float64. Eight rows per pass: the running totals
  * are loaded and stored an eighth as often (2.4× faster on a 32 × 63 × 63 × 64 bias gradient).
  */
@@ -24,6 +18,12 @@ function sumRows(values: Float32Array, rows: number, cols: number): Float64Array
   return totals;
 }
 
+/**
+ * Sum over leading axes (the bias gradient: [B, H, W, C] → [C]) as one pass over the rows,
+ * accumulating in float64. The stock Sum first transposes the whole tensor so that the reduced
+ * axes come last (about 5× slower; a ones-vector product in the wasm matrix kernel is no faster).
+ * Other reductions go to the stock kernel.
+ */
 export function sumLeadingAxesConfig(stock: KernelConfig | undefined): KernelConfig {
   const stockSum = stock?.kernelFunc;
   const sum: KernelFunc = (args) => {
