@@ -133,6 +133,27 @@ export function hasCertifiedLipschitz(value: unknown): value is CertifiedLipschi
 }
 
 /**
+ * A fusion whose output weights the modalities by input-dependent factors. The weights are
+ * normalised so that a fusion that treats every modality alike (concatenation) has weight 1 for
+ * each: their mean over the modalities is 1 where the fusion allows it, and an analysis can see
+ * whether they vary across samples and between modalities (a gate that barely moves is
+ * concatenation in disguise).
+ */
+export interface ModalityWeighting {
+  /**
+   * The weight of each modality per sample, `[B, M]` (a forward call). For fusions that weight
+   * features rather than whole latents, the mean over each modality's features.
+   */
+  modalityWeights(latents: readonly Tensor2D[]): Tensor2D;
+  /** What the weights are, in one sentence (for reports). */
+  readonly modalityWeightsDescription: string;
+}
+
+export function hasModalityWeights(value: unknown): value is ModalityWeighting {
+  return typeof (value as ModalityWeighting | undefined)?.modalityWeights === 'function';
+}
+
+/**
  * One step of a feed-forward sub-model, in order, for certified bounds and layer-wise analysis.
  * Biases are left out: they do not change a Lipschitz constant.
  */

@@ -43,6 +43,8 @@ describe.each<[string, Partial<AttentionFusionOptions>]>([
   ['defaults (normalised, spectral norm, scaled)', {}],
   ['mlp projections, α scales x̂_i', { projection: 'mlp', scale: 'normalized' }],
   ['raw inputs', { normalizeInputs: false, spectralNorm: false }],
+  ['query-key scores, softmax gate, learned gain, W/σ', { scores: 'query-key', gate: 'softmax', learnGain: true, spectralMode: 'rescale' }],
+  ['pairwise scores, exponential gate', { gate: 'exponential' }],
 ])('attention fusion on the wasm and cpu backends: %s', (_, options) => {
   it('computes the same output and gradients', async () => {
     await initBackend('cpu');

@@ -7,11 +7,12 @@ import { ConfigValidator, ExperimentConfig } from '@mmfuse/config';
 import * as tf from '@tensorflow/tfjs-core';
 import { buildModel, DataParallelPool, partGradients, TrialTrainer } from '@mmfuse/trainer';
 import { AttentionFusion } from './attention-fusion';
+import { AttentionFusionOptions } from './attention-fusion-options';
 
 const PLUGINS = [...['@mmfuse/encoders', '@mmfuse/data'].map((p) => dirname(require.resolve(`${p}/package.json`))), join(__dirname, '..')];
 
 /** The model (seed 5), its data and per-modality sample sizes, and a pool of `threads` replicas (none for 0). */
-async function prepare(threads: number) {
+async function prepare(threads: number, variant: Partial<AttentionFusionOptions> = {}) {
   const container = new Container();
   container.load(coreModule);
   loadPlugins(container, PLUGINS, '/');
@@ -24,7 +25,7 @@ async function prepare(threads: number) {
       { name: 'joints', encoder: { type: 'mlp', units: [8], latentSize: 36 }, decoder: { type: 'mlp' } },
     ],
     // One power iteration per forward call: the persistent vectors matter for every step.
-    fusions: [{ type: 'attention', spectralNorm: true, powerIterations: 1 }],
+    fusions: [{ type: 'attention', spectralNorm: true, powerIterations: 1, ...variant }],
     training: { epochs: 3, batchSize: 10, learningRate: 0.003 },
   });
   const data = await registry.create('data', config.data, { seed: 1, baseDir: '/' }).load();
@@ -39,8 +40,8 @@ async function prepare(threads: number) {
 }
 
 /** Train and test losses per epoch; every epoch's test pass is a forward call on the main thread only. */
-async function train(workers: number): Promise<number[]> {
-  const { config, data, model, pool } = await prepare(workers - 1);
+async function train(workers: number, variant: Partial<AttentionFusionOptions> = {}): Promise<number[]> {
+  const { config, data, model, pool } = await prepare(workers - 1, variant);
   try {
     const records = await new TrialTrainer(model, data, config, [], 5, pool).train(() => undefined);
     return records.flatMap((r) => [r.train.total, r.test.total]);
@@ -58,6 +59,13 @@ describe('data-parallel training of the attention fusion', () => {
   it('matches one thread up to float summation order: replicas normalise with the main thread’s power-iteration vectors', async () => {
     const single = await train(1);
     const parallel = await train(2);
+    single.forEach((value, i) => expect(Math.abs(parallel[i] - value) / value).toBeLessThan(1e-4));
+  }, 60000);
+
+  it('matches one thread for a variant with query-key scores, a softmax gate and a learned gain', async () => {
+    const variant: Partial<AttentionFusionOptions> = { scores: 'query-key', gate: 'softmax', learnGain: true };
+    const single = await train(1, variant);
+    const parallel = await train(2, variant);
     single.forEach((value, i) => expect(Math.abs(parallel[i] - value) / value).toBeLessThan(1e-4));
   }, 60000);
 

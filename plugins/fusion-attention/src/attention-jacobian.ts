@@ -1,4 +1,4 @@
-import type { AttentionScaleTarget } from './attention-fusion-options';
+import type { AttentionGate, AttentionScaleTarget, AttentionScores } from './attention-fusion-options';
 
 /** One sample and the linear projections, in float64. */
 export interface AttentionJacobianInputs {
@@ -11,12 +11,20 @@ export interface AttentionJacobianInputs {
   /** c: √k when scores are scaled, else 1. */
   readonly scoreScale: number;
   readonly scale: AttentionScaleTarget;
+  /** Default `pairwise`; with `query-key`, `weights` are the queries Q_i and `keys` the K_i. */
+  readonly scores?: AttentionScores;
+  readonly keys?: readonly (readonly (readonly number[])[])[];
+  /** Default `linear` (g = α). */
+  readonly gate?: AttentionGate;
+  /** γ of the gate (default 1). */
+  readonly gain?: number;
 }
 
 export interface AttentionJacobian {
-  /** f(x) = [α_1 v_1; …; α_M v_M]. */
+  /** f(x) = [g_1 v_1; …; g_M v_M]. */
   readonly output: number[];
   readonly coefficients: number[];
+  readonly gates: number[];
   /** ∂f/∂x, (Σ d_i) × (Σ d_i), row r = output coordinate r. */
   readonly jacobian: number[][];
 }
@@ -26,8 +34,10 @@ export interface AttentionJacobian {
  *   ∂f_i/∂x_j = δ_ij α_i I + x_i (∂α_i/∂x_j)ᵀ,
  *   ∂α_i/∂x_i = 1/((M−1)c) Σ_{k≠i} W_iᵀ W_k x_k,   ∂α_i/∂x_j = 1/((M−1)c) W_jᵀ W_i x_i  (j ≠ i),
  * extended by the chain rule to normalised inputs (u = N(x), J_N = (I − x̂x̂ᵀ)/‖x‖ when ‖x‖ > ε,
- * I/ε otherwise) and to `scale: normalized` (f_i = α_i u_i). A reference for tests and analysis,
- * independent of the TensorFlow.js implementation and its autodiff.
+ * I/ε otherwise), to `scale: normalized` (f_i = α_i u_i), to query-key scores
+ * (∂α_i/∂u_j = (δ_ij Q_iᵀ k̄ + K_jᵀ q_i) / (Mc)) and to gates g(α) (∂f_i/∂x_j = δ_ij g_i ∂v_i/∂x_i +
+ * v_i Σ_k (∂g_i/∂α_k)(∂α_k/∂x_j)ᵀ). A reference for tests and analysis, independent of the
+ * TensorFlow.js implementation and its autodiff.
  */
 export function attentionJacobian(inputs: AttentionJacobianInputs): AttentionJacobian {
   const { weights, latents, epsilon } = inputs;
@@ -35,13 +45,51 @@ export function attentionJacobian(inputs: AttentionJacobianInputs): AttentionJac
   const sizes = latents.map((x) => x.length);
   const offsets = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
   const total = sizes.reduce((a, b) => a + b, 0);
-  const factor = 1 / ((M - 1) * inputs.scoreScale);
 
   const norms = latents.map((x) => Math.hypot(...x));
   const u = latents.map((x, i) => (inputs.normalizeInputs ? x.map((v) => v / Math.max(norms[i], epsilon)) : [...x]));
-  const p = weights.map((W, i) => W.map((row) => dot(row, u[i])));
-  const alpha = p.map((pi, i) => factor * p.reduce((s, pj, j) => (j === i ? s : s + dot(pi, pj)), 0));
   const v = inputs.scale === 'input' ? latents.map((x) => [...x]) : u;
+
+  // α and ∂α_i/∂u_j (a vector of length d_j)
+  let alpha: number[];
+  let dAlphaDu: (i: number, j: number) => number[];
+  if ((inputs.scores ?? 'pairwise') === 'pairwise') {
+    const factor = 1 / ((M - 1) * inputs.scoreScale);
+    const p = weights.map((W, i) => W.map((row) => dot(row, u[i])));
+    alpha = p.map((pi, i) => factor * p.reduce((s, pj, j) => (j === i ? s : s + dot(pi, pj)), 0));
+    dAlphaDu = (i, j) => transposeTimes(weights[j], j === i ? sumVectors(p.filter((_, k) => k !== i)) : p[i]).map((value) => value * factor);
+  } else {
+    if (!inputs.keys) throw new Error('query-key scores need the key matrices');
+    const keys = inputs.keys;
+    const factor = 1 / (M * inputs.scoreScale);
+    const q = weights.map((W, i) => W.map((row) => dot(row, u[i])));
+    const keySum = sumVectors(keys.map((K, j) => K.map((row) => dot(row, u[j]))));
+    alpha = q.map((qi) => factor * dot(qi, keySum));
+    dAlphaDu = (i, j) => {
+      const fromKey = transposeTimes(keys[j], q[i]);
+      const fromQuery = j === i ? transposeTimes(weights[i], keySum) : fromKey.map(() => 0);
+      return fromKey.map((value, b) => (value + fromQuery[b]) * factor);
+    };
+  }
+
+  // g and ∂g_i/∂α_k
+  const gain = inputs.gain ?? 1;
+  const gate = inputs.gate ?? 'linear';
+  let gates: number[];
+  let dGate: (i: number, k: number) => number;
+  if (gate === 'softmax') {
+    const top = Math.max(...alpha.map((a) => gain * a));
+    const e = alpha.map((a) => Math.exp(gain * a - top));
+    const total = e.reduce((a, b) => a + b, 0);
+    const s = e.map((value) => value / total);
+    gates = s.map((si) => M * si);
+    dGate = (i, k) => M * gain * s[i] * ((i === k ? 1 : 0) - s[k]);
+  } else {
+    const g = gate === 'linear' ? (a: number) => a : gate === 'residual' ? (a: number) => 1 + gain * a : (a: number) => Math.exp(gain * a);
+    const dg = gate === 'linear' ? () => 1 : gate === 'residual' ? () => gain : (a: number) => gain * Math.exp(gain * a);
+    gates = alpha.map(g);
+    dGate = (i, k) => (i === k ? dg(alpha[i]) : 0);
+  }
 
   // J_N(x_i) applied to a vector (symmetric, so also its transpose)
   const applyJN = (i: number, g: number[]): number[] => {
@@ -53,26 +101,31 @@ export function attentionJacobian(inputs: AttentionJacobianInputs): AttentionJac
   };
 
   const jacobian = Array.from({ length: total }, () => new Array<number>(total).fill(0));
+  // ∂α_k/∂x_j for every k, j
+  const dAlpha = alpha.map((_, k) => sizes.map((__, j) => applyJN(j, dAlphaDu(k, j))));
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < M; j++) {
-      // ∂α_i/∂u_j, then through the normalisation of x_j
-      const direction = j === i ? sumVectors(p.filter((_, k) => k !== i)) : p[i];
-      const dAlpha = applyJN(j, transposeTimes(weights[j], direction).map((value) => value * factor));
+      // ∂g_i/∂x_j = Σ_k ∂g_i/∂α_k ∂α_k/∂x_j
+      const dG = new Array<number>(sizes[j]).fill(0);
+      for (let k = 0; k < M; k++) {
+        const weight = dGate(i, k);
+        if (weight !== 0) dAlpha[k][j].forEach((value, b) => (dG[b] += weight * value));
+      }
       for (let a = 0; a < sizes[i]; a++) {
         const row = jacobian[offsets[i] + a];
-        for (let b = 0; b < sizes[j]; b++) row[offsets[j] + b] += v[i][a] * dAlpha[b];
+        for (let b = 0; b < sizes[j]; b++) row[offsets[j] + b] += v[i][a] * dG[b];
       }
     }
-    // δ_ij α_i ∂v_i/∂x_i
+    // δ_ij g_i ∂v_i/∂x_i
     for (let b = 0; b < sizes[i]; b++) {
       const unitVector = new Array<number>(sizes[i]).fill(0);
       unitVector[b] = 1;
       const column = inputs.scale === 'input' ? unitVector : applyJN(i, unitVector);
-      for (let a = 0; a < sizes[i]; a++) jacobian[offsets[i] + a][offsets[i] + b] += alpha[i] * column[a];
+      for (let a = 0; a < sizes[i]; a++) jacobian[offsets[i] + a][offsets[i] + b] += gates[i] * column[a];
     }
   }
-  const output = v.flatMap((vi, i) => vi.map((value) => alpha[i] * value));
-  return { output, coefficients: alpha, jacobian };
+  const output = v.flatMap((vi, i) => vi.map((value) => gates[i] * value));
+  return { output, coefficients: alpha, gates, jacobian };
 }
 
 function dot(a: readonly number[], b: readonly number[]): number {

@@ -1,13 +1,12 @@
 import { initBackend } from '@mmfuse/backend';
-import type { Rng } from '@mmfuse/core';
 import { AttentionFusion } from './attention-fusion';
 import { AttentionFusionOptions } from './attention-fusion-options';
 import { attentionLipschitzBound, bilinearBlockMatrix, nonNegativeSpectralNormBound } from './attention-lipschitz-bound';
 import {
   autodiffJacobian,
   createRng,
+  empiricalEstimates,
   gaussianMatrix,
-  outputOf,
   randomizeParameters,
   setProjection,
   spectralNorm,
@@ -19,55 +18,6 @@ beforeAll(async () => {
 });
 
 const RAW: Partial<AttentionFusionOptions> = { normalizeInputs: false, spectralNorm: false, scaleScores: false };
-
-/** A latent with norm in [rho, R], on the sphere of radius R one time in three (where constants peak). */
-function sampleLatent(rng: Rng, d: number, rho: number, R: number): number[] {
-  const norm = rng() < 1 / 3 ? R : rho + (R - rho) * rng();
-  return vectorOfNorm(rng, d, norm);
-}
-
-function clampToDomain(x: number[], rho: number, R: number): number[] {
-  const n = Math.hypot(...x);
-  const target = Math.min(R, Math.max(rho, n));
-  return x.map((v) => (v * target) / n);
-}
-
-function distance(a: number[], b: number[]): number {
-  return Math.hypot(...a.map((v, i) => v - b[i]));
-}
-
-/**
- * Lower bounds of the Lipschitz constant on the domain: the largest local spectral norm ‖J(x)‖₂
- * over random points refined by hill climbing, and the largest difference quotient over random
- * and nearby pairs.
- */
-function empiricalEstimates(fusion: AttentionFusion, rng: Rng, rho: number, R: number): { jacobian: number; quotient: number } {
-  const widths = fusion.inputSizes;
-  const localNorm = (xs: number[][]) => spectralNorm(autodiffJacobian(fusion, xs));
-  let best = widths.map((d) => sampleLatent(rng, d, rho, R));
-  let bestNorm = localNorm(best);
-  for (let s = 0; s < 40; s++) {
-    const xs = widths.map((d) => sampleLatent(rng, d, rho, R));
-    const norm = localNorm(xs);
-    if (norm > bestNorm) [best, bestNorm] = [xs, norm];
-  }
-  for (let s = 0; s < 60; s++) {
-    const step = 0.2 * R;
-    const xs = best.map((x) => clampToDomain(x.map((v) => v + step * (rng() * 2 - 1)), rho, R));
-    const norm = localNorm(xs);
-    if (norm > bestNorm) [best, bestNorm] = [xs, norm];
-  }
-  let quotient = 0;
-  for (let s = 0; s < 200; s++) {
-    const xs = s % 2 === 0 ? widths.map((d) => sampleLatent(rng, d, rho, R)) : best;
-    const scale = s % 4 < 2 ? R : 1e-2 * R;
-    const ys = xs.map((x) => clampToDomain(x.map((v) => v + scale * (rng() * 2 - 1)), rho, R));
-    const dx = Math.hypot(...xs.map((x, i) => distance(x, ys[i])));
-    if (dx === 0) continue;
-    quotient = Math.max(quotient, distance(outputOf(fusion, xs), outputOf(fusion, ys)) / dx);
-  }
-  return { jacobian: bestNorm, quotient };
-}
 
 interface BoundCase {
   readonly label: string;

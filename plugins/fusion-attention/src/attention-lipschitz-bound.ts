@@ -1,5 +1,5 @@
 import type { LipschitzCertificate } from '@mmfuse/core';
-import type { AttentionScaleTarget } from './attention-fusion-options';
+import type { AttentionGate, AttentionScaleTarget, AttentionScores } from './attention-fusion-options';
 import type { ProjectionLayerNorms } from './attention-projection';
 
 /** The domain a certificate speaks of: every latent has `minInputNorm ≤ ‖x_i‖ ≤ inputRadius`. */
@@ -12,13 +12,32 @@ export interface AttentionDomain {
 
 /** What the bound depends on, for one configured fusion. */
 export interface AttentionBoundInputs {
-  /** Per modality, the norms of its projection's layers in order (one for linear, two for mlp). */
+  /**
+   * Per modality, the norms of its projection's layers in order (one for linear, two for mlp): the
+   * projections p_i of pairwise scores, or the queries q_i of query-key scores.
+   */
   readonly projections: readonly (readonly ProjectionLayerNorms[])[];
+  /** The keys k_i of query-key scores, per modality. */
+  readonly keys?: readonly (readonly ProjectionLayerNorms[])[];
   readonly normalizeInputs: boolean;
   readonly epsilon: number;
   /** c: √k when scores are scaled, else 1. */
   readonly scoreScale: number;
   readonly scale: AttentionScaleTarget;
+  /** Default `pairwise` (Definition 4.1). */
+  readonly scores?: AttentionScores;
+  /** Default `linear` (Definition 4.1). */
+  readonly gate?: AttentionGate;
+  /** |γ| of the gate (default 1). */
+  readonly gain?: number;
+}
+
+/**
+ * Bounds of the scores on the domain: |α_i| ≤ a_i and |α_i(x) − α_i(x′)| ≤ Σ_j A_ij ‖x_j − x′_j‖.
+ */
+export interface ScoreBounds {
+  readonly a: number[];
+  readonly A: number[][];
 }
 
 export const ATTENTION_CERTIFICATE_NORM = "l2, product norm over the modalities' latents (input), l2 on the concatenated output";
@@ -69,15 +88,26 @@ export function attentionLipschitzBound(inputs: AttentionBoundInputs, domain: At
 
   const normalizerLipschitz = inputs.normalizeInputs ? 1 / Math.max(inputs.epsilon, rho) : 1;
   const projectedNorm = inputs.normalizeInputs ? Math.min(1, R === undefined ? 1 : R / inputs.epsilon) : (R as number);
-  const P = inputs.projections.map((layers) => layers.reduce((bound, layer) => layer.spectralNorm * bound + layer.biasNorm, projectedNorm));
-  const Lambda = inputs.projections.map((layers) => layers.reduce((lip, layer) => lip * layer.spectralNorm, 1) * normalizerLipschitz);
+  const outputBound = (layers: readonly ProjectionLayerNorms[]) => layers.reduce((bound, layer) => layer.spectralNorm * bound + layer.biasNorm, projectedNorm);
+  const lipschitz = (layers: readonly ProjectionLayerNorms[]) => layers.reduce((lip, layer) => lip * layer.spectralNorm, 1) * normalizerLipschitz;
+  const P = inputs.projections.map(outputBound);
+  const Lambda = inputs.projections.map(lipschitz);
   const V = inputs.scale === 'input' ? (R as number) : projectedNorm;
   const Gamma = inputs.scale === 'input' ? 1 : normalizerLipschitz;
+  const gate = inputs.gate ?? 'linear';
+  const gain = Math.abs(inputs.gain ?? 1);
 
-  const T = bilinearBlockMatrix(P, Lambda, V, Gamma, c);
-  const value = nonNegativeSpectralNormBound(T);
+  let scores: ScoreBounds;
+  if ((inputs.scores ?? 'pairwise') === 'pairwise') {
+    scores = pairwiseScoreBounds(P, Lambda, c);
+  } else {
+    if (!inputs.keys || inputs.keys.length !== M) throw new Error('query-key scores need the key projections\' norms');
+    scores = queryKeyScoreBounds(P, Lambda, inputs.keys.map(outputBound), inputs.keys.map(lipschitz), c);
+  }
+  const value = gate === 'softmax' ? softmaxGateBound(scores, V, Gamma, gain) : nonNegativeSpectralNormBound(gatedBlockMatrix(scores, V, Gamma, gate, gain));
 
-  const weights = inputs.projections.map((layers) => layers.map((l) => l.spectralNorm.toPrecision(6)).join('·')).join(', ');
+  const layerText = (norms: readonly (readonly ProjectionLayerNorms[])[]) => norms.map((layers) => layers.map((l) => l.spectralNorm.toPrecision(6)).join('·')).join(', ');
+  const weights = inputs.keys ? `queries ${layerText(inputs.projections)}; keys ${layerText(inputs.keys)}` : layerText(inputs.projections);
   const domainText = [
     R !== undefined ? `‖x_i‖ ≤ R = ${R}` : undefined,
     inputs.normalizeInputs ? `‖x_i‖ ≥ ρ = ${rho} (normalisation Lipschitz 1/max(ε, ρ) = ${normalizerLipschitz.toPrecision(6)}${rho < inputs.epsilon ? '; give minInputNorm to exclude latents near zero, where normalisation is steep' : ''})` : undefined,
@@ -85,7 +115,7 @@ export function attentionLipschitzBound(inputs: AttentionBoundInputs, domain: At
     .filter(Boolean)
     .join(', ');
   const theorem =
-    !inputs.normalizeInputs && inputs.projections.every((layers) => layers.length === 1 && layers[0].biasNorm === 0)
+    !inputs.normalizeInputs && gate === 'linear' && !inputs.keys && inputs.projections.every((layers) => layers.length === 1 && layers[0].biasNorm === 0)
       ? `; Theorem 4.1's form √(8 + 2M/(M−1))·w²R²/c with w = max ‖W_i‖₂ gives ${theorem41(inputs, R as number).toPrecision(6)}`
       : '';
   return {
@@ -93,7 +123,9 @@ export function attentionLipschitzBound(inputs: AttentionBoundInputs, domain: At
     norm: ATTENTION_CERTIFICATE_NORM,
     assumptions:
       `${variant}; M = ${M}, c = ${c.toPrecision(6)}, ‖W‖₂ as applied per modality (layers multiplied): ${weights}; domain ${domainText}. ` +
-      `Lip ≤ ‖T‖₂ for the M×M block-norm matrix of Lemma 4.1 (T_ii = Γ|α_i|max + V Λ_i ΣP_j/((M−1)c), T_ij = V P_i Λ_j/((M−1)c)); ` +
+      (gate === 'softmax'
+        ? `Lip ≤ Γ·max_i g_i + V·(Mγ/2)·‖A‖₂ (softmax is ½-Lipschitz; |Δα_i| ≤ Σ_j A_ij‖Δx_j‖); `
+        : `Lip ≤ ‖T‖₂ for the M×M block-norm matrix of Lemma 4.1 (T = Γ diag(max|g_i|) + V diag(max|g′_i|) A, |Δα_i| ≤ Σ_j A_ij‖Δx_j‖); `) +
       `holds for the weights at the time of the call (and, with spectral normalisation, for every later call with these weights)${theorem}`,
   };
 }
@@ -106,24 +138,71 @@ function checkDomain(R: number | undefined, rho: number): void {
 
 function describeVariant(inputs: AttentionBoundInputs): string {
   const depth = inputs.projections[0]?.length === 1 ? 'linear' : 'mlp';
+  const gate = inputs.gate ?? 'linear';
   return [
     `${depth} projections`,
+    `${inputs.scores ?? 'pairwise'} scores`,
+    gate === 'linear' ? 'linear gate g = α' : `${gate} gate with γ = ${(inputs.gain ?? 1).toPrecision(6)}`,
     inputs.normalizeInputs ? `normalised inputs (ε = ${inputs.epsilon})` : 'raw inputs',
     inputs.scoreScale !== 1 ? 'scores / √k' : 'unscaled scores',
-    `α_i scales the ${inputs.scale === 'input' ? 'original' : 'normalised'} latent`,
+    `g_i scales the ${inputs.scale === 'input' ? 'original' : 'normalised'} latent`,
   ].join(', ');
 }
 
-/** T of the derivation above. */
-export function bilinearBlockMatrix(P: readonly number[], Lambda: readonly number[], V: number, Gamma: number, c: number): number[][] {
+/** Pairwise scores (Definition 4.1): a_i = P_i Σ_{j≠i} P_j / ((M−1)c), A_ii = Λ_i Σ_{j≠i} P_j / ((M−1)c), A_ij = P_i Λ_j / ((M−1)c). */
+export function pairwiseScoreBounds(P: readonly number[], Lambda: readonly number[], c: number): ScoreBounds {
   const M = P.length;
-  const total = P.reduce((a, b) => a + b, 0);
+  const total = P.reduce((x, y) => x + y, 0);
   const denominator = (M - 1) * c;
-  return P.map((Pi, i) => {
-    const others = total - Pi;
-    const alpha = (Pi * others) / denominator;
-    return P.map((_, j) => (i === j ? Gamma * alpha + (V * Lambda[i] * others) / denominator : (V * Pi * Lambda[j]) / denominator));
+  return {
+    a: P.map((Pi) => (Pi * (total - Pi)) / denominator),
+    A: P.map((Pi, i) => P.map((_, j) => (i === j ? (Lambda[i] * (total - Pi)) / denominator : (Pi * Lambda[j]) / denominator))),
+  };
+}
+
+/**
+ * Query-key scores α_i = q_iᵀ k̄ / (Mc), k̄ = Σ_j k_j: with ‖q_i‖ ≤ Q_i, ‖k_j‖ ≤ K_j and Lipschitz
+ * constants ΛQ_i, ΛK_j, Δα_i = (Δq_iᵀ k̄ + q′_iᵀ Δk̄) / (Mc), so a_i = Q_i ΣK_j / (Mc),
+ * A_ii = (ΛQ_i ΣK_j + Q_i ΛK_i) / (Mc), A_ij = Q_i ΛK_j / (Mc).
+ */
+export function queryKeyScoreBounds(Q: readonly number[], LambdaQ: readonly number[], K: readonly number[], LambdaK: readonly number[], c: number): ScoreBounds {
+  const M = Q.length;
+  const keys = K.reduce((x, y) => x + y, 0);
+  const denominator = M * c;
+  return {
+    a: Q.map((Qi) => (Qi * keys) / denominator),
+    A: Q.map((Qi, i) => Q.map((_, j) => ((i === j ? LambdaQ[i] * keys : 0) + Qi * LambdaK[j]) / denominator)),
+  };
+}
+
+/**
+ * T for a gate g applied elementwise (y_i = g(α_i) v_i): Δy_i = g_i Δv_i + Δg_i v′_i, so
+ * ‖Δy_i‖ ≤ Γ G_i δ_i + V D_i |Δα_i| with G_i ≥ |g| and D_i ≥ |g′| over |α| ≤ a_i:
+ * linear G = a, D = 1; residual G = 1 + γa, D = γ; exponential G = e^{γa}, D = γe^{γa}.
+ */
+export function gatedBlockMatrix(scores: ScoreBounds, V: number, Gamma: number, gate: Exclude<AttentionGate, 'softmax'>, gain: number): number[][] {
+  return scores.A.map((row, i) => {
+    const a = scores.a[i];
+    const [G, D] = gate === 'linear' ? [a, 1] : gate === 'residual' ? [1 + gain * a, gain] : [Math.exp(gain * a), gain * Math.exp(gain * a)];
+    return row.map((Aij, j) => (i === j ? Gamma * G : 0) + V * D * Aij);
   });
+}
+
+/**
+ * The softmax gate g = M·softmax(γα): its Jacobian M·γ(diag(s) − ssᵀ) has ℓ2 norm ≤ Mγ/2 (a PSD
+ * matrix's norm is at most its largest absolute row sum, 2s_i(1 − s_i) ≤ ½), everywhere, so
+ * ‖Δg‖ ≤ (Mγ/2)‖Δα‖ ≤ (Mγ/2)‖A‖₂‖δ‖; and g_i ≤ M / (1 + Σ_{j≠i} e^{−γ(a_i + a_j)}). Then
+ * ‖Δy‖ ≤ ‖(g_i Δv_i)_i‖ + ‖(Δg_i v′_i)_i‖ ≤ (Γ max_i g_i + V (Mγ/2) ‖A‖₂) ‖δ‖.
+ */
+export function softmaxGateBound(scores: ScoreBounds, V: number, Gamma: number, gain: number): number {
+  const M = scores.a.length;
+  const largestWeight = Math.max(...scores.a.map((ai, i) => M / (1 + scores.a.reduce((s, aj, j) => (j === i ? s : s + Math.exp(-gain * (ai + aj))), 0))));
+  return (Gamma * largestWeight + (V * M * gain * nonNegativeSpectralNormBound(scores.A)) / 2) * (1 + 1e-12);
+}
+
+/** T of the derivation above (Definition 4.1: pairwise scores, linear gate). */
+export function bilinearBlockMatrix(P: readonly number[], Lambda: readonly number[], V: number, Gamma: number, c: number): number[][] {
+  return gatedBlockMatrix(pairwiseScoreBounds(P, Lambda, c), V, Gamma, 'linear', 1);
 }
 
 /**

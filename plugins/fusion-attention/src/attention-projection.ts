@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { deriveSeed } from '@mmfuse/core';
 import type { ParameterSet } from '@mmfuse/encoders';
-import type { AttentionProjection } from './attention-fusion-options';
+import type { AttentionProjection, SpectralMode } from './attention-fusion-options';
 import { powerIterationEstimate, spectralNormUpperBound } from './spectral-norm';
 import { SpectralNormalizer } from './spectral-normalizer';
 
@@ -27,6 +27,7 @@ export interface ProjectionSettings {
   readonly inputSize: number;
   readonly outputSize: number;
   readonly spectralNorm: boolean;
+  readonly spectralMode: SpectralMode;
   readonly powerIterations: number;
   readonly seed: number;
 }
@@ -70,12 +71,12 @@ export class AttentionProjectionMap {
     for (const layer of this.layers) layer.normalizer?.refine(steps);
   }
 
-  /** σ̂ of each spectrally normalised layer as the last forward call used (empty without spectral norm). */
   /** The persistent power-iteration vectors of this projection's layers. */
   powerIterationVectors(): tf.Variable[] {
     return this.layers.flatMap((layer) => (layer.normalizer ? [layer.normalizer.u] : []));
   }
 
+  /** σ̂ of each spectrally normalised layer as the last forward call used (empty without spectral norm). */
   spectralEstimates(): number[] {
     return this.layers.flatMap((layer) => (layer.normalizer ? [layer.normalizer.estimate()] : []));
   }
@@ -89,13 +90,13 @@ export class AttentionProjectionMap {
     const layer = this.layers[0];
     const [rows, cols] = layer.kernel.shape as [number, number];
     const values = layer.kernel.dataSync();
-    const divisor = layer.normalizer ? Math.max(1, layer.normalizer.estimate()) : 1;
+    const divisor = layer.normalizer ? layer.normalizer.divisorFor(layer.normalizer.estimate()) : 1;
     return Array.from({ length: cols }, (_, r) => Array.from({ length: rows }, (__, c) => values[c * cols + r] / divisor));
   }
 
   /**
    * Float64 norms of every layer as the next forward call applies it: ‖K‖₂ bounded from above, and
-   * with spectral normalisation divided by max(1, σ̂) where σ̂ is the estimate that call will compute
+   * with spectral normalisation divided by max(1, σ̂) (or σ̂) where σ̂ is the estimate that call will compute
    * (lowered by 1e-5 relative, more than float32 rounding can move it). Later calls with the same
    * weights only raise σ̂, so the norms stay valid for them.
    */
@@ -106,7 +107,7 @@ export class AttentionProjectionMap {
       let spectralNorm = spectralNormUpperBound(values, rows, cols);
       if (layer.normalizer) {
         const next = powerIterationEstimate(values, rows, cols, layer.normalizer.vector(), this.settings.powerIterations);
-        spectralNorm /= Math.max(1, next * (1 - 1e-5));
+        spectralNorm /= layer.normalizer.divisorFor(next * (1 - 1e-5));
       }
       const biasNorm = layer.bias ? Math.hypot(...layer.bias.dataSync()) : 0;
       return { spectralNorm, biasNorm };
@@ -121,7 +122,7 @@ export class AttentionProjectionMap {
     const kernel = params.create(`${layer}/kernel`, [inputSize, outputSize], inputSize, outputSize);
     const bias = withBias ? params.create(`${layer}/bias`, [outputSize], inputSize, outputSize, true) : undefined;
     const normalizer = this.settings.spectralNorm
-      ? new SpectralNormalizer(kernel, this.settings.powerIterations, deriveSeed(this.settings.seed, 'power-iteration', layer), `${this.settings.owner}/${layer}`)
+      ? new SpectralNormalizer(kernel, this.settings.powerIterations, deriveSeed(this.settings.seed, 'power-iteration', layer), `${this.settings.owner}/${layer}`, this.settings.spectralMode)
       : undefined;
     this.layers.push({ kernel, bias, normalizer });
   }

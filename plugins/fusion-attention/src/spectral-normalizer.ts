@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, normal } from '@mmfuse/core';
+import type { SpectralMode } from './attention-fusion-options';
 
 /** Squared norms below this count as zero (well above float32's smallest normal number). */
 const TINY = 1e-30;
@@ -8,14 +9,14 @@ let vectorCounter = 0;
 
 /**
  * Spectral normalisation of one kernel K `[in, out]` (y = x·K, so K = Wᵀ and σ_max(K) = σ_max(W)):
- * `K̂ = K / max(1, σ̂)` (applied as (x·K) / max(1, σ̂)), with σ̂ from power iteration on KᵀK whose vector u ∈ R^out persists in a
+ * `K̂ = K / max(1, σ̂)` (mode `clip`) or `K̂ = K / σ̂` (mode `rescale`), applied as (x·K) / divisor, with σ̂ from power iteration on KᵀK whose vector u ∈ R^out persists in a
  * non-trainable variable between calls (Miyato et al. 2018). σ̂ = ‖K u‖ reads u from that variable,
  * so gradients treat u (and the left vector, by the envelope theorem) as constants:
  * ∂σ̂/∂K = v uᵀ with v = K u / ‖K u‖.
  *
  * σ̂ ≤ σ_max always, and for fixed K it never decreases from one step to the next (power iteration
  * on a positive semi-definite matrix raises the Rayleigh quotient), so ‖K̂‖₂ = σ_max / max(1, σ̂)
- * only falls from call to call and reaches min(σ_max, 1) as u converges.
+ * only falls from call to call and reaches min(σ_max, 1) as u converges (1 with `rescale`).
  */
 export class SpectralNormalizer {
   readonly u: tf.Variable;
@@ -25,6 +26,7 @@ export class SpectralNormalizer {
     private readonly iterations: number,
     seed: number,
     name: string,
+    readonly mode: SpectralMode = 'clip',
   ) {
     const out = kernel.shape[1] as number;
     const rng = createRng(seed);
@@ -37,7 +39,7 @@ export class SpectralNormalizer {
   }
 
   /**
-   * max(1, σ̂) for this forward call, so that x·K̂ = (x·K) / divisor(); advances the power iteration
+   * max(1, σ̂) (`clip`) or σ̂ (`rescale`) for this forward call, so that x·K̂ = (x·K) / divisor(); advances the power iteration
    * first (once per call, `iterations` steps). Dividing the product rather than the kernel touches
    * B·out numbers instead of in·out, in the forward and the backward pass.
    */
@@ -45,7 +47,7 @@ export class SpectralNormalizer {
     return tf.tidy(() => {
       this.advance(this.iterations);
       const sigma = tf.sqrt(tf.maximum(tf.sum(tf.square(tf.matMul(this.kernel as tf.Tensor2D, this.u as tf.Tensor2D))), TINY));
-      return tf.maximum(sigma, 1) as tf.Scalar;
+      return (this.mode === 'clip' ? tf.maximum(sigma, 1) : sigma) as tf.Scalar;
     });
   }
 
@@ -60,6 +62,11 @@ export class SpectralNormalizer {
     const value = sigma.dataSync()[0];
     sigma.dispose();
     return value;
+  }
+
+  /** The divisor a call with estimate σ̂ uses (in float64). */
+  divisorFor(sigma: number): number {
+    return this.mode === 'clip' ? Math.max(1, sigma) : Math.max(sigma, Math.sqrt(TINY));
   }
 
   /** The persistent right singular vector estimate (length `out`). */

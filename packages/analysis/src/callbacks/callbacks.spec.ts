@@ -85,6 +85,34 @@ describe('robustness', () => {
   });
 });
 
+describe('robustness of a fusion that weights the modalities', () => {
+  it('records the weights per point: mean and spread across samples, and how a dropped modality moves them', async () => {
+    const data = dataset(40, 20);
+    const info = trialInfo(data);
+    // weights with a closed form: each modality's weight is the mean of its own inputs in that sample
+    const flat = (x: tf.Tensor) => x.reshape([x.shape[0], -1]) as tf.Tensor2D;
+    const encoders = info.model.encoders.map((e) => ({ ...e, apply: flat }) as unknown as Encoder);
+    const fusion = { modalityWeights: (latents: tf.Tensor2D[]) => tf.concat(latents.map((z) => tf.mean(z, 1, true)), 1), modalityWeightsDescription: 'means' };
+    const model = { ...info.model, encoders, fusion: fusion as unknown as MultimodalModel['fusion'] };
+    await new RobustnessCallback({ modalities: ['joints'], drops: ['zeros'], imageFailure: 'pixel-constant', seriesFailure: 'gaussian-noise', severities: [0], samples: 20 }).onTrialEnd({ ...info, model });
+    const curves = readAnalysis(info, 'robustness').setups.identity.trials[0].curves as Array<{ mode: string; weights: { mean: number[]; std: number[]; spread: number } }>;
+    const perSample = (name: 'camera' | 'joints', size: number) =>
+      Array.from({ length: 20 }, (_, s) => Array.from((data.test.arrays[name] as Float32Array).subarray(s * size, (s + 1) * size)).reduce((a, b) => a + b, 0) / size);
+    const camera = perSample('camera', 16);
+    const joints = perSample('joints', 12);
+    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+    const std = (v: number[]) => Math.sqrt(mean(v.map((x) => (x - mean(v)) ** 2)));
+    const clean = curves.find((c) => c.mode === 'clean')!.weights;
+    expect(clean.mean[0]).toBeCloseTo(mean(camera), 5);
+    expect(clean.mean[1]).toBeCloseTo(mean(joints), 5);
+    expect(clean.std[1]).toBeCloseTo(std(joints), 4);
+    expect(clean.spread).toBeCloseTo(mean(camera.map((c, s) => Math.abs(c - joints[s]))), 5);
+    const dropped = curves.find((c) => c.mode === 'drop-zeros')!.weights;
+    expect(dropped.mean[1]).toBe(0);
+    expect(dropped.mean[0]).toBeCloseTo(mean(camera), 5);
+  });
+});
+
 describe('failure detection', () => {
   it('flags process failures the data label and injected faults, with about 5 % false alarms, and records each', async () => {
     const data = dataset(300, 200, 40);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DataSplit, gatherSamples, ModalitySpec, MultimodalModel, sampleSize } from '@mmfuse/core';
+import { DataSplit, gatherSamples, hasModalityWeights, ModalitySpec, MultimodalModel, sampleSize } from '@mmfuse/core';
 
 /** Changes one modality's batch of inputs in place (a dropped or corrupted sensor); `count` samples. */
 export type Perturbation = (modality: ModalitySpec, batch: Float32Array, count: number) => void;
@@ -61,6 +61,48 @@ export function reconstructionErrors(model: MultimodalModel, split: DataSplit, i
   model.encoders.forEach((encoder, m) => (errors[encoder.modality.name] = sums[m] / indices.length));
   errors.total = Object.values(errors).reduce((a, b) => a + b, 0);
   return errors;
+}
+
+/** How a fusion weighted the modalities over a set of samples. */
+export interface ModalityWeightStatistics {
+  /** Mean weight of each modality over the samples. */
+  readonly mean: number[];
+  /** Standard deviation of each modality's weight across the samples. */
+  readonly std: number[];
+  /** Mean over samples of (largest − smallest weight of the sample): 0 when every sample weights all modalities alike. */
+  readonly spread: number;
+}
+
+/**
+ * The fusion's modality weights over the given samples (undefined for fusions without them, such
+ * as sum and concatenation, whose weights are 1 by construction).
+ */
+export function modalityWeightsOf(model: MultimodalModel, split: DataSplit, indices: ArrayLike<number>, perturb?: Perturbation): ModalityWeightStatistics | undefined {
+  const fusion = model.fusion;
+  if (!hasModalityWeights(fusion)) return undefined;
+  const M = model.encoders.length;
+  const sums = new Float64Array(M);
+  const squares = new Float64Array(M);
+  let spread = 0;
+  for (let start = 0; start < indices.length; start += BATCH) {
+    const end = Math.min(indices.length, start + BATCH);
+    const { inputs } = inputsOf(model, split, indices, start, end, perturb);
+    const weights = tf.tidy(() => fusion.modalityWeights(model.encoders.map((encoder, m) => encoder.apply(inputs[m]))));
+    const values = weights.dataSync();
+    tf.dispose([weights, ...inputs]);
+    for (let s = 0; s < end - start; s++) {
+      const row = values.subarray(s * M, (s + 1) * M);
+      for (let m = 0; m < M; m++) {
+        sums[m] += row[m];
+        squares[m] += row[m] * row[m];
+      }
+      spread += Math.max(...row) - Math.min(...row);
+    }
+  }
+  const n = Math.max(1, indices.length);
+  const mean = Array.from(sums, (s) => s / n);
+  const std = Array.from(squares, (q, m) => Math.sqrt(Math.max(0, q / n - mean[m] * mean[m])));
+  return { mean, std, spread: spread / n };
 }
 
 /** Inputs and reconstructions of a few samples of one modality (for figures). */

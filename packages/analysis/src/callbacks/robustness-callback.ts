@@ -1,7 +1,7 @@
 import { CallbackContext, createRng, deriveSeed, gatherSamples, ModalitySpec, sampleSize, TrainingCallback, TrialInfo, UserInputError } from '@mmfuse/core';
 import { failureByType, FailureDefinition } from '@mmfuse/data';
 import { recordTrial } from './analysis-file';
-import { reconstructionErrors, spreadIndices } from './model-passes';
+import { modalityWeightsOf, Perturbation, reconstructionErrors, spreadIndices } from './model-passes';
 
 export interface RobustnessOptions {
   /** Modalities to perturb (default every one). */
@@ -33,7 +33,8 @@ export const ROBUSTNESS_SCHEMA = {
  * Robustness to missing and corrupted modalities at test time (beyond the paper): after each trial,
  * every modality in turn is dropped (zeros or its training mean) or corrupted at increasing
  * severity, and the reconstruction error of every modality is recorded against the clean inputs
- * (analysis/robustness.json).
+ * (analysis/robustness.json). For fusions that weight the modalities (attention variants), each
+ * point also records the weights, so one sees whether the fusion turns away from a failing modality.
  */
 export class RobustnessCallback implements TrainingCallback {
   private readonly failures: Record<'image' | 'series', FailureDefinition>;
@@ -61,7 +62,11 @@ export class RobustnessCallback implements TrainingCallback {
       if (!names.includes(name)) throw new UserInputError(`robustness: modality "${name}" is not one of the model's (${names.join(', ')})`);
     }
     const perturbed = this.options.modalities.length > 0 ? this.options.modalities : names;
-    const curves: Array<Record<string, unknown>> = [{ perturbed: 'none', mode: 'clean', severity: 0, loss: reconstructionErrors(model, split, indices) }];
+    const point = (perturbed: string, mode: string, severity: number, perturb?: Perturbation) => {
+      const weights = modalityWeightsOf(model, split, indices, perturb);
+      return { perturbed, mode, severity, loss: reconstructionErrors(model, split, indices, perturb), ...(weights ? { weights } : {}) };
+    };
+    const curves: Array<Record<string, unknown>> = [point('none', 'clean', 0)];
     for (const name of perturbed) {
       const spec = model.encoders.find((e) => e.modality.name === name)!.modality;
       const only = (change: (batch: Float32Array, count: number) => void) => (m: ModalitySpec, batch: Float32Array, count: number) => {
@@ -69,21 +74,26 @@ export class RobustnessCallback implements TrainingCallback {
       };
       for (const drop of this.options.drops) {
         const fill = drop === 'zeros' ? new Float32Array(sampleSize(spec)) : trainingMean(info, spec);
-        const loss = reconstructionErrors(model, split, indices, only((batch, count) => {
-          for (let s = 0; s < count; s++) batch.set(fill, s * fill.length);
-        }));
-        curves.push({ perturbed: name, mode: `drop-${drop}`, severity: 1, loss });
+        curves.push(
+          point(name, `drop-${drop}`, 1, only((batch, count) => {
+            for (let s = 0; s < count; s++) batch.set(fill, s * fill.length);
+          })),
+        );
       }
       if (spec.kind === 'vector') continue;
       const failure = this.failures[spec.kind];
       for (const severity of this.options.severities) {
         // The same draws at every severity, so the curve changes only with the severity.
-        const rng = createRng(deriveSeed(info.seed, 'robustness', name));
-        const loss = reconstructionErrors(model, split, indices, only((batch, count) => {
-          const size = batch.length / count;
-          for (let s = 0; s < count; s++) failure.apply(batch.subarray(s * size, (s + 1) * size), spec.shape, severity, rng);
-        }));
-        curves.push({ perturbed: name, mode: failure.type, severity, loss });
+        // (and the same draws for the weights as for the losses)
+        const corrupt = () => {
+          const rng = createRng(deriveSeed(info.seed, 'robustness', name));
+          return only((batch, count) => {
+            const size = batch.length / count;
+            for (let s = 0; s < count; s++) failure.apply(batch.subarray(s * size, (s + 1) * size), spec.shape, severity, rng);
+          });
+        };
+        const weights = modalityWeightsOf(model, split, indices, corrupt());
+        curves.push({ perturbed: name, mode: failure.type, severity, loss: reconstructionErrors(model, split, indices, corrupt()), ...(weights ? { weights } : {}) });
       }
     }
     recordTrial(info.runDir, 'robustness', info.setup, info.trial, { curves });
