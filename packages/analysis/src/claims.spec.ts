@@ -1,22 +1,33 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { UserInputError } from '@mmfuse/core';
-import { checkClaims, formatClaims } from './claims';
+import { isUserInputError, UserInputError } from '@mmfuse/core';
+import { checkClaims, ClaimsReport, formatClaims } from './claims';
+import { cliffsDelta, mean } from './statistics';
 
-const losses = { attention: [0.1, 0.11, 0.12, 0.13, 0.14], concat: [0.4, 0.41, 0.42, 0.415, 0.405], sum: [0.3, 0.5, 0.7, 0.2, 0.9] };
+const LOSSES: Record<string, number[]> = { attention: [0.1, 0.11, 0.12, 0.13, 0.14], concat: [0.4, 0.41, 0.42, 0.415, 0.405], sum: [0.3, 0.5, 0.7, 0.2, 0.9] };
 
-function runFolder(options: { lipschitz?: boolean; detection?: boolean; reverse?: boolean } = {}): string {
+interface FolderOptions {
+  losses?: Record<string, number[]>;
+  /** Fusion type per set-up (default: the label). */
+  types?: Record<string, string>;
+  lipschitz?: boolean;
+  detection?: boolean;
+  /** Paired trials of encoder and decoder estimates (default: as many as losses). */
+  trials?: number;
+}
+
+function runFolder(options: FolderOptions = {}): string {
+  const losses = options.losses ?? LOSSES;
   const dir = mkdtempSync(join(tmpdir(), 'mmfuse-claims-'));
-  const setups = Object.fromEntries(
-    Object.entries(losses).map(([setup, values]) => [setup, { fusion: { type: setup }, final: { test: { total: { values: options.reverse && setup === 'attention' ? values.map((v) => v + 1) : values } } } }]),
-  );
+  const setups = Object.fromEntries(Object.entries(losses).map(([setup, values]) => [setup, { fusion: { type: options.types?.[setup] ?? setup }, final: { test: { total: { values } } } }]));
   writeFileSync(join(dir, 'summary.json'), JSON.stringify({ setups }));
+  const trials = options.trials ?? Object.values(losses)[0].length;
   if (options.lipschitz !== false) {
     const rows: object[] = [];
     for (const setup of Object.keys(losses)) {
-      for (let trial = 0; trial < 5; trial++) {
-        const scale = setup === 'attention' ? 1 : 3;
+      for (let trial = 0; trial < trials; trial++) {
+        const scale = setup.startsWith('attention') ? 1 : 3;
         for (const epoch of [1, 2]) {
           // Epoch 1 values are larger and must be ignored: claims use each trial's last evaluation.
           const late = epoch === 2 ? 1 : 10;
@@ -32,45 +43,144 @@ function runFolder(options: { lipschitz?: boolean; detection?: boolean; reverse?
   }
   if (options.detection !== false) {
     mkdirSync(join(dir, 'analysis'));
-    const auc = (setup: string, trial: number) => (setup === 'attention' ? 0.9 : 0.6) + trial * 0.01;
-    const file = { setups: Object.fromEntries(Object.keys(losses).map((s) => [s, { trials: [0, 1, 2, 3, 4].map((trial) => ({ trial, results: [{ failure: 'a', auc: auc(s, trial) }, { failure: 'b', auc: auc(s, trial) }] })) }])) };
+    const auc = (setup: string, trial: number) => (setup.startsWith('attention') ? 0.9 : 0.6) + trial * 0.01;
+    const file = {
+      setups: Object.fromEntries(Object.keys(losses).map((s) => [s, { trials: Array.from({ length: trials }, (_, trial) => ({ trial, results: [{ failure: 'a', auc: auc(s, trial) }, { failure: 'b', auc: auc(s, trial) }] })) }])),
+    };
     writeFileSync(join(dir, 'analysis', 'failure-detection.json'), JSON.stringify(file));
   }
   return dir;
 }
 
+const claim = (report: ClaimsReport, id: string) => report.results.find((r) => r.id === id)!;
+
 describe('checkClaims', () => {
-  it('finds every claim holding when the data say so, with exact rank-test p-values', () => {
-    const results = checkClaims(runFolder());
-    expect(results.map((r) => [r.claim, r.status])).toEqual([
-      ['attention has the lowest test loss', 'holds'],
-      ['attention has the lowest Lipschitz constants (whole model and fusion)', 'holds'],
-      ['encoders have larger Lipschitz constants than decoders', 'holds'],
-      ['concatenation varies less across trials than summation', 'holds'],
-      ['attention separates faulty from clean latents best (ROC-AUC)', 'holds'],
+  it('finds every claim holding when the data say so, with exact permutation p-values and bootstrap intervals', () => {
+    const report = checkClaims(runFolder());
+    expect(report).toMatchObject({ alpha: 0.05, estimator: 'jacobian-spectral', attention: 'attention', resamples: 2000 });
+    expect(report.results.map((r) => [r.id, r.statement, r.verdict])).toEqual([
+      ['lowest-loss', 'attention has the lowest test loss', 'holds'],
+      ['lowest-lipschitz', 'attention has the lowest Lipschitz constants (whole model and fusion)', 'holds'],
+      ['encoders-above-decoders', 'encoders have larger Lipschitz constants than decoders', 'holds'],
+      ['concat-steadier', 'concatenation varies less across trials than summation', 'holds'],
+      ['best-detection', 'attention separates faulty from clean latents best (ROC-AUC)', 'holds'],
     ]);
-    // 5 against 5, completely separated: one arrangement of C(10, 5) = 252.
-    const loss = results[0].tests[0];
-    expect(loss.p).toBeCloseTo(1 / 252, 10);
-    expect(loss.cliffsDelta).toBe(-1);
-    expect(loss.a).toEqual({ label: 'attention', mean: expect.closeTo(0.12, 12), std: expect.closeTo(Math.sqrt(0.00025), 10), n: 5 });
+    // 5 against 5, completely separated: one split of C(10, 5) = 252 is as extreme.
+    const loss = claim(report, 'lowest-loss').comparisons.find((c) => c.b.label === 'sum')!;
+    expect(loss).toMatchObject({ what: 'final test loss (total), attention < sum', test: 'rank-sum', method: 'exact', p: 1 / 252, pOpposite: 1, minimumP: 1 / 252, verdict: 'holds' });
+    expect(loss.a).toEqual({ label: 'attention', mean: expect.closeTo(0.12, 12), std: expect.closeTo(Math.sqrt(0.00025), 10), n: 5, values: LOSSES.attention });
+    const [delta, difference] = loss.effects;
+    expect(delta).toMatchObject({ symbol: 'δ', estimate: -1, lower: -1, upper: -1 });
+    expect(difference.estimate).toBeCloseTo(mean(LOSSES.attention) - mean(LOSSES.sum), 14);
+    expect(difference.lower).toBeLessThan(difference.estimate);
+    expect(difference.upper).toBeGreaterThan(difference.estimate);
     // Encoders exceed decoders in every one of 5 paired trials: one-sided p = 1/2⁵.
-    expect(results[2].tests[0].p).toBeCloseTo(1 / 32, 10);
+    expect(claim(report, 'encoders-above-decoders').comparisons[0]).toMatchObject({ test: 'signed-rank', p: 1 / 32, effects: [{ symbol: 'r', estimate: 1 }, { symbol: 'Δmean' }] });
     // The last evaluation only: epoch 1's tenfold values never enter.
-    expect(results[1].tests[0].a.mean).toBeCloseTo(1.02, 10);
+    expect(claim(report, 'lowest-lipschitz').comparisons[0].a.mean).toBeCloseTo(1.02, 10);
+    // Every absolute deviation of concat is below every one of sum: 1/252 again, by the Levene permutation test.
+    expect(claim(report, 'concat-steadier').comparisons[0]).toMatchObject({ test: 'levene', p: 1 / 252, effects: [{ symbol: 'SD ratio' }, { symbol: 'ΔSD' }] });
+    expect(claim(report, 'concat-steadier').reason).toBe('the comparison is significant at α = 0.05 in the claimed direction');
+    expect(claim(report, 'lowest-lipschitz').reason).toBe('all 4 comparisons are significant at α = 0.05 in the claimed direction');
+    // Reproducible: the bootstrap seeds come from the claims.
+    expect(checkClaims(runFolder())).toEqual(report);
   });
 
-  it('says which claims the data contradict, and which the run cannot test', () => {
-    const reversed = checkClaims(runFolder({ reverse: true, lipschitz: false, detection: false }));
-    expect(reversed.map((r) => r.status)).toEqual(['does not hold', 'not testable', 'not testable', 'holds', 'not testable']);
-    expect(reversed[1].reason).toMatch(/lipschitz\.jsonl/);
-    expect(reversed[4].reason).toMatch(/failure-detection/);
-    const text = formatClaims(reversed);
-    expect(text).toMatch(/^DOES NOT HOLD +attention has the lowest test loss/m);
-    expect(text).toMatch(/✗ final test loss \(total\), attention < concat: attention 1\.120/);
+  it('calls a claim contradicted when a comparison is significant the other way, and says what the run lacks', () => {
+    const reversed: Record<string, number[]> = { ...LOSSES, attention: LOSSES.attention.map((v) => v + 1) };
+    const report = checkClaims(runFolder({ losses: reversed, lipschitz: false, detection: false }));
+    expect(report.results.map((r) => r.verdict)).toEqual(['contradicted', 'inconclusive', 'inconclusive', 'holds', 'inconclusive']);
+    const loss = claim(report, 'lowest-loss');
+    expect(loss.comparisons[0]).toMatchObject({ p: 1, pOpposite: 1 / 252, verdict: 'contradicted', reason: 'significant the other way: p = 0.004 < α = 0.05' });
+    expect(loss.comparisons[0].effects[0].estimate).toBe(cliffsDelta(reversed.attention, reversed.concat));
+    expect(loss.reason).toMatch(/^2 of 2 comparisons significant the other way/);
+    expect(claim(report, 'lowest-lipschitz')).toMatchObject({ comparisons: [], reason: expect.stringMatching(/lipschitz\.jsonl/) });
+    expect(claim(report, 'best-detection').reason).toMatch(/failure-detection/);
+  });
+
+  it('says when the number of trials cannot reach α at all, from the sample sizes, and how many would', () => {
+    const three = { attention: [0.1, 0.2, 0.3], concat: [1.0, 1.01, 1.02], sum: [0.5, 1.5, 2.5] };
+    const report = checkClaims(runFolder({ losses: three }));
+    const loss = claim(report, 'lowest-loss');
+    expect(loss.verdict).toBe('inconclusive');
+    // Completely separated, yet p = 1/C(6, 3) = 1/20 is the best 3 against 3 can do.
+    expect(loss.comparisons[0]).toMatchObject({ p: 0.05, minimumP: 0.05, verdict: 'inconclusive' });
+    const design = '3 trials per set-up cannot reach α = 0.05 with a one-sided rank test (smallest attainable p = 1/20 = 0.05); use ≥ 4 per set-up';
+    expect(loss.comparisons[0].reason).toBe(design);
+    expect(loss.reason).toBe(`0 of 2 comparisons hold; ${design}`);
+    expect(claim(report, 'concat-steadier').comparisons[0].reason).toBe(design.replace('rank test', 'permutation test'));
+    // Three pairs of encoder and decoder estimates: 2⁻³ = 0.125 at best.
+    expect(claim(report, 'encoders-above-decoders').comparisons[0].reason).toBe(
+      '3 paired trials cannot reach α = 0.05 with a one-sided signed-rank test (smallest attainable p = 1/2^3 = 0.125); use ≥ 5 paired trials',
+    );
+    // At α = 0.1 the same data decide: 1/20 < 0.1.
+    const lenient = checkClaims(runFolder({ losses: three }), { alpha: 0.1 });
+    expect(claim(lenient, 'lowest-loss').verdict).toBe('holds');
+    expect(claim(lenient, 'encoders-above-decoders').comparisons[0].reason).toMatch(/1\/2\^3 = 0\.125\); use ≥ 4 paired trials$/);
+  });
+
+  it('gives comparisons with the same rank pattern the same p-value, ties or not', () => {
+    // Attention below sum and below concat in every trial; concat's values tie, sum's do not.
+    const losses = { attention: [0.1, 0.11, 0.12, 0.13, 0.14], concat: [1.414, 1.414, 1.414, 1.415, 1.413], sum: [0.3, 0.5, 0.7, 0.2, 0.9] };
+    const [concat, sum] = claim(checkClaims(runFolder({ losses })), 'lowest-loss').comparisons;
+    expect([concat.b.label, sum.b.label]).toEqual(['concat', 'sum']);
+    expect(sum.p).toBe(1 / 252);
+    expect(concat.p).toBe(sum.p);
+    expect(concat.method).toBe(sum.method);
+  });
+
+  it('treats the named set-up as attention and compares it with the set-ups of other fusion types', () => {
+    const losses = { ...LOSSES, 'attention-residual': [0.05, 0.06, 0.07, 0.08, 0.09] };
+    const types = { 'attention-residual': 'attention' };
+    const standard = checkClaims(runFolder({ losses, types }));
+    expect(standard.attention).toBe('attention');
+    // The residual variant is another attention, not one of the fusions attention is compared with.
+    expect(claim(standard, 'lowest-loss').comparisons.map((c) => c.b.label)).toEqual(['concat', 'sum']);
+    const variant = checkClaims(runFolder({ losses, types }), { attention: 'attention-residual' });
+    expect(variant.attention).toBe('attention-residual');
+    expect(claim(variant, 'lowest-loss').statement).toBe('attention ("attention-residual") has the lowest test loss');
+    expect(claim(variant, 'lowest-loss').comparisons.map((c) => c.what)).toEqual(['final test loss (total), attention-residual < concat', 'final test loss (total), attention-residual < sum']);
+    expect(claim(variant, 'best-detection').comparisons.map((c) => c.a.label)).toEqual(['attention-residual', 'attention-residual']);
+    // A set-up whose label is not its fusion type is found by type when it is the only one.
+    const renamed = checkClaims(runFolder({ losses: { att: LOSSES.attention, concat: LOSSES.concat, sum: LOSSES.sum }, types: { att: 'attention' } }));
+    expect(renamed.attention).toBe('att');
+    // Two attention set-ups and none labelled "attention": which one is meant must be said.
+    const ambiguous = checkClaims(runFolder({ losses: { a1: LOSSES.attention, a2: LOSSES.attention, sum: LOSSES.sum }, types: { a1: 'attention', a2: 'attention' } }));
+    expect(ambiguous.attention).toBeNull();
+    expect(claim(ambiguous, 'lowest-loss')).toMatchObject({ verdict: 'inconclusive', reason: 'no set-up labelled "attention" among a1, a2, sum (choose one with --attention <label>)' });
+  });
+
+  it('refuses an attention label the run does not have, naming it and the run’s set-ups', () => {
+    let error: unknown;
+    try {
+      checkClaims(runFolder(), { attention: 'attn' });
+    } catch (e) {
+      error = e;
+    }
+    expect(isUserInputError(error)).toBe(true);
+    expect((error as UserInputError).lines).toEqual(['attention set-up "attn": not in this run; expected one of attention, concat, sum']);
   });
 
   it('names a missing summary as bad input', () => {
     expect(() => checkClaims(mkdtempSync(join(tmpdir(), 'mmfuse-claims-')))).toThrow(UserInputError);
+  });
+});
+
+describe('formatClaims', () => {
+  it('tables each claim and comparison with figures per set-up, p, effects with intervals, verdict and reason', () => {
+    const report = checkClaims(runFolder({ losses: { attention: [0.1, 0.2, 0.3], concat: [1.0, 1.01, 1.02], sum: [0.5, 1.5, 2.5] } }));
+    const lines = formatClaims(report).split('\n');
+    expect(lines[0]).toMatch(/^claim +statement \/ comparison +figure per set-up \(mean ± std\) +p +effect \[95 % CI\] +verdict +reason$/);
+    expect(lines[1]).toMatch(/^─+ +─+/);
+    const claimRow = lines.find((l) => l.startsWith('lowest-loss '))!;
+    expect(claimRow).toMatch(/attention has the lowest test loss +inconclusive +0 of 2 comparisons hold; 3 trials per set-up cannot reach α = 0\.05/);
+    const comparisonRow = lines.find((l) => l.includes('final test loss (total), attention < concat'))!;
+    expect(comparisonRow).toMatch(/attention 0\.2 ± 0\.1 \(n=3\); concat 1\.01 ± 0\.01 \(n=3\) +0\.05 +δ = -1 \[-1, -1\]; Δmean = -0\.81 \[[-.\d]+, [-.\d]+\] +inconclusive +3 trials per set-up/);
+    // Columns line up: every verdict starts where the header's does.
+    const verdictColumn = lines[0].indexOf('verdict');
+    for (const line of lines.filter((l) => /\b(holds|contradicted|inconclusive)\b/.test(l) && !l.startsWith('A claim'))) {
+      expect(line.slice(verdictColumn)).toMatch(/^(holds|contradicted|inconclusive) /);
+    }
+    expect(lines.join('\n')).toMatch(/seeded 95 % percentile bootstrap intervals \(2000 resamples/);
   });
 });

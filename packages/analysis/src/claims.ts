@@ -1,33 +1,103 @@
 import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { UserInputError } from '@mmfuse/core';
-import { cliffsDelta, hedgesG, mannWhitneyU, mean, sampleStd, wilcoxonSignedRank } from './statistics';
+import { BOOTSTRAP_RESAMPLES, bootstrapPairs, bootstrapTwoSamples } from './bootstrap';
+import { seedFromText } from './deterministic-random';
+import {
+  binomial,
+  levenePermutationTest,
+  PermutationMethod,
+  PermutationPValues,
+  rankSumTest,
+  signedRankTest,
+  smallestPairedSize,
+  smallestTwoSampleSize,
+} from './permutation-tests';
+import { cliffsDelta, mean, pairedRankBiserial, sampleStd, standardDeviationRatio } from './statistics';
 
-/** One comparison behind a claim: two groups of per-trial values and the one-sided rank test. */
-export interface ClaimTest {
+/**
+ * A claim's verdict: `holds` when its comparisons are significant in the claimed direction,
+ * `contradicted` when one is significant the other way (the same test, one-sided the other way),
+ * `inconclusive` otherwise — including when the run lacks the data or its design cannot reach α.
+ */
+export type Verdict = 'holds' | 'contradicted' | 'inconclusive';
+
+/** Which test a comparison uses: two independent groups of trials, paired trials, or spreads. */
+export type ComparisonTest = 'rank-sum' | 'signed-rank' | 'levene';
+
+export interface GroupSummary {
+  readonly label: string;
+  readonly mean: number;
+  /** Sample standard deviation (n − 1); 0 for a single value. */
+  readonly std: number;
+  readonly n: number;
+  readonly values: number[];
+}
+
+/** An effect size and its seeded percentile bootstrap interval. */
+export interface EffectEstimate {
+  readonly name: string;
+  /** Short name for tables. */
+  readonly symbol: string;
+  readonly estimate: number;
+  readonly lower: number;
+  readonly upper: number;
+}
+
+/** One comparison behind a claim: two groups of per-trial values, the one-sided test and effect sizes. */
+export interface ClaimComparison {
   readonly what: string;
-  readonly a: { label: string; mean: number; std: number; n: number };
-  readonly b: { label: string; mean: number; std: number; n: number };
-  /** Rank test and its one-sided p-value for the claimed direction. */
-  readonly test: string;
+  readonly a: GroupSummary;
+  readonly b: GroupSummary;
+  /** The claimed direction: a below b (`less`) or above (`greater`). */
+  readonly direction: 'less' | 'greater';
+  readonly test: ComparisonTest;
+  readonly testName: string;
+  readonly method: PermutationMethod;
+  /** One-sided p-value in the claimed direction. */
   readonly p: number;
-  /** Cliff's δ (a vs b) and Hedges' g: size and direction of the difference. */
-  readonly cliffsDelta: number;
-  readonly hedgesG: number;
-  readonly holds: boolean;
+  /** The same test, one-sided in the opposite direction. */
+  readonly pOpposite: number;
+  /** Smallest p-value these sample sizes allow. */
+  readonly minimumP: number;
+  /** Effect sizes of a against b, the first being the headline one, with 95 % bootstrap intervals. */
+  readonly effects: EffectEstimate[];
+  readonly verdict: Verdict;
+  readonly reason: string;
 }
 
 export interface ClaimResult {
-  readonly claim: string;
-  readonly status: 'holds' | 'does not hold' | 'not testable';
-  /** Why it could not be tested, when it could not. */
-  readonly reason?: string;
-  readonly tests: ClaimTest[];
+  readonly id: string;
+  readonly statement: string;
+  readonly verdict: Verdict;
+  readonly reason: string;
+  readonly comparisons: ClaimComparison[];
+}
+
+export interface ClaimsReport {
+  readonly alpha: number;
+  readonly estimator: string;
+  /** The set-up treated as attention, or null when the run has none. */
+  readonly attention: string | null;
+  /** Bootstrap resamples behind each effect's interval. */
+  readonly resamples: number;
+  readonly results: ClaimResult[];
+}
+
+export interface ClaimsOptions {
+  /** Significance level of each one-sided test (default 0.05). */
+  alpha?: number;
+  /** Lipschitz estimator compared (default `jacobian-spectral`). */
+  estimator?: string;
+  /** Label of the set-up the attention claims are about (default: the set-up labelled, or else the only one of fusion type, "attention"). */
+  attention?: string;
+  /** Bootstrap resamples per effect size (default BOOTSTRAP_RESAMPLES). */
+  resamples?: number;
 }
 
 interface SetupSummary {
-  fusion: { type: string };
-  final: { test: Record<string, { values: number[] }> };
+  fusion?: { type?: string };
+  final?: { test?: Record<string, { values?: number[] }> };
 }
 
 interface LipschitzRow {
@@ -43,61 +113,160 @@ interface DetectionFile {
   setups: Record<string, { trials: Array<{ trial: number; results: Array<{ failure: string; auc: number }> }> }>;
 }
 
-function describe(label: string, values: readonly number[]) {
-  return { label, mean: mean(values), std: values.length > 1 ? sampleStd(values) : 0, n: values.length };
+interface Group {
+  label: string;
+  values: number[];
 }
 
-/** a < b (`less`) or a > b (`greater`) over trials, by Mann–Whitney, with effect sizes. */
-function compare(what: string, a: { label: string; values: number[] }, b: { label: string; values: number[] }, direction: 'less' | 'greater', alpha: number, paired = false): ClaimTest {
-  const result = paired ? wilcoxonSignedRank(a.values, b.values, direction) : mannWhitneyU(a.values, b.values, direction, { method: 'auto' });
-  const delta = cliffsDelta(a.values, b.values);
-  const g = a.values.length > 1 && b.values.length > 1 ? hedgesG(a.values, b.values) : NaN;
-  return {
-    what,
-    a: describe(a.label, a.values),
-    b: describe(b.label, b.values),
-    test: paired ? 'Wilcoxon signed-rank (paired by trial), one-sided' : 'Mann–Whitney U, one-sided',
-    p: result.p,
-    cliffsDelta: delta,
-    hedgesG: g,
-    holds: result.p < alpha && (direction === 'less' ? delta < 0 : delta > 0),
+const TEST_NAMES: Record<ComparisonTest, string> = {
+  'rank-sum': 'Wilcoxon–Mann–Whitney rank-sum permutation test, one-sided',
+  'signed-rank': 'Wilcoxon signed-rank permutation test (paired by trial), one-sided',
+  levene: 'Levene permutation test (|value − set-up mean|), one-sided',
+};
+
+function summarise(group: Group): GroupSummary {
+  const { label, values } = group;
+  return { label, mean: mean(values), std: values.length > 1 ? sampleStd(values) : 0, n: values.length, values };
+}
+
+/** Context shared by a claim's comparisons. */
+interface ClaimContext {
+  id: string;
+  alpha: number;
+  resamples: number;
+}
+
+function compare(claim: ClaimContext, what: string, a: Group, b: Group, direction: 'less' | 'greater', test: ComparisonTest): ClaimComparison {
+  const result: PermutationPValues & { n?: number } =
+    test === 'signed-rank' ? signedRankTest(a.values, b.values) : test === 'levene' ? levenePermutationTest(a.values, b.values) : rankSumTest(a.values, b.values);
+  const p = direction === 'less' ? result.less : result.greater;
+  const pOpposite = direction === 'less' ? result.greater : result.less;
+  // Each comparison draws its own resamples, reproducibly: the seed comes from the claim and the comparison.
+  const bootstrap = { resamples: claim.resamples, seed: seedFromText(`${claim.id}: ${what}`) };
+  const effects = effectsOf(test, a.values, b.values, bootstrap);
+  const design: Design = test === 'signed-rank' ? { kind: 'paired', pairs: a.values.length, differing: result.n ?? 0 } : { kind: test, n: a.values.length, m: b.values.length };
+  const { verdict, reason } = judge(p, pOpposite, claim.alpha, result, design);
+  return { what, a: summarise(a), b: summarise(b), direction, test, testName: TEST_NAMES[test], method: result.method, p, pOpposite, minimumP: result.minimumP, effects, verdict, reason };
+}
+
+type Statistic = (a: Float64Array, b: Float64Array) => number;
+
+function effectsOf(test: ComparisonTest, a: number[], b: number[], options: { resamples: number; seed: number }): EffectEstimate[] {
+  const meanDifference: Statistic = (x, y) => mean(x) - mean(y);
+  const interval = (name: string, symbol: string, statistic: Statistic): EffectEstimate => {
+    const ci = test === 'signed-rank' ? bootstrapPairs(a, b, statistic, options) : bootstrapTwoSamples(a, b, statistic, options);
+    return { name, symbol, estimate: ci.estimate, lower: ci.lower, upper: ci.upper };
   };
+  if (test === 'signed-rank') {
+    return [interval('matched-pairs rank-biserial r', 'r', pairedRankBiserial), interval('mean of paired differences', 'Δmean', meanDifference)];
+  }
+  if (test === 'levene') {
+    return [interval('ratio of standard deviations', 'SD ratio', standardDeviationRatio), interval('difference of standard deviations', 'ΔSD', (x, y) => sampleStd(x) - sampleStd(y))];
+  }
+  return [interval("Cliff's δ", 'δ', cliffsDelta), interval('difference of means', 'Δmean', meanDifference)];
 }
 
-function status(tests: ClaimTest[]): ClaimResult['status'] {
-  return tests.every((t) => t.holds) ? 'holds' : 'does not hold';
+type Design = { kind: 'rank-sum' | 'levene'; n: number; m: number } | { kind: 'paired'; pairs: number; differing: number };
+
+/** Verdict of one comparison, and why. */
+function judge(p: number, pOpposite: number, alpha: number, test: PermutationPValues, design: Design): { verdict: Verdict; reason: string } {
+  if (p < alpha) return { verdict: 'holds', reason: `p = ${formatP(p)} < α = ${alpha}` };
+  if (pOpposite < alpha) return { verdict: 'contradicted', reason: `significant the other way: p = ${formatP(pOpposite)} < α = ${alpha}` };
+  if (test.minimumP >= alpha) return { verdict: 'inconclusive', reason: unreachable(design, alpha, test) };
+  return { verdict: 'inconclusive', reason: `p = ${formatP(p)} ≥ α = ${alpha} (the other way p = ${formatP(pOpposite)})` };
+}
+
+/** Why no outcome of this design can reach α, computed from its sample sizes. */
+function unreachable(design: Design, alpha: number, test: PermutationPValues): string {
+  if (test.method === 'monte-carlo') return `${test.permutations} Monte-Carlo permutations cannot reach α = ${alpha} (smallest attainable p = ${formatValue(test.minimumP)})`;
+  if (design.kind === 'paired') {
+    const trials = design.differing === design.pairs ? `${design.pairs} paired trials` : `${design.differing} of ${design.pairs} paired trials differ, and ${design.differing}`;
+    return `${trials} cannot reach α = ${alpha} with a one-sided signed-rank test (smallest attainable p = 1/2^${design.differing} = ${formatValue(test.minimumP)}); use ≥ ${smallestPairedSize(alpha)} paired trials`;
+  }
+  const trials = design.n === design.m ? `${design.n} trials per set-up` : `${design.n} and ${design.m} trials`;
+  const kind = design.kind === 'levene' ? 'permutation test' : 'rank test';
+  return `${trials} cannot reach α = ${alpha} with a one-sided ${kind} (smallest attainable p = 1/${binomial(design.n + design.m, design.n)} = ${formatValue(test.minimumP)}); use ≥ ${smallestTwoSampleSize(alpha)} per set-up`;
+}
+
+/** A claim's verdict from its comparisons: any contradiction contradicts it, it holds when all hold. */
+function claimResult(id: string, statement: string, comparisons: ClaimComparison[], alpha: number): ClaimResult {
+  const contradicted = comparisons.filter((c) => c.verdict === 'contradicted');
+  const open = comparisons.filter((c) => c.verdict === 'inconclusive');
+  const held = comparisons.length - contradicted.length - open.length;
+  const base = { id, statement, comparisons };
+  if (contradicted.length > 0) {
+    return { ...base, verdict: 'contradicted', reason: `${contradicted.length} of ${comparisons.length} comparisons significant the other way: ${contradicted.map((c) => c.what).join('; ')}` };
+  }
+  if (open.length === 0) {
+    const which = comparisons.length === 1 ? 'the comparison is' : `all ${comparisons.length} comparisons are`;
+    return { ...base, verdict: 'holds', reason: `${which} significant at α = ${alpha} in the claimed direction` };
+  }
+  const reasons = [...new Set(open.map((c) => c.reason))];
+  // One shared reason (typically the design's) says it all; otherwise name the comparisons.
+  const why =
+    reasons.length === 1 && open.every((c) => c.minimumP >= alpha)
+      ? reasons[0]
+      : open.length === 1
+        ? `${open[0].what}: ${open[0].reason}`
+        : `not significant: ${open.map((c) => c.what).join('; ')}`;
+  return { ...base, verdict: 'inconclusive', reason: `${held} of ${comparisons.length} comparisons hold; ${why}` };
+}
+
+function untested(id: string, statement: string, reason: string): ClaimResult {
+  return { id, statement, verdict: 'inconclusive', reason, comparisons: [] };
 }
 
 /**
- * Tests the paper's ordering claims on a finished run folder, each with the rank test and effect
- * sizes behind it: attention has the lowest test loss and the lowest Lipschitz constants; encoders'
- * constants exceed decoders'; concatenation varies less across trials than summation; attention
- * separates faulty from clean latents best. A claim holds when every comparison in it is
- * significant at `alpha` in the claimed direction; one the run has no data for is "not testable".
+ * Tests the paper's ordering claims on a finished run folder, each with the permutation test and
+ * effect sizes behind it: attention has the lowest test loss and the lowest Lipschitz constants;
+ * encoders' constants exceed decoders'; concatenation varies less across trials than summation;
+ * attention separates faulty from clean latents best. "Attention" is one set-up (options.attention),
+ * compared against every set-up of another fusion type (variants of the same fusion are left out).
  */
-export function checkClaims(runDir: string, options: { alpha?: number; estimator?: string } = {}): ClaimResult[] {
+export function checkClaims(runDir: string, options: ClaimsOptions = {}): ClaimsReport {
   const alpha = options.alpha ?? 0.05;
+  if (!(alpha > 0 && alpha < 1)) throw new RangeError(`checkClaims: alpha must be between 0 and 1, got ${alpha}`);
   const estimator = options.estimator ?? 'jacobian-spectral';
+  const resamples = options.resamples ?? BOOTSTRAP_RESAMPLES;
   const summaryFile = join(runDir, 'summary.json');
   if (!existsSync(summaryFile)) throw new UserInputError(`${summaryFile}: missing; claims are checked on a finished run folder`);
-  let summary: { setups: Record<string, SetupSummary> };
+  let summary: { setups?: Record<string, SetupSummary> };
   try {
     summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
   } catch (error) {
     throw new UserInputError(`${summaryFile}: not valid JSON (${(error as Error).message})`);
   }
-  const setupsOf = (type: string) => Object.entries(summary.setups).filter(([, s]) => s.fusion?.type === type).map(([label]) => label);
-  const attention = setupsOf('attention')[0];
-  const others = Object.keys(summary.setups).filter((s) => s !== attention);
-  const lossOf = (setup: string) => summary.setups[setup].final.test.total?.values ?? [];
+  const setups = summary.setups ?? {};
+  const labels = Object.keys(setups);
+  const typeOf = (setup: string) => setups[setup].fusion?.type;
+  /** The set-up labelled `name`, else the only one whose fusion is of type `name`. */
+  const find = (name: string) => {
+    if (name in setups) return name;
+    const ofType = labels.filter((s) => typeOf(s) === name);
+    return ofType.length === 1 ? ofType[0] : undefined;
+  };
+  if (options.attention !== undefined && !(options.attention in setups)) {
+    throw new UserInputError(`attention set-up "${options.attention}": not in this run; expected one of ${labels.join(', ')}`);
+  }
+  const attention = options.attention ?? find('attention');
+  const others = attention ? labels.filter((s) => s !== attention && (typeOf(s) === undefined || typeOf(s) !== typeOf(attention))) : [];
+  const attentionProblem = !attention
+    ? `no set-up labelled "attention" among ${labels.join(', ')} (choose one with --attention <label>)`
+    : others.length === 0
+      ? `no set-up of another fusion type to compare "${attention}" with`
+      : undefined;
+  const name = attention && attention !== 'attention' ? `attention ("${attention}")` : 'attention';
+  const lossOf = (setup: string) => setups[setup].final?.test?.total?.values ?? [];
+  const context = (id: string): ClaimContext => ({ id, alpha, resamples });
+  const bothHaveValues = ([a, b]: [Group, Group]) => a.values.length > 0 && b.values.length > 0;
   const results: ClaimResult[] = [];
-  const untestable = (claim: string, reason: string) => results.push({ claim, status: 'not testable', reason, tests: [] });
 
-  const lossClaim = 'attention has the lowest test loss';
-  if (!attention || others.length === 0) untestable(lossClaim, 'the run needs an attention set-up and at least one other');
+  const lossStatement = `${name} has the lowest test loss`;
+  if (attentionProblem) results.push(untested('lowest-loss', lossStatement, attentionProblem));
   else {
-    const tests = others.map((o) => compare(`final test loss (total), ${attention} < ${o}`, { label: attention, values: lossOf(attention) }, { label: o, values: lossOf(o) }, 'less', alpha));
-    results.push({ claim: lossClaim, status: status(tests), tests });
+    const pairs = others.map((o): [Group, Group] => [{ label: attention!, values: lossOf(attention!) }, { label: o, values: lossOf(o) }]).filter(bothHaveValues);
+    const comparisons = pairs.map(([a, b]) => compare(context('lowest-loss'), `final test loss (total), ${a.label} < ${b.label}`, a, b, 'less', 'rank-sum'));
+    results.push(comparisons.length > 0 ? claimResult('lowest-loss', lossStatement, comparisons, alpha) : untested('lowest-loss', lossStatement, 'summary.json lists no per-trial final test losses ("values")'));
   }
 
   // Lipschitz estimates at each trial's last evaluation.
@@ -113,61 +282,61 @@ export function checkClaims(runDir: string, options: { alpha?: number; estimator
     for (const r of last.values()) if (r.setup === setup && subModel(r.subModel)) byTrial.set(r.trial, [...(byTrial.get(r.trial) ?? []), r.value as number]);
     return [...byTrial.entries()].sort((x, y) => x[0] - y[0]).map(([trial, values]) => ({ trial, value: mean(values) }));
   };
-  const lipschitzClaim = 'attention has the lowest Lipschitz constants (whole model and fusion)';
-  if (rows.length === 0) untestable(lipschitzClaim, `no ${estimator} rows in lipschitz.jsonl (add the "lipschitz" callback)`);
-  else if (!attention || others.length === 0) untestable(lipschitzClaim, 'the run needs an attention set-up and at least one other');
+  const noLipschitz = `no ${estimator} rows in lipschitz.jsonl (add the "lipschitz" callback)`;
+
+  const lipschitzStatement = `${name} has the lowest Lipschitz constants (whole model and fusion)`;
+  if (rows.length === 0) results.push(untested('lowest-lipschitz', lipschitzStatement, noLipschitz));
+  else if (attentionProblem) results.push(untested('lowest-lipschitz', lipschitzStatement, attentionProblem));
   else {
-    const tests = others.flatMap((o) =>
-      ['model', 'fusion'].map((sub) =>
-        compare(`final ${estimator} of ${sub}, ${attention} < ${o}`, { label: attention, values: finalValues(attention, (n) => n === sub).map((v) => v.value) }, { label: o, values: finalValues(o, (n) => n === sub).map((v) => v.value) }, 'less', alpha),
-      ),
-    ).filter((t) => t.a.n > 0 && t.b.n > 0);
-    if (tests.length === 0) untestable(lipschitzClaim, 'no estimates of the whole model or the fusion');
-    else results.push({ claim: lipschitzClaim, status: status(tests), tests });
+    const of = (setup: string, sub: string): Group => ({ label: setup, values: finalValues(setup, (n) => n === sub).map((v) => v.value) });
+    const comparisons = others.flatMap((o) =>
+      ['model', 'fusion']
+        .map((sub) => [sub, of(attention!, sub), of(o, sub)] as const)
+        .filter(([, a, b]) => bothHaveValues([a, b]))
+        .map(([sub, a, b]) => compare(context('lowest-lipschitz'), `final ${estimator} of ${sub}, ${a.label} < ${b.label}`, a, b, 'less', 'rank-sum')),
+    );
+    results.push(comparisons.length > 0 ? claimResult('lowest-lipschitz', lipschitzStatement, comparisons, alpha) : untested('lowest-lipschitz', lipschitzStatement, 'no estimates of the whole model or the fusion'));
   }
 
-  const encoderClaim = 'encoders have larger Lipschitz constants than decoders';
-  if (rows.length === 0) untestable(encoderClaim, `no ${estimator} rows in lipschitz.jsonl (add the "lipschitz" callback)`);
+  const encoderStatement = 'encoders have larger Lipschitz constants than decoders';
+  if (rows.length === 0) results.push(untested('encoders-above-decoders', encoderStatement, noLipschitz));
   else {
-    const tests = Object.keys(summary.setups).map((setup) => {
+    const comparisons = labels.flatMap((setup) => {
       const encoders = finalValues(setup, (n) => n.startsWith('encoder:'));
       const decoders = finalValues(setup, (n) => n.startsWith('decoder:'));
       const trials = encoders.filter((e) => decoders.some((d) => d.trial === e.trial)).map((e) => e.trial);
+      if (trials.length === 0) return [];
       const pick = (list: typeof encoders) => trials.map((t) => list.find((v) => v.trial === t)!.value);
-      return compare(`${setup}: mean encoder vs mean decoder ${estimator}`, { label: `${setup} encoders`, values: pick(encoders) }, { label: `${setup} decoders`, values: pick(decoders) }, 'greater', alpha, true);
-    }).filter((t) => t.a.n > 0);
-    if (tests.length === 0) untestable(encoderClaim, 'no encoder and decoder estimates of the same trials');
-    else results.push({ claim: encoderClaim, status: status(tests), tests });
+      const what = `${setup}: mean encoder vs mean decoder ${estimator}`;
+      return [compare(context('encoders-above-decoders'), what, { label: `${setup} encoders`, values: pick(encoders) }, { label: `${setup} decoders`, values: pick(decoders) }, 'greater', 'signed-rank')];
+    });
+    results.push(comparisons.length > 0 ? claimResult('encoders-above-decoders', encoderStatement, comparisons, alpha) : untested('encoders-above-decoders', encoderStatement, 'no encoder and decoder estimates of the same trials'));
   }
 
-  const spreadClaim = 'concatenation varies less across trials than summation';
-  const concat = setupsOf('concat')[0];
-  const sum = setupsOf('sum')[0];
-  if (!concat || !sum) untestable(spreadClaim, 'the run needs a concat and a sum set-up');
-  else if (lossOf(concat).length < 3 || lossOf(sum).length < 3) untestable(spreadClaim, 'spread needs at least 3 trials per set-up');
+  const spreadStatement = 'concatenation varies less across trials than summation';
+  const concat = find('concat');
+  const sum = find('sum');
+  if (!concat || !sum) results.push(untested('concat-steadier', spreadStatement, `the run needs a set-up labelled (or the only one of fusion type) "concat" and one "sum"; it has ${labels.join(', ')}`));
+  else if (lossOf(concat).length < 2 || lossOf(sum).length < 2) results.push(untested('concat-steadier', spreadStatement, 'a spread needs at least 2 trials per set-up'));
   else {
-    // Levene's idea with a rank test: compare absolute deviations from each group's mean (the median
-    // would put an exact zero in every odd-sized group, a tie that costs the small samples their power).
-    const deviations = (values: number[]) => {
-      const centre = mean(values);
-      return values.map((v) => Math.abs(v - centre));
-    };
-    const test = compare(`|final test loss − mean| (Levene), ${concat} < ${sum}`, { label: concat, values: deviations(lossOf(concat)) }, { label: sum, values: deviations(lossOf(sum)) }, 'less', alpha);
-    results.push({ claim: spreadClaim, status: status([test]), tests: [test] });
+    const comparison = compare(context('concat-steadier'), `spread of final test loss (total), ${concat} < ${sum}`, { label: concat, values: lossOf(concat) }, { label: sum, values: lossOf(sum) }, 'less', 'levene');
+    results.push(claimResult('concat-steadier', spreadStatement, [comparison], alpha));
   }
 
-  const detectionClaim = 'attention separates faulty from clean latents best (ROC-AUC)';
+  const detectionStatement = `${name} separates faulty from clean latents best (ROC-AUC)`;
   const detectionFile = join(runDir, 'analysis', 'failure-detection.json');
-  if (!existsSync(detectionFile)) untestable(detectionClaim, 'no analysis/failure-detection.json (add the "failure-detection" callback)');
-  else if (!attention || others.length === 0) untestable(detectionClaim, 'the run needs an attention set-up and at least one other');
+  if (!existsSync(detectionFile)) results.push(untested('best-detection', detectionStatement, 'no analysis/failure-detection.json (add the "failure-detection" callback)'));
+  else if (attentionProblem) results.push(untested('best-detection', detectionStatement, attentionProblem));
   else {
     const detection = JSON.parse(readFileSync(detectionFile, 'utf8')) as DetectionFile;
-    const aucs = (setup: string) => (detection.setups[setup]?.trials ?? []).map((t) => mean(t.results.map((r) => r.auc)));
-    const tests = others.map((o) => compare(`mean ROC-AUC over failures, ${attention} > ${o}`, { label: attention, values: aucs(attention) }, { label: o, values: aucs(o) }, 'greater', alpha)).filter((t) => t.a.n > 0 && t.b.n > 0);
-    if (tests.length === 0) untestable(detectionClaim, 'no detection results per trial');
-    else results.push({ claim: detectionClaim, status: status(tests), tests });
+    const aucs = (setup: string): Group => ({ label: setup, values: (detection.setups[setup]?.trials ?? []).map((t) => mean(t.results.map((r) => r.auc))) });
+    const comparisons = others
+      .map((o): [Group, Group] => [aucs(attention!), aucs(o)])
+      .filter(bothHaveValues)
+      .map(([a, b]) => compare(context('best-detection'), `mean ROC-AUC over failures, ${a.label} > ${b.label}`, a, b, 'greater', 'rank-sum'));
+    results.push(comparisons.length > 0 ? claimResult('best-detection', detectionStatement, comparisons, alpha) : untested('best-detection', detectionStatement, 'no detection results per trial'));
   }
-  return results;
+  return { alpha, estimator, attention: attention ?? null, resamples, results };
 }
 
 function readJsonLines<T>(file: string): T[] {
@@ -185,18 +354,50 @@ function readJsonLines<T>(file: string): T[] {
     });
 }
 
-/** The claims as text: a verdict per claim and one line per comparison. */
-export function formatClaims(results: readonly ClaimResult[], alpha = 0.05): string {
-  const lines: string[] = [];
-  const number = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 0.01 && Math.abs(v) < 1000 ? v.toFixed(3) : v.toPrecision(3)) : 'n/a');
-  for (const r of results) {
-    lines.push(`${r.status.toUpperCase().padEnd(13)} ${r.claim}${r.reason ? ` — ${r.reason}` : ''}`);
-    for (const t of r.tests) {
-      lines.push(
-        `    ${t.holds ? '✓' : '✗'} ${t.what}: ${t.a.label} ${number(t.a.mean)} ± ${number(t.a.std)} (n=${t.a.n}) vs ${t.b.label} ${number(t.b.mean)} ± ${number(t.b.std)} (n=${t.b.n}); ${t.test} p = ${number(t.p)}, Cliff's δ = ${number(t.cliffsDelta)}, Hedges' g = ${number(t.hedgesG)}`,
-      );
-    }
+/** Two significant digits; exponent notation below 0.001. */
+function formatP(p: number): string {
+  return p < 0.001 ? p.toExponential(1) : String(Number(p.toPrecision(2)));
+}
+
+function formatValue(v: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'n/a' : v > 0 ? '∞' : '−∞';
+  return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : String(Number(v.toPrecision(3)));
+}
+
+/** "attention 0.919 ± 0.019 (n=5)". */
+export function formatGroup(group: GroupSummary): string {
+  return `${group.label} ${formatValue(group.mean)} ± ${formatValue(group.std)} (n=${group.n})`;
+}
+
+/** "δ = -1 [-1, -0.6]; Δmean = …". */
+export function formatEffects(effects: readonly EffectEstimate[]): string {
+  return effects.map((e) => `${e.symbol} = ${formatValue(e.estimate)} [${formatValue(e.lower)}, ${formatValue(e.upper)}]`).join('; ');
+}
+
+/** The claims as the rows of one table: a row per claim, then one per comparison behind it. */
+export function claimsTable(report: ClaimsReport): { head: string[]; rows: string[][] } {
+  const head = ['claim', 'statement / comparison', 'figure per set-up (mean ± std)', 'p', 'effect [95 % CI]', 'verdict', 'reason'];
+  const rows: string[][] = [];
+  for (const r of report.results) {
+    rows.push([r.id, r.statement, '', '', '', r.verdict, r.reason]);
+    for (const c of r.comparisons) rows.push(['', `  ${c.what}`, `${formatGroup(c.a)}; ${formatGroup(c.b)}`, formatP(c.p), formatEffects(c.effects), c.verdict, c.reason]);
   }
-  lines.push(`A claim holds when every comparison in it is significant at α = ${alpha} in the claimed direction.`);
+  return { head, rows };
+}
+
+/** The claims as text: the table, then how p-values and intervals were found. */
+export function formatClaims(report: ClaimsReport): string {
+  const { head, rows } = claimsTable(report);
+  const all = [head, ...rows];
+  // Every column but the last (the reason) is padded to its widest cell.
+  const widths = head.map((_, column) => Math.max(...all.map((row) => [...row[column]].length)));
+  const lines = all.map((row) => row.map((cell, column) => (column < row.length - 1 ? cell + ' '.repeat(widths[column] - [...cell].length) : cell)).join('  ').trimEnd());
+  lines.splice(1, 0, widths.map((w, column) => '─'.repeat(column < widths.length - 1 ? w : Math.min(w, 40))).join('  '));
+  lines.push(
+    '',
+    `A claim holds when every comparison in it is significant at α = ${report.alpha} in the claimed direction, and is contradicted when one is significant the other way.`,
+    'p: one-sided, from the permutation distribution over all splits of the trials (all sign flips for paired trials), mid-ranks for ties; seeded Monte Carlo only beyond the exact size limit.',
+    `Effects: a against b, with seeded 95 % percentile bootstrap intervals (${report.resamples} resamples; each set-up resampled on its own, pairs together).`,
+  );
   return lines.join('\n');
 }

@@ -1,8 +1,8 @@
 /**
- * A small seeded generator (mulberry32, 32-bit state) for the few random choices the analysis makes:
- * which points to fit on, which pairs feed the median heuristic, the Krylov start block. Kept
- * here rather than taken from @mmfuse/core so that this package stays free of TensorFlow; the
- * choices only need to be reproducible and spread out, not of statistical quality.
+ * A small seeded generator (mulberry32, 32-bit state) for the random choices the analysis makes:
+ * which points to fit on, which pairs feed the median heuristic, the Krylov start block, bootstrap
+ * resamples and Monte-Carlo permutations. Kept here rather than taken from @mmfuse/core so that
+ * this package stays free of TensorFlow; its period of 2³² is far beyond the draws these need.
  */
 export function seededUniform(seed: number): () => number {
   let state = (seed >>> 0) ^ 0x9e3779b9;
@@ -27,4 +27,11 @@ export function sampleIndices(n: number, count: number, seed: number): Int32Arra
     pool[j] = swap;
   }
   return pool.slice(0, count).sort();
+}
+
+/** A 32-bit seed from a text (FNV-1a), so that e.g. each claim gets its own reproducible stream. */
+export function seedFromText(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash;
 }

@@ -23,24 +23,46 @@ export { fitMahalanobis, MahalanobisModel, MahalanobisOptions } from './mahalano
 export { DenseMatrix, denseMatrix, MatrixInput } from './matrix-input';
 export { midRanks, Ranking } from './ranks';
 export {
+  binomial,
+  ENUMERATION_LIMIT,
+  EXACT_COUNT_LIMIT,
+  levenePermutationTest,
+  LeveneTest,
+  MONTE_CARLO_PERMUTATIONS,
+  pairedMinimumP,
+  PERMUTATION_SEED,
+  PermutationMethod,
+  PermutationOptions,
+  PermutationPValues,
+  rankSumTest,
+  RankSumTest,
+  signedRanks,
+  signedRankTest,
+  SignedRankTest,
+  smallestPairedSize,
+  smallestTwoSampleSize,
+  twoSampleMinimumP,
+} from './permutation-tests';
+export { BOOTSTRAP_RESAMPLES, BootstrapInterval, BootstrapOptions, bootstrapPairs, bootstrapTwoSamples } from './bootstrap';
+export {
   Alternative,
   cliffsDelta,
   cohensD,
   hedgesCorrection,
   hedgesG,
   logGamma,
-  MANN_WHITNEY_EXACT_MAX_PAIRS,
   MannWhitneyResult,
   mannWhitneyNullCounts,
   mannWhitneyU,
   mean,
+  pairedRankBiserial,
   percentile,
   RankTestOptions,
   sampleStd,
   signedRankNullCounts,
+  standardDeviationRatio,
   standardNormalCdf,
   TestMethod,
-  WILCOXON_EXACT_MAX_PAIRS,
   WilcoxonResult,
   wilcoxonSignedRank,
 } from './statistics';
@@ -49,4 +71,18 @@ export { FAILURE_DETECTION_SCHEMA, FailureDetectionCallback, FailureDetectionOpt
 export { RECONSTRUCTIONS_SCHEMA, ReconstructionsCallback, ReconstructionsOptions } from './callbacks/reconstructions-callback';
 export { ROBUSTNESS_SCHEMA, RobustnessCallback, RobustnessOptions } from './callbacks/robustness-callback';
 export { latentsOf, Perturbation, reconstructionErrors } from './callbacks/model-passes';
-export { checkClaims, ClaimResult, ClaimTest, formatClaims } from './claims';
+export {
+  checkClaims,
+  ClaimComparison,
+  ClaimResult,
+  ClaimsOptions,
+  ClaimsReport,
+  claimsTable,
+  ComparisonTest,
+  EffectEstimate,
+  formatClaims,
+  formatEffects,
+  formatGroup,
+  GroupSummary,
+  Verdict,
+} from './claims';

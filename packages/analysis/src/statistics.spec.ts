@@ -7,22 +7,16 @@ import {
   mannWhitneyNullCounts,
   mannWhitneyU,
   mean,
+  pairedRankBiserial,
   percentile,
   sampleStd,
   signedRankNullCounts,
+  standardDeviationRatio,
   standardNormalCdf,
   wilcoxonSignedRank,
 } from './statistics';
+import { subsets } from './testing/enumeration';
 import { gaussianStream } from './testing/random-data';
-
-/** All size-k subsets of 0..n-1 (for brute-force null distributions). */
-function* subsets(n: number, k: number, start = 0, chosen: number[] = []): Generator<number[]> {
-  if (chosen.length === k) {
-    yield chosen;
-    return;
-  }
-  for (let i = start; i <= n - (k - chosen.length); i++) yield* subsets(n, k, i + 1, [...chosen, i]);
-}
 
 describe('summaries', () => {
   it('mean and sample standard deviation (n − 1)', () => {
@@ -79,6 +73,18 @@ describe('effect sizes', () => {
   });
 });
 
+describe('paired and spread effect sizes', () => {
+  it('matched-pairs rank-biserial r = (W⁺ − W⁻)/(W⁺ + W⁻) and the ratio of standard deviations, on hand examples', () => {
+    // d = 2, 4, −1, 7: ranks of |d| 2, 3, 1, 4; W⁺ = 9, W⁻ = 1.
+    expect(pairedRankBiserial([3, 5, 1, 8], [1, 1, 2, 1])).toBeCloseTo(0.8, 14);
+    expect(pairedRankBiserial([1, 2], [1, 2])).toBe(0);
+    expect(pairedRankBiserial([0, 0, 0], [1, 2, 3])).toBe(-1);
+    expect(standardDeviationRatio([1, 2, 3], [2, 4, 6])).toBeCloseTo(0.5, 14);
+    expect(standardDeviationRatio([1, 1], [2, 2])).toBe(1);
+    expect(standardDeviationRatio([1, 2], [3, 3])).toBe(Infinity);
+  });
+});
+
 describe('mannWhitneyU', () => {
   it('has the exact null distribution of U: counts sum to C(m + n, m), symmetric, equal to enumeration', () => {
     const counts = mannWhitneyNullCounts(4, 6);
@@ -120,17 +126,20 @@ describe('mannWhitneyU', () => {
     expect(result.p).toBeCloseTo(atLeast / 3003, 14);
   });
 
-  it('with ties uses the tie-corrected normal approximation with continuity correction (R wilcox.test outputs)', () => {
+  it('with ties stays exact (mid-ranks) unless the normal approximation is asked for, which matches R wilcox.test', () => {
     const x = [1, 5, 9, 24, 56, 21, 3, 7, 21, 4];
     // R: W = 51.5, p-value = 0.5966 (two-sided, with continuity correction).
-    const first = mannWhitneyU(x, [12, 15, 5, 9, 9, 14, 56, 22, 3, 7, 32, 5]);
+    const first = mannWhitneyU(x, [12, 15, 5, 9, 9, 14, 56, 22, 3, 7, 32, 5], 'two-sided', { method: 'asymptotic' });
     expect(first).toMatchObject({ u: 51.5, method: 'asymptotic' });
     expect(first.p).toBeCloseTo(0.5966, 4);
     // R: W = 0, p-value = 0.001364.
-    const second = mannWhitneyU(x, [1233, 4356, 987, 39999, 1111, 200000]);
+    const y = [1233, 4356, 987, 39999, 1111, 200000];
+    const second = mannWhitneyU(x, y, 'two-sided', { method: 'asymptotic' });
     expect(second.u).toBe(0);
     expect(second.p).toBeCloseTo(0.001364, 6);
-    expect(() => mannWhitneyU([1, 2, 2], [2, 3], 'two-sided', { method: 'exact' })).toThrow(/no ties/);
+    // By default the same data (21 twice in x) get the exact p: x below all of y is 1 split of C(16, 6) = 8008.
+    expect(mannWhitneyU(x, y)).toEqual({ u: 0, p: 2 / 8008, method: 'exact' });
+    expect(mannWhitneyU(x, [12, 15, 5, 9, 9, 14, 56, 22, 3, 7, 32, 5]).method).toBe('exact');
   });
 
   it('has its normal approximation within 0.004 of the exact p-value for n₁ = n₂ = 20', () => {
@@ -227,13 +236,17 @@ describe('wilcoxonSignedRank', () => {
     }
   });
 
-  it('drops zero differences, falls back to the normal approximation with tied |differences|, and checks its input', () => {
+  it('drops zero differences, stays exact with tied |differences|, and checks its input', () => {
     expect(wilcoxonSignedRank([1, 2, 3, 4], [1, 0, 4, 1])).toMatchObject({ n: 3, w: 5, wMinus: 1, method: 'exact' });
-    const tied = wilcoxonSignedRank([1, 2, 3, 4, 5], [0, 1, 2, 3, 7]);
-    expect(tied).toMatchObject({ method: 'asymptotic', n: 5, w: 10, wMinus: 5 }); // |d| = 1,1,1,1,2: mid-rank 2.5 ×4, 5
+    // |d| = 1, 1, 1, 1, 2 with the 2 negative: mid-ranks 2.5 (×4) and 5, W⁺ = 10. Of the 32 sign
+    // patterns, W⁺ ≥ 10 takes all four 2.5s (with or without 5) or two or three of them with 5: 1 + 1 + 6 + 4.
+    const tied = wilcoxonSignedRank([1, 2, 3, 4, 5], [0, 1, 2, 3, 7], 'greater');
+    expect(tied).toEqual({ method: 'exact', n: 5, w: 10, wMinus: 5, p: 12 / 32 });
+    // W⁺ > 10 only with all four 2.5s and the 5 (15) or three and the 5 (12.5): P(W⁺ ≤ 10) = 27/32.
+    expect(wilcoxonSignedRank([1, 2, 3, 4, 5], [0, 1, 2, 3, 7]).p).toBe(2 * (12 / 32));
+    expect(wilcoxonSignedRank([1, 2, 3, 4, 5], [0, 1, 2, 3, 7], 'less').p).toBe(27 / 32);
     expect(wilcoxonSignedRank([1, 2], [1, 2])).toMatchObject({ n: 0, p: 1 });
     expect(() => wilcoxonSignedRank([1, 2], [1])).toThrow(/equal lengths/);
-    expect(() => wilcoxonSignedRank([1, 2, 3], [0, 1, 5], 'two-sided', { method: 'exact' })).toThrow(/tied/);
   });
 });
 

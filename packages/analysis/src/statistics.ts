@@ -1,3 +1,4 @@
+import { PermutationMethod, PermutationOptions, PermutationPValues, rankSumTest, signedRankTest, signedRanks } from './permutation-tests';
 import { midRanks } from './ranks';
 
 /**
@@ -7,11 +8,15 @@ import { midRanks } from './ranks';
 
 export type Alternative = 'two-sided' | 'less' | 'greater';
 
-/** How a p-value was computed: exactly from the null distribution, or by the normal approximation. */
-export type TestMethod = 'exact' | 'asymptotic';
+/** How a p-value was computed: from the permutation distribution (all of it, or seeded draws), or by the normal approximation. */
+export type TestMethod = PermutationMethod | 'asymptotic';
 
-export interface RankTestOptions {
-  /** `auto` (default): exact when the test's size limit allows and there are no ties, else asymptotic. */
+export interface RankTestOptions extends Omit<PermutationOptions, 'method'> {
+  /**
+   * `auto` (default): the permutation rule of permutation-tests.ts — the exact distribution with
+   * mid-ranks for ties, seeded Monte Carlo beyond its size limit. `asymptotic` (the normal
+   * approximation, as R's wilcox.test with ties) only when asked for.
+   */
   method?: 'auto' | TestMethod;
   /** Continuity correction of ½ in the normal approximation (default true; R's `correct`). */
   correction?: boolean;
@@ -92,6 +97,23 @@ export function cliffsDelta(a: ArrayLike<number>, b: ArrayLike<number>): number 
   return (2 * mannWhitneyStatistic(a, b).u) / (a.length * b.length) - 1;
 }
 
+/**
+ * Matched-pairs rank-biserial correlation r = (W⁺ − W⁻) / (W⁺ + W⁻) ∈ [−1, 1] over the non-zero
+ * differences a_i − b_i (Kerby 2014, "The simple difference formula", Compr. Psychol. 3, 11.IT.3.1):
+ * the paired counterpart of Cliff's δ, positive when a tends to exceed b; 0 when no pair differs.
+ */
+export function pairedRankBiserial(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const { wPlus, wMinus } = signedRanks(a, b);
+  return wPlus + wMinus > 0 ? (wPlus - wMinus) / (wPlus + wMinus) : 0;
+}
+
+/** Sample standard deviation of a over that of b; 1 when both are 0 (equal spread), ∞ when only b's is. */
+export function standardDeviationRatio(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const sa = sampleStd(a);
+  const sb = sampleStd(b);
+  return sa === sb ? 1 : sa / sb;
+}
+
 export interface MannWhitneyResult {
   /** U of the first sample: #{a_i > b_j} + ½ #{a_i = b_j} (0 … n_a n_b). */
   readonly u: number;
@@ -99,43 +121,45 @@ export interface MannWhitneyResult {
   readonly method: TestMethod;
 }
 
-/** Largest n_a · n_b for which `auto` uses the exact null distribution. */
-export const MANN_WHITNEY_EXACT_MAX_PAIRS = 400;
-
 /**
  * Mann–Whitney U test (Wilcoxon rank-sum). `greater`: a tends to be larger than b (large U).
- * Exact: the null distribution of U from the recurrence of Mann & Whitney (1947, "On a test of
- * whether one of two random variables is stochastically larger than the other", Ann. Math.
- * Statist. 18(1), 50–60): c(u; m, n) = c(u − n; m − 1, n) + c(u; m, n − 1), by whether the largest
- * pooled value comes from a (beating all n of b) or from b; all C(m + n, m) arrangements are
- * equally likely. Valid without ties. Two-sided p = min(1, 2 · smaller tail), the distribution
- * being symmetric about mn/2.
- * Asymptotic: U ~ N(mn/2, σ²) with the tie-corrected σ² = mn/12 · ((N + 1) − Σ(t³ − t)/(N(N − 1))),
+ * By default the p-value follows the permutation rule of permutation-tests.ts: the exact null
+ * distribution of the mid-rank sum over all C(m + n, m) splits (without ties it is that of Mann &
+ * Whitney 1947, "On a test of whether one of two random variables is stochastically larger than
+ * the other", Ann. Math. Statist. 18(1), 50–60, see mannWhitneyNullCounts), seeded Monte Carlo
+ * beyond its size limit; ties never switch the method. Two-sided p = min(1, 2 · smaller tail).
+ * `asymptotic`: U ~ N(mn/2, σ²) with the tie-corrected σ² = mn/12 · ((N + 1) − Σ(t³ − t)/(N(N − 1))),
  * N = m + n, t the tie-group sizes (Lehmann 1975, Nonparametrics: Statistical Methods Based on
  * Ranks, ch. 1), and a continuity correction of ½ towards the mean — what R's wilcox.test
  * computes with correct = TRUE.
  */
 export function mannWhitneyU(a: ArrayLike<number>, b: ArrayLike<number>, alternative: Alternative = 'two-sided', options: RankTestOptions = {}): MannWhitneyResult {
   if (a.length === 0 || b.length === 0) throw new RangeError('mannWhitneyU: both samples need values');
+  if (options.method !== 'asymptotic') {
+    const test = rankSumTest(a, b, { ...options, method: options.method });
+    return { u: test.u, p: pValueFor(test, alternative), method: test.method };
+  }
   const m = a.length;
   const n = b.length;
   const { u, tieGroups } = mannWhitneyStatistic(a, b);
-  const method = options.method ?? 'auto';
-  const exact = method === 'exact' || (method === 'auto' && m * n <= MANN_WHITNEY_EXACT_MAX_PAIRS && tieGroups.length === 0);
-  if (exact) {
-    if (tieGroups.length > 0) throw new RangeError('mannWhitneyU: the exact null distribution assumes no ties; use method "asymptotic"');
-    // The recurrence keeps ≈ m n²/2 counts and does ≈ (mn)²/4 additions.
-    if (m * n > 10000) throw new RangeError(`mannWhitneyU: the exact distribution for ${m} × ${n} pairs is too large; use method "asymptotic"`);
-    const counts = mannWhitneyNullCounts(m, n);
-    return { u, p: tailProbability(counts, u, alternative), method: 'exact' };
-  }
   const total = m + n;
   const tieTerm = tieGroups.reduce((sum, t) => sum + t ** 3 - t, 0) / (total * (total - 1));
   const sd = Math.sqrt(((m * n) / 12) * (total + 1 - tieTerm));
   return { u, p: normalTail(u, (m * n) / 2, sd, alternative, options.correction ?? true), method: 'asymptotic' };
 }
 
-/** Counts of each U = 0 … mn over all C(m + n, m) arrangements of two samples of sizes m and n (the recurrence above). */
+function pValueFor(test: PermutationPValues, alternative: Alternative): number {
+  if (alternative === 'less') return test.less;
+  if (alternative === 'greater') return test.greater;
+  return Math.min(1, 2 * Math.min(test.less, test.greater));
+}
+
+/**
+ * Counts of each U = 0 … mn over all C(m + n, m) arrangements of two samples of sizes m and n
+ * without ties, by Mann & Whitney's recurrence c(u; m, n) = c(u − n; m − 1, n) + c(u; m, n − 1)
+ * (by whether the largest pooled value comes from the first sample, beating all n of the second,
+ * or from the second). An independent check of the general count in permutation-tests.ts.
+ */
 export function mannWhitneyNullCounts(m: number, n: number): Float64Array {
   // row[j] holds c(·; i, j) for the current i; c(·; 0, j) and c(·; i, 0) are the point mass at 0.
   let previous: Float64Array[] = Array.from({ length: n + 1 }, () => Float64Array.of(1));
@@ -175,43 +199,29 @@ export interface WilcoxonResult {
   readonly method: TestMethod;
 }
 
-/** Largest number of non-zero differences for which `auto` uses the exact null distribution. */
-export const WILCOXON_EXACT_MAX_PAIRS = 20;
-
 /**
  * Wilcoxon signed-rank test for paired samples (Wilcoxon 1945, "Individual comparisons by ranking
  * methods", Biometrics Bull. 1(6), 80–83), on d_i = a_i − b_i. `greater`: a tends to exceed b.
  * Zero differences are dropped (Wilcoxon's own rule, also R's and scipy's default); the test is
- * then conditional on their number, so the exact distribution of the remaining n still applies
- * (R switches to the normal approximation when there are zeros; here only ties among |d| do).
- * Exact: under the null each of the 2ⁿ sign patterns is equally likely, so the null counts of W⁺
- * are those of the subset sums of {1, …, n}, built one rank at a time (c_k(s) = c_{k−1}(s) +
- * c_{k−1}(s − k)). Valid without ties among the |d_i|. Two-sided p = min(1, 2 · smaller tail).
- * Asymptotic: W⁺ ~ N(n(n + 1)/4, n(n + 1)(2n + 1)/24 − Σ(t³ − t)/48) with mid-ranks for ties
+ * then conditional on their number. By default the p-value follows the permutation rule of
+ * permutation-tests.ts: the exact distribution of W⁺ over all 2ⁿ sign patterns of the mid-ranks
+ * of |d| (without ties: the subset sums of {1, …, n}, see signedRankNullCounts), seeded Monte Carlo
+ * beyond its size limit. Two-sided p = min(1, 2 · smaller tail).
+ * `asymptotic`: W⁺ ~ N(n(n + 1)/4, n(n + 1)(2n + 1)/24 − Σ(t³ − t)/48) with mid-ranks for ties
  * (Lehmann 1975, ch. 3; Hollander & Wolfe 1973, Nonparametric Statistical Methods, ch. 3), and a
  * continuity correction of ½ (R's wilcox.test with correct = TRUE).
  */
 export function wilcoxonSignedRank(a: ArrayLike<number>, b: ArrayLike<number>, alternative: Alternative = 'two-sided', options: RankTestOptions = {}): WilcoxonResult {
   if (a.length !== b.length) throw new RangeError(`wilcoxonSignedRank: paired samples need equal lengths, got ${a.length} and ${b.length}`);
-  const differences: number[] = [];
-  for (let i = 0; i < a.length; i++) {
-    const difference = a[i] - b[i];
-    if (Number.isNaN(difference)) throw new RangeError(`wilcoxonSignedRank: pair ${i} gives NaN`);
-    if (difference !== 0) differences.push(difference);
+  if (options.method !== 'asymptotic') {
+    const test = signedRankTest(a, b, { ...options, method: options.method });
+    return { w: test.wPlus, wMinus: test.wMinus, n: test.n, p: pValueFor(test, alternative), method: test.method };
   }
-  const n = differences.length;
+  const { wPlus: w, wMinus, weights } = signedRanks(a, b);
+  const n = weights.length;
   // No non-zero difference: the data say nothing either way.
-  if (n === 0) return { w: 0, wMinus: 0, n: 0, p: 1, method: 'exact' };
-  const { ranks, tieGroups } = midRanks(differences.map(Math.abs));
-  let w = 0;
-  for (let i = 0; i < n; i++) if (differences[i] > 0) w += ranks[i];
-  const wMinus = (n * (n + 1)) / 2 - w;
-  const method = options.method ?? 'auto';
-  const exact = method === 'exact' || (method === 'auto' && n <= WILCOXON_EXACT_MAX_PAIRS && tieGroups.length === 0);
-  if (exact) {
-    if (tieGroups.length > 0) throw new RangeError('wilcoxonSignedRank: the exact null distribution assumes no tied |differences|; use method "asymptotic"');
-    return { w, wMinus, n, p: tailProbability(signedRankNullCounts(n), w, alternative), method: 'exact' };
-  }
+  if (n === 0) return { w: 0, wMinus: 0, n: 0, p: 1, method: 'asymptotic' };
+  const { tieGroups } = midRanks(weights);
   const variance = (n * (n + 1) * (2 * n + 1)) / 24 - tieGroups.reduce((sum, t) => sum + t ** 3 - t, 0) / 48;
   return { w, wMinus, n, p: normalTail(w, (n * (n + 1)) / 4, Math.sqrt(variance), alternative, options.correction ?? true), method: 'asymptotic' };
 }
@@ -224,23 +234,6 @@ export function signedRankNullCounts(n: number): Float64Array {
     for (let s = (k * (k + 1)) / 2; s >= k; s--) counts[s] += counts[s - k];
   }
   return counts;
-}
-
-/** p-value of statistic `observed` (an integer) from null counts indexed by statistic value. */
-function tailProbability(counts: Float64Array, observed: number, alternative: Alternative): number {
-  let total = 0;
-  let atMost = 0;
-  let atLeast = 0;
-  for (let s = 0; s < counts.length; s++) {
-    total += counts[s];
-    if (s <= observed) atMost += counts[s];
-    if (s >= observed) atLeast += counts[s];
-  }
-  const lower = atMost / total;
-  const upper = atLeast / total;
-  if (alternative === 'less') return lower;
-  if (alternative === 'greater') return upper;
-  return Math.min(1, 2 * Math.min(lower, upper));
 }
 
 /** Normal-approximation p-value, with a continuity correction of ½ towards the mean unless switched off. */

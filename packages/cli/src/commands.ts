@@ -276,13 +276,14 @@ async function writeReport(dir: string): Promise<void> {
   }
 }
 
-/** `mmfuse claims <dir>`: the paper's ordering claims tested on a finished run, with the statistics behind each. */
-export function claimsCommand(dir: string, options: { json?: boolean; alpha?: number; estimator?: string }): void {
+/** `mmfuse claims <dir>`: the paper's ordering claims tested on a finished run, with the statistics behind each; writes claims.json and claims.txt. */
+export function claimsCommand(dir: string, options: { json?: boolean; alpha?: number; estimator?: string; attention?: string }): void {
   if (!existsSync(dir)) throw new UserInputError(`${dir}: no such run folder`);
-  const alpha = options.alpha ?? 0.05;
-  const results = checkClaims(dir, { alpha, estimator: options.estimator });
-  writeFileAtomic(join(dir, 'claims.json'), `${JSON.stringify({ alpha, results }, null, 2)}\n`);
-  process.stdout.write(options.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatClaims(results, alpha)}\n`);
+  const report = checkClaims(dir, { alpha: options.alpha ?? 0.05, estimator: options.estimator, attention: options.attention });
+  const table = formatClaims(report);
+  writeFileAtomic(join(dir, 'claims.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileAtomic(join(dir, 'claims.txt'), `${table}\n`);
+  process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${table}\n`);
 }
 
 /** `mmfuse report <dir>`: the HTML page and figures of a run or sweep folder. */

@@ -13,10 +13,10 @@ export { confusionMatrixFigure, distanceHistogramFigure, errorHeatmap, reconstru
 export { lambdaLipschitzFigure, lambdaParameterNormFigure, sweepFinalLossFigure } from './sweep-figures';
 export { estimatorLabel, finalLipschitz, finalLossValues, lipschitzCurves, lossCurves } from './aggregates';
 export type { FinalLipschitz, FinalLossValue, LipschitzCurvePoint, LossCurvePoint, Split } from './aggregates';
-export { failureDetectionTable, lipschitzTable, lossTable } from './tables';
+export { claimsTable, failureDetectionTable, lipschitzTable, lossTable } from './tables';
 export type { ReportTable, TableCell } from './tables';
 export { readRunFolder, readSummary } from './run-data';
-export type { FailureDetectionFile, ReconstructionsFile, RobustnessFile, RunData, RunSummaryData, MetricRow, LipschitzRowData } from './run-data';
+export type { ClaimsFile, FailureDetectionFile, ReconstructionsFile, RobustnessFile, RunData, RunSummaryData, MetricRow, LipschitzRowData } from './run-data';
 export { isSweepFolder, readSweepFolder, parameterNormOf, sweepFinalLoss, sweepLipschitz, sweepParameterNorms } from './sweep-data';
 export type { SweepData, SweepPoint, SweepValue } from './sweep-data';
 export { encodePng } from './png-encode';

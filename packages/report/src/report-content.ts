@@ -7,7 +7,7 @@ import { finalLossBoxplotFigure, lossCurveFigure } from './loss-figures';
 import { lossKeysOf, Optional, readRunFolder, RunData, setupsOf } from './run-data';
 import { isSweepFolder, readSweepFolder, SweepData, sweepFinalLoss, sweepLipschitz, sweepParameterNorms } from './sweep-data';
 import { lambdaLipschitzFigure, lambdaParameterNormFigure, sweepFinalLossFigure } from './sweep-figures';
-import { failureDetectionTable, lipschitzTable, lossTable, ReportTable } from './tables';
+import { claimsTable, failureDetectionTable, lipschitzTable, lossTable, ReportTable } from './tables';
 import { formatMeanStd } from './statistics';
 
 export interface ReportSection {
@@ -175,6 +175,13 @@ export function runContent(data: RunData): ReportContent {
     else robustness.missing.push(`${data.robustness.file} holds no curves.`);
   }
   sections.push(robustness);
+
+  const claims = section('claims', 'Claims');
+  const rerun = `run mmfuse claims ${data.dir}, then write this report again`;
+  if (data.claims.state === 'ok') claims.tables.push(claimsTable(data.claims.value));
+  else if (data.claims.state === 'missing') claims.missing.push(`No claims.json in this run, so the paper’s claims are not tested here: ${rerun}.`);
+  else claims.missing.push(`${data.claims.file} could not be used (${data.claims.reason}): ${rerun}.`);
+  sections.push(claims);
 
   if (data.notes.length > 0) sections.push(section('notes', 'Notes on the files', { text: data.notes }));
   return { kind: 'run', dir: data.dir, title: `mmfuse run ${data.summary.name ?? ''}`.trim(), header: runHeader(data), sections, figures };

@@ -303,6 +303,61 @@ describe('figure helpers', () => {
   });
 });
 
+describe('claims section', () => {
+  const claims = {
+    alpha: 0.05,
+    results: [
+      {
+        id: 'lowest-loss',
+        statement: 'attention has the lowest test loss',
+        verdict: 'inconclusive',
+        reason: '0 of 1 comparisons hold; 3 trials per set-up cannot reach α = 0.05',
+        comparisons: [
+          {
+            what: 'final test loss (total), attention < sum',
+            a: { label: 'attention', mean: 0.2, std: 0.1, n: 3 },
+            b: { label: 'sum', mean: 1.5, std: 1, n: 3 },
+            p: 0.05,
+            effects: [
+              { symbol: 'δ', estimate: -1, lower: -1, upper: -1 },
+              { symbol: 'Δmean', estimate: -1.3, lower: -2.2, upper: -0.4 },
+            ],
+            verdict: 'inconclusive',
+            reason: '3 trials per set-up cannot reach α = 0.05',
+          },
+        ],
+      },
+      { id: 'best-detection', statement: 'attention separates faulty from clean latents best (ROC-AUC)', verdict: 'contradicted', reason: '1 of 1 comparisons significant the other way', comparisons: [] },
+    ],
+  };
+
+  it('tables each claim’s verdict and reason and each comparison’s figures, p and effects with intervals, from claims.json', () => {
+    const dir = writeRunFolder(join(mkdtempSync(join(tmpdir(), 'mmfuse-report-claims-')), 'run'), { trials: 2, epochs: 2, lipschitz: false, analysis: false });
+    writeFileSync(join(dir, 'claims.json'), JSON.stringify(claims));
+    const section = reportContent(dir).sections.find((s) => s.id === 'claims')!;
+    expect(section.missing).toEqual([]);
+    const [table] = section.tables;
+    expect(table.head).toEqual(['claim', 'statement / comparison', 'figure per set-up (mean ± std)', 'p', 'effect [95 % CI]', 'verdict', 'reason']);
+    expect(table.title).toContain('α = 0.05');
+    expect(table.rows.map((row) => row.map((cell) => cell.text))).toEqual([
+      ['lowest-loss', 'attention has the lowest test loss', '', '', '', 'inconclusive', '0 of 1 comparisons hold; 3 trials per set-up cannot reach α = 0.05'],
+      ['', 'final test loss (total), attention < sum', 'attention 0.20 ± 0.10 (n = 3); sum 1.5 ± 1.0 (n = 3)', '0.05', 'δ = -1 [-1, -1]; Δmean = -1.3 [-2.2, -0.4]', 'inconclusive', '3 trials per set-up cannot reach α = 0.05'],
+      ['best-detection', 'attention separates faulty from clean latents best (ROC-AUC)', '', '', '', 'contradicted', '1 of 1 comparisons significant the other way'],
+    ]);
+  });
+
+  it('says how to get the claims when claims.json is missing or from an earlier version', () => {
+    const dir = writeRunFolder(join(mkdtempSync(join(tmpdir(), 'mmfuse-report-claims-')), 'run'), { trials: 2, epochs: 2, lipschitz: false, analysis: false });
+    const missing = reportContent(dir).sections.find((s) => s.id === 'claims')!;
+    expect(missing.tables).toEqual([]);
+    expect(missing.missing.join(' ')).toContain(`No claims.json in this run, so the paper’s claims are not tested here: run mmfuse claims ${dir}`);
+    writeFileSync(join(dir, 'claims.json'), JSON.stringify({ alpha: 0.05, results: [{ claim: 'attention has the lowest test loss', status: 'holds', tests: [] }] }));
+    const old = reportContent(dir).sections.find((s) => s.id === 'claims')!;
+    expect(old.tables).toEqual([]);
+    expect(old.missing.join(' ')).toMatch(/claims\.json could not be used \(results\[0\] has no verdict, reason and comparisons \(written by an earlier mmfuse claims\)\): run mmfuse claims /);
+  });
+});
+
 describe('without resvg’s native binding', () => {
   it('writes the page and the SVG files and says why there are no PNG files', async () => {
     jest.resetModules();

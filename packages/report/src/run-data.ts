@@ -100,6 +100,26 @@ export interface ReconstructionsFile {
   setups: Record<string, { modality: string; shape: number[]; samples: Array<{ input: number[]; output: number[] }> }>;
 }
 
+/** `claims.json`, written by `mmfuse claims`: the parts the report shows. */
+export interface ClaimsFile {
+  alpha: number;
+  results: Array<{
+    id: string;
+    statement: string;
+    verdict: string;
+    reason: string;
+    comparisons: Array<{
+      what: string;
+      a: { label: string; mean: number; std: number; n: number };
+      b: { label: string; mean: number; std: number; n: number };
+      p: number;
+      effects: Array<{ symbol: string; estimate: number; lower: number; upper: number }>;
+      verdict: string;
+      reason: string;
+    }>;
+  }>;
+}
+
 /** An optional file: absent, read, or present but unusable (with why). */
 export type Optional<T> = { state: 'missing'; file: string } | { state: 'ok'; file: string; value: T } | { state: 'damaged'; file: string; reason: string };
 
@@ -125,6 +145,7 @@ export interface RunData {
   failureDetection: Optional<FailureDetectionFile>;
   robustness: Optional<RobustnessFile>;
   reconstructions: Optional<ReconstructionsFile>;
+  claims: Optional<ClaimsFile>;
   /** Things that were skipped while reading (unparseable lines), for the page. */
   notes: string[];
 }
@@ -243,6 +264,15 @@ function reconstructionProblem(setup: string, entry: Record<string, unknown>): s
   return undefined;
 }
 
+function claimsProblem(value: unknown): string | undefined {
+  if (!isObject(value) || typeof value.alpha !== 'number' || !Array.isArray(value.results)) return 'no "alpha" and "results"';
+  for (const [i, r] of value.results.entries()) {
+    // Files of earlier versions had a status per claim instead of a verdict with its reason.
+    if (!isObject(r) || typeof r.verdict !== 'string' || typeof r.reason !== 'string' || !Array.isArray(r.comparisons)) return `results[${i}] has no verdict, reason and comparisons (written by an earlier mmfuse claims)`;
+  }
+  return undefined;
+}
+
 /** Reads a run folder: summary.json is required, everything else is used when present. */
 export function readRunFolder(dir: string): RunData {
   const root = resolve(dir);
@@ -283,6 +313,7 @@ export function readRunFolder(dir: string): RunData {
     failureDetection: readOptional<FailureDetectionFile>(join(root, 'analysis', 'failure-detection.json'), (v) => setupsProblem(v, (s, e) => trialsProblem(s, e, 'results'))),
     robustness: readOptional<RobustnessFile>(join(root, 'analysis', 'robustness.json'), (v) => setupsProblem(v, (s, e) => trialsProblem(s, e, 'curves'))),
     reconstructions: readOptional<ReconstructionsFile>(join(root, 'analysis', 'reconstructions.json'), (v) => setupsProblem(v, reconstructionProblem)),
+    claims: readOptional<ClaimsFile>(join(root, 'claims.json'), claimsProblem),
     notes,
   };
 }

@@ -1,7 +1,7 @@
 import { estimatorLabel, finalLipschitz, orderEstimators, orderSubModels, Split } from './aggregates';
-import type { FailureDetectionFile, RunData } from './run-data';
+import type { ClaimsFile, FailureDetectionFile, RunData } from './run-data';
 import { lossKeysOf, setupsOf } from './run-data';
-import { formatMeanStd, meanStd } from './statistics';
+import { formatMeanStd, formatNumber, meanStd } from './statistics';
 
 /** A table cell: its text and, for statistics, the numbers behind it (written as data attributes). */
 export interface TableCell {
@@ -93,5 +93,25 @@ export function failureDetectionTable(file: FailureDetectionFile): ReportTable {
     title: 'Failure detection on kPCA distances of the latents (rates: mean ± std over trials; counts: summed over trials)',
     head: ['set-up', 'failure', 'TPR', 'FPR', 'AUC', 'TP / FP / TN / FN', 'trials'],
     rows,
+  };
+}
+
+/** The claims of `mmfuse claims`: a row per claim with its verdict and reason, then one per comparison behind it. */
+export function claimsTable(file: ClaimsFile): ReportTable {
+  const rows: TableCell[][] = [];
+  const group = (g: { label: string; mean: number; std: number; n: number }) => `${g.label} ${formatMeanStd(g)} (n = ${g.n})`;
+  for (const claim of file.results) {
+    rows.push([text(claim.id), text(claim.statement), text(''), text(''), text(''), text(claim.verdict), text(claim.reason)]);
+    for (const c of claim.comparisons) {
+      const effects = c.effects.map((e) => `${e.symbol} = ${formatNumber(e.estimate)} [${formatNumber(e.lower)}, ${formatNumber(e.upper)}]`);
+      rows.push([text(''), text(c.what), text(`${group(c.a)}; ${group(c.b)}`), text(formatNumber(c.p)), text(effects.join('; ')), text(c.verdict), text(c.reason)]);
+    }
+  }
+  return {
+    id: 'claims',
+    title: `The paper’s claims: one-sided permutation tests at α = ${file.alpha}, effect sizes with 95 % bootstrap intervals`,
+    head: ['claim', 'statement / comparison', 'figure per set-up (mean ± std)', 'p', 'effect [95 % CI]', 'verdict', 'reason'],
+    rows,
+    note: 'A claim holds when every comparison in it is significant in the claimed direction, and is contradicted when one is significant the other way; otherwise it is inconclusive.',
   };
 }
