@@ -13,6 +13,7 @@ interface FolderOptions {
   types?: Record<string, string>;
   lipschitz?: boolean;
   detection?: boolean;
+  robustness?: boolean;
   /** Paired trials of encoder and decoder estimates (default: as many as losses). */
   trials?: number;
 }
@@ -49,6 +50,19 @@ function runFolder(options: FolderOptions = {}): string {
     };
     writeFileSync(join(dir, 'analysis', 'failure-detection.json'), JSON.stringify(file));
   }
+  if (options.robustness !== false) {
+    mkdirSync(join(dir, 'analysis'), { recursive: true });
+    // attention loses half as much as the rest; the milder corruption (severity 0.5) must not be the one compared
+    const loss = (setup: string, trial: number, base: number) => ({ total: (setup.startsWith('attention') ? base / 2 : base) + trial * 0.001 });
+    const curves = (setup: string, trial: number) => [
+      { perturbed: 'none', mode: 'clean', severity: 0, loss: loss(setup, trial, 0.1) },
+      { perturbed: 'camera', mode: 'drop-zeros', severity: 1, loss: loss(setup, trial, 1) },
+      { perturbed: 'camera', mode: 'pixel-gaussian', severity: 0.5, loss: { total: 0.3 } },
+      { perturbed: 'camera', mode: 'pixel-gaussian', severity: 1, loss: loss(setup, trial, 0.8) },
+    ];
+    const file = { setups: Object.fromEntries(Object.keys(losses).map((s) => [s, { trials: Array.from({ length: trials }, (_, trial) => ({ trial, curves: curves(s, trial) })) }])) };
+    writeFileSync(join(dir, 'analysis', 'robustness.json'), JSON.stringify(file));
+  }
   return dir;
 }
 
@@ -64,6 +78,12 @@ describe('checkClaims', () => {
       ['encoders-above-decoders', 'encoders have larger Lipschitz constants than decoders', 'holds'],
       ['concat-steadier', 'concatenation varies less across trials than summation', 'holds'],
       ['best-detection', 'attention separates faulty from clean latents best (ROC-AUC)', 'holds'],
+      ['non-inferior-to-concat', "attention's clean test loss is no worse than concatenation's by more than 5 % of concatenation's mean", 'holds'],
+      ['robust-to-modality-loss', 'attention loses less than concatenation when one modality is missing or corrupted at test time', 'holds'],
+    ]);
+    expect(claim(report, 'robust-to-modality-loss').comparisons.map((c) => [c.what, c.p])).toEqual([
+      ['test loss (total), camera dropped (zeros), attention < concat', 1 / 252],
+      ['test loss (total), camera with pixel-gaussian at severity 1, attention < concat', 1 / 252],
     ]);
     // 5 against 5, completely separated: one split of C(10, 5) = 252 is as extreme.
     const loss = claim(report, 'lowest-loss').comparisons.find((c) => c.b.label === 'sum')!;
@@ -86,16 +106,31 @@ describe('checkClaims', () => {
     expect(checkClaims(runFolder())).toEqual(report);
   });
 
+  it('tests non-inferiority to concatenation by shifting attention\'s losses by the margin', () => {
+    // concat's mean is 0.41, so Δ = 0.05 × 0.41 = 0.0205: attention − Δ lies below every concat loss
+    const losses = { ...LOSSES, attention: [0.39, 0.395, 0.4, 0.41, 0.415] };
+    const within = claim(checkClaims(runFolder({ losses, lipschitz: false, detection: false, robustness: false })), 'non-inferior-to-concat');
+    expect(within.comparisons[0]).toMatchObject({ what: 'final test loss (total), attention < concat + 0.0205', p: 1 / 252, verdict: 'holds' });
+    // without a margin the same losses overlap concat's: not significant either way
+    const strict = claim(checkClaims(runFolder({ losses, lipschitz: false, detection: false, robustness: false }), { margin: 0 }), 'non-inferior-to-concat');
+    expect(strict.verdict).toBe('inconclusive');
+    expect(strict.comparisons[0].p).toBeGreaterThan(0.05);
+    // a variant far worse than concat is contradicted
+    const worse = claim(checkClaims(runFolder({ losses: { ...LOSSES, attention: LOSSES.concat.map((v) => v * 2) }, lipschitz: false, detection: false, robustness: false })), 'non-inferior-to-concat');
+    expect(worse.verdict).toBe('contradicted');
+  });
+
   it('calls a claim contradicted when a comparison is significant the other way, and says what the run lacks', () => {
     const reversed: Record<string, number[]> = { ...LOSSES, attention: LOSSES.attention.map((v) => v + 1) };
-    const report = checkClaims(runFolder({ losses: reversed, lipschitz: false, detection: false }));
-    expect(report.results.map((r) => r.verdict)).toEqual(['contradicted', 'inconclusive', 'inconclusive', 'holds', 'inconclusive']);
+    const report = checkClaims(runFolder({ losses: reversed, lipschitz: false, detection: false, robustness: false }));
+    expect(report.results.map((r) => r.verdict)).toEqual(['contradicted', 'inconclusive', 'inconclusive', 'holds', 'inconclusive', 'contradicted', 'inconclusive']);
     const loss = claim(report, 'lowest-loss');
     expect(loss.comparisons[0]).toMatchObject({ p: 1, pOpposite: 1 / 252, verdict: 'contradicted', reason: 'significant the other way: p = 0.004 < α = 0.05' });
     expect(loss.comparisons[0].effects[0].estimate).toBe(cliffsDelta(reversed.attention, reversed.concat));
     expect(loss.reason).toMatch(/^2 of 2 comparisons significant the other way/);
     expect(claim(report, 'lowest-lipschitz')).toMatchObject({ comparisons: [], reason: expect.stringMatching(/lipschitz\.jsonl/) });
     expect(claim(report, 'best-detection').reason).toMatch(/failure-detection/);
+    expect(claim(report, 'robust-to-modality-loss').reason).toMatch(/robustness/);
   });
 
   it('says when the number of trials cannot reach α at all, from the sample sizes, and how many would', () => {

@@ -81,6 +81,8 @@ export interface ClaimsReport {
   readonly attention: string | null;
   /** Bootstrap resamples behind each effect's interval. */
   readonly resamples: number;
+  /** Non-inferiority margin relative to concatenation's mean test loss. */
+  readonly margin?: number;
   readonly results: ClaimResult[];
 }
 
@@ -93,6 +95,8 @@ export interface ClaimsOptions {
   attention?: string;
   /** Bootstrap resamples per effect size (default BOOTSTRAP_RESAMPLES). */
   resamples?: number;
+  /** Non-inferiority margin, relative to concatenation's mean clean test loss (default 0.05). */
+  margin?: number;
 }
 
 interface SetupSummary {
@@ -107,6 +111,10 @@ interface LipschitzRow {
   subModel: string;
   estimator: string;
   value: number | null;
+}
+
+interface RobustnessFile {
+  setups: Record<string, { trials: Array<{ trial: number; curves: Array<{ perturbed: string; mode: string; severity: number; loss: Record<string, number> }> }> }>;
 }
 
 interface DetectionFile {
@@ -336,7 +344,48 @@ export function checkClaims(runDir: string, options: ClaimsOptions = {}): Claims
       .map(([a, b]) => compare(context('best-detection'), `mean ROC-AUC over failures, ${a.label} > ${b.label}`, a, b, 'greater', 'rank-sum'));
     results.push(comparisons.length > 0 ? claimResult('best-detection', detectionStatement, comparisons, alpha) : untested('best-detection', detectionStatement, 'no detection results per trial'));
   }
-  return { alpha, estimator, attention: attention ?? null, resamples, results };
+  const margin = options.margin ?? 0.05;
+  const nonInferiorStatement = `${name}'s clean test loss is no worse than concatenation's by more than ${formatValue(100 * margin)} % of concatenation's mean`;
+  if (attentionProblem) results.push(untested('non-inferior-to-concat', nonInferiorStatement, attentionProblem));
+  else if (!concat || concat === attention) results.push(untested('non-inferior-to-concat', nonInferiorStatement, `the run needs a set-up labelled (or the only one of fusion type) "concat"; it has ${labels.join(', ')}`));
+  else if (lossOf(attention!).length === 0 || lossOf(concat).length === 0) results.push(untested('non-inferior-to-concat', nonInferiorStatement, 'summary.json lists no per-trial final test losses ("values")'));
+  else {
+    // H1: attention < concat + Δ, i.e. (attention − Δ) < concat, with Δ = margin × concat's mean.
+    const delta = margin * mean(lossOf(concat));
+    const shifted = { label: `${attention} − ${formatValue(delta)}`, values: lossOf(attention!).map((v) => v - delta) };
+    const comparison = compare(context('non-inferior-to-concat'), `final test loss (total), ${attention} < ${concat} + ${formatValue(delta)}`, shifted, { label: concat, values: lossOf(concat) }, 'less', 'rank-sum');
+    results.push(claimResult('non-inferior-to-concat', nonInferiorStatement, [comparison], alpha));
+  }
+
+  const robustStatement = `${name} loses less than concatenation when one modality is missing or corrupted at test time`;
+  const robustnessFile = join(runDir, 'analysis', 'robustness.json');
+  if (!existsSync(robustnessFile)) results.push(untested('robust-to-modality-loss', robustStatement, 'no analysis/robustness.json (add the "robustness" callback)'));
+  else if (attentionProblem) results.push(untested('robust-to-modality-loss', robustStatement, attentionProblem));
+  else if (!concat || concat === attention) results.push(untested('robust-to-modality-loss', robustStatement, `the run needs a set-up labelled (or the only one of fusion type) "concat"; it has ${labels.join(', ')}`));
+  else {
+    const robustness = JSON.parse(readFileSync(robustnessFile, 'utf8')) as RobustnessFile;
+    // one comparison per lost modality: dropped to zeros, and its failure at the largest severity
+    const losses = (setup: string, pick: (c: RobustnessFile['setups'][string]['trials'][number]['curves'][number]) => boolean) =>
+      (robustness.setups[setup]?.trials ?? []).map((t) => t.curves.find(pick)?.loss.total).filter((v): v is number => typeof v === 'number');
+    const conditions = new Map<string, (c: { perturbed: string; mode: string; severity: number }) => boolean>();
+    for (const t of robustness.setups[concat]?.trials ?? []) {
+      const worst = new Map<string, number>();
+      for (const c of t.curves) if (c.perturbed !== 'none' && !c.mode.startsWith('drop-')) worst.set(`${c.perturbed}\u0000${c.mode}`, Math.max(worst.get(`${c.perturbed}\u0000${c.mode}`) ?? 0, c.severity));
+      for (const c of t.curves) {
+        if (c.perturbed === 'none') continue;
+        if (c.mode === 'drop-zeros') conditions.set(`${c.perturbed} dropped (zeros)`, (x) => x.perturbed === c.perturbed && x.mode === 'drop-zeros');
+        else if (!c.mode.startsWith('drop-') && c.severity === worst.get(`${c.perturbed}\u0000${c.mode}`)) {
+          conditions.set(`${c.perturbed} with ${c.mode} at severity ${c.severity}`, (x) => x.perturbed === c.perturbed && x.mode === c.mode && x.severity === c.severity);
+        }
+      }
+    }
+    const comparisons = [...conditions.entries()]
+      .map(([what, pick]): [string, Group, Group] => [what, { label: attention!, values: losses(attention!, pick) }, { label: concat, values: losses(concat, pick) }])
+      .filter(([, a, b]) => bothHaveValues([a, b]))
+      .map(([what, a, b]) => compare(context('robust-to-modality-loss'), `test loss (total), ${what}, ${a.label} < ${b.label}`, a, b, 'less', 'rank-sum'));
+    results.push(comparisons.length > 0 ? claimResult('robust-to-modality-loss', robustStatement, comparisons, alpha) : untested('robust-to-modality-loss', robustStatement, 'no robustness curves per trial'));
+  }
+  return { alpha, estimator, attention: attention ?? null, resamples, margin, results };
 }
 
 function readJsonLines<T>(file: string): T[] {

@@ -45,6 +45,8 @@ describe('mmfuse claims', () => {
       ['encoders-above-decoders', 'inconclusive'],
       ['concat-steadier', 'holds'],
       ['best-detection', 'inconclusive'],
+      ['non-inferior-to-concat', 'contradicted'],
+      ['robust-to-modality-loss', 'inconclusive'],
     ]);
     // The residual variant is the same fusion type: not among the set-ups attention is compared with.
     expect(written.results[0].comparisons.map((c: { b: { label: string } }) => c.b.label)).toEqual(['sum', 'concat']);
@@ -57,6 +59,7 @@ describe('mmfuse claims', () => {
     const printed = JSON.parse(stdout);
     expect(printed.attention).toBe('attention-residual');
     expect(printed.results[0]).toMatchObject({ statement: 'attention ("attention-residual") has the lowest test loss', verdict: 'holds' });
+    expect(printed.margin).toBe(0.05);
     expect(JSON.parse(readFileSync(join(dir, 'claims.json'), 'utf8'))).toEqual(printed);
   }, 20000);
 

@@ -277,9 +277,9 @@ async function writeReport(dir: string): Promise<void> {
 }
 
 /** `mmfuse claims <dir>`: the paper's ordering claims tested on a finished run, with the statistics behind each; writes claims.json and claims.txt. */
-export function claimsCommand(dir: string, options: { json?: boolean; alpha?: number; estimator?: string; attention?: string }): void {
+export function claimsCommand(dir: string, options: { json?: boolean; alpha?: number; estimator?: string; attention?: string; margin?: number }): void {
   if (!existsSync(dir)) throw new UserInputError(`${dir}: no such run folder`);
-  const report = checkClaims(dir, { alpha: options.alpha ?? 0.05, estimator: options.estimator, attention: options.attention });
+  const report = checkClaims(dir, { alpha: options.alpha ?? 0.05, estimator: options.estimator, attention: options.attention, margin: options.margin });
   const table = formatClaims(report);
   writeFileAtomic(join(dir, 'claims.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileAtomic(join(dir, 'claims.txt'), `${table}\n`);

@@ -101,11 +101,12 @@ export function buildProgram(): Command {
 
   program
     .command('claims')
-    .description('test the paper\'s ordering claims on a finished run (lowest loss and Lipschitz constants with attention, encoders above decoders, concat steadier than sum, best failure separation) with permutation tests and effect sizes with bootstrap intervals; each claim holds, is contradicted or is inconclusive, with the reason; writes claims.json and claims.txt')
+    .description('test the paper\'s ordering claims on a finished run (lowest loss and Lipschitz constants with attention, encoders above decoders, concat steadier than sum, best failure separation, attention no worse than concat within a margin, attention more robust to a lost or corrupted modality) with permutation tests and effect sizes with bootstrap intervals; each claim holds, is contradicted or is inconclusive, with the reason; writes claims.json and claims.txt')
     .argument('<dir>', 'run folder')
     .option('--alpha <a>', 'significance level of each one-sided test', probability, 0.05)
     .option('--estimator <type>', 'Lipschitz estimator compared (lipschitz.jsonl)', 'jacobian-spectral')
     .option('--attention <label>', 'the set-up the attention claims are about, compared with the set-ups of other fusion types (default: the one labelled "attention")')
+    .option('--margin <m>', "non-inferiority margin, a fraction of concatenation's mean test loss", probability, 0.05)
     .option('--json', 'print the results as JSON')
     .action(claimsCommand);
 
