@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { deriveSeed, describesLayers, hasCertifiedLipschitz, LayerDescription, MultimodalModel, sampleSize, SubModel } from '@mmfuse/core';
+import { CertifiedLipschitz, deriveSeed, describesLayers, hasCertifiedLipschitz, LayerDescription, MultimodalModel, sampleSize, SubModel } from '@mmfuse/core';
 import { convNormUpperBound, convOperator, convPowerIteration } from './conv-operator-norm';
 import { COMMON_ESTIMATOR_PROPERTIES, CommonEstimatorOptions, Estimator } from './estimator';
-import type { LayerNormBound, LipschitzResult } from './lipschitz-result';
+import type { CertificateDomain, LayerNormBound, LipschitzResult } from './lipschitz-result';
 import type { LipschitzTarget } from './lipschitz-target';
 import { spectralNormBounds } from './matrix-norm-bounds';
 import { latentRows, splitModelRows } from './sub-model-targets';
@@ -78,35 +78,39 @@ export class CertifiedBoundEstimator implements Estimator {
     if (hasCertifiedLipschitz(subModel)) {
       // minInputNorm is read by certificates that need it (attention with normalised inputs) and ignored by others.
       const certificate = subModel.certifiedLipschitz(domain);
+      const conditional = domain !== undefined && dependsOnDomain(subModel, certificate.value);
       result = {
         estimator: this.type,
-        quantity: 'upper-bound',
+        quantity: 'certified',
         bound: 'upper',
-        of: `the l2 Lipschitz constant of ${subModel.name}`,
+        of: `the l2 Lipschitz constant of ${subModel.name}${conditional ? ' on the domain' : ''}`,
+        relation: conditional ? 'L ≤ value for inputs in `domain` only' : 'L ≤ value for every input',
         value: certificate.value,
         samples: 0,
         seconds: (performance.now() - started) / 1000,
         method: `the sub-model's own certificate: ${certificate.assumptions}`,
         norm: certificate.norm,
-        assumptions:
-          domain === undefined
-            ? certificate.assumptions
-            : `${certificate.assumptions}; domain from the samples: ${domain.minInputNorm.toPrecision(4)} ≤ ‖h_m‖ ≤ ${domain.inputRadius.toPrecision(4)} (the smallest and largest latent norms among them), so the bound holds there, not globally`,
+        assumptions: conditional
+          ? `${certificate.assumptions}; holds on ${domain.minInputNorm.toPrecision(4)} ≤ ‖h_m‖ ≤ ${domain.inputRadius.toPrecision(4)} (${domain.source}), not globally`
+          : certificate.assumptions,
+        ...(conditional ? { domain } : {}),
       };
     } else if (describesLayers(subModel)) {
       const layers = subModel.describeLayers().map((layer) => this.layerBound(subModel.name, layer, seed));
       result = {
         estimator: this.type,
-        quantity: 'upper-bound',
+        quantity: 'certified',
         bound: 'upper',
-        of: `the l2 Lipschitz constant of ${subModel.name} (every input)`,
+        of: `the l2 Lipschitz constant of ${subModel.name}`,
+        relation: 'L ≤ value for every input',
         value: layers.reduce((p, l) => p * l.upper, 1),
         samples: 0,
         seconds: (performance.now() - started) / 1000,
-        method: 'product over layers of rigorous bounds of ‖W_l‖₂ (dense: Gram trace bound; convolutions: least of the symbol reshape and Schur bounds) times Lip(σ_l)',
+        method: 'product over layers of rigorous bounds of ‖W_l‖₂ (dense: Gram trace bound; convolutions: least of the polyphase-symbol, materialised-matrix and Schur bounds) times Lip(σ_l)',
         norm: 'l2',
         assumptions: 'biases do not change a Lipschitz constant; reshapes between layers are isometries',
         layers,
+        details: layerGaps(layers),
       };
     }
     if (this.evaluation && domain === undefined) this.evaluation.set(subModel, result);
@@ -132,9 +136,10 @@ export class CertifiedBoundEstimator implements Estimator {
     const decoderPart = Math.sqrt(decoders.reduce((s, d) => s + d!.value ** 2, 0));
     return {
       estimator: this.type,
-      quantity: 'upper-bound',
+      quantity: 'certified',
       bound: 'upper',
-      of: 'the l2 Lipschitz constant of the whole model (x_1..x_M) ↦ (x̂_1..x̂_M)',
+      of: `the l2 Lipschitz constant of the whole model (x_1..x_M) ↦ (x̂_1..x̂_M)${fusion.domain ? ' on the domain' : ''}`,
+      relation: fusion.domain ? 'L ≤ value for inputs whose latents lie in `domain` only' : 'L ≤ value for every input',
       value: decoderPart * fusion.value * encoderPart,
       samples: 0,
       seconds: (performance.now() - started) / 1000,
@@ -142,6 +147,7 @@ export class CertifiedBoundEstimator implements Estimator {
       norm: `l2, product norm over the modalities (inputs ${model.encoders.map((e) => sampleSize(e.modality)).join('+')}, outputs likewise)`,
       convention: WHOLE_MODEL_CONVENTION,
       assumptions: fusion.assumptions,
+      ...(fusion.domain ? { domain: fusion.domain } : {}),
     };
   }
 
@@ -155,7 +161,7 @@ export class CertifiedBoundEstimator implements Estimator {
     if (layer.kind === 'activation') return { name: layer.name, kind: 'activation', upper: layer.lipschitz, method: 'activation Lipschitz constant' };
     if (layer.kind === 'dense') {
       const bounds = spectralNormBounds(layer.kernel as unknown as tf.Tensor2D, { seed: deriveSeed(seed, owner, layer.name) });
-      return { name: layer.name, kind: 'dense', upper: bounds.upper, lower: bounds.lower, method: bounds.method };
+      return { name: layer.name, kind: 'dense', upper: bounds.upper, lower: bounds.lower, ...(bounds.lower > 0 ? { ratio: bounds.upper / bounds.lower } : {}), method: bounds.method };
     }
     const op = convOperator(layer);
     const bound = convNormUpperBound(op);
@@ -171,15 +177,28 @@ export class CertifiedBoundEstimator implements Estimator {
       if (this.options.warmStart) this.vectors.set(key, vector);
       else vector.dispose();
     }
-    return { name: layer.name, kind: layer.kind, upper: bound.upper, lower, method: bound.method };
+    return { name: layer.name, kind: layer.kind, upper: bound.upper, lower, ...(lower !== undefined && lower > 0 ? { ratio: bound.upper / lower } : {}), method: bound.method };
   }
 }
 
-/** The shell of latent norms a certificate is asked about: minInputNorm ≤ ‖h_m‖ ≤ inputRadius. */
-export interface LatentDomain {
-  readonly inputRadius: number;
-  readonly minInputNorm: number;
+/** Whether a certificate changed with the domain it was given (else it holds everywhere). */
+function dependsOnDomain(subModel: CertifiedLipschitz, valueOnDomain: number): boolean {
+  try {
+    return subModel.certifiedLipschitz().value !== valueOnDomain;
+  } catch {
+    return true;
+  }
 }
+
+/** `conv0 1.089 / 1.079 = 1.009; …`: each weight layer's certified bound, power-iteration estimate and ratio. */
+function layerGaps(layers: readonly LayerNormBound[]): string | undefined {
+  const measured = layers.filter((l) => l.kind !== 'activation' && l.ratio !== undefined);
+  if (measured.length === 0) return undefined;
+  return `per layer, certified upper bound / power-iteration estimate of ‖W_l‖₂ = ratio: ${measured.map((l) => `${l.name} ${l.upper.toPrecision(4)} / ${l.lower!.toPrecision(4)} = ${l.ratio!.toPrecision(4)}`).join('; ')}`;
+}
+
+/** The shell of latent norms a certificate is asked about: minInputNorm ≤ ‖h_m‖ ≤ inputRadius. */
+export type LatentDomain = CertificateDomain;
 
 /** Smallest and largest ‖h_m‖ over the rows of concatenated latents and over the modalities. */
 export function latentDomain(latents: tf.Tensor2D, sizes: readonly number[]): LatentDomain {
@@ -191,6 +210,11 @@ export function latentDomain(latents: tf.Tensor2D, sizes: readonly number[]): La
   norms.dispose();
   let [low, high] = [Infinity, 0];
   for (const v of values) [low, high] = [Math.min(low, v), Math.max(high, v)];
+  const rows = latents.shape[0];
   // A radius of 0 (all latents zero) is no domain; certificates refuse it, so keep it positive.
-  return { inputRadius: Math.max(high, Number.MIN_VALUE), minInputNorm: Math.min(low, high) };
+  return {
+    inputRadius: Math.max(high, Number.MIN_VALUE),
+    minInputNorm: Math.min(low, high),
+    source: `the largest and smallest latent norm ‖h_m‖ over the ${rows} sample${rows === 1 ? '' : 's'} the estimate was taken on (every modality)`,
+  };
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerDescription } from '@mmfuse/core';
-import { spectralNormBounds } from './matrix-norm-bounds';
+import { convSymbolBound, polyphaseTaps } from './conv-symbol-bound';
+import { certifyLargestEigenvalue, gamma } from './eigenvalue-certificate';
 import { gaussianTensor } from './random-tensors';
 import { createRng } from '@mmfuse/core';
 
@@ -67,30 +68,13 @@ export function convPowerIteration(op: ConvOperator, iterations: number, start?:
 }
 
 /**
- * The polyphase form of a strided convolution: the stride-s convolution equals a stride-1
- * convolution over the s_h·s_w phase images of the padded input (x_p[n] = x[s·n + p], a unitary
- * rearrangement), with sub-kernels K_p[a] = K[p + s·a]. Result `[⌈kh/sh⌉, ⌈kw/sw⌉, sh·sw·in, out]`.
+ * The polyphase form of a strided convolution as a tensor (see `polyphaseTaps`): the stride-s
+ * convolution equals a stride-1 convolution over the s_h·s_w phase images of the padded input
+ * (x_p[n] = x[s·n + p], a unitary rearrangement). Result `[⌈kh/sh⌉, ⌈kw/sw⌉, sh·sw·in, out]`.
  */
 export function polyphaseKernel(kernel: tf.Tensor4D, stride: readonly [number, number]): tf.Tensor4D {
-  const [kh, kw, cin, cout] = kernel.shape;
-  const [sh, sw] = stride;
-  if (sh === 1 && sw === 1) return tf.clone(kernel);
-  const a = Math.ceil(kh / sh);
-  const b = Math.ceil(kw / sw);
-  const source = kernel.dataSync();
-  const out = new Float32Array(a * b * sh * sw * cin * cout);
-  const phases = sh * sw * cin;
-  for (let u = 0; u < kh; u++) {
-    for (let v = 0; v < kw; v++) {
-      const [p, ia] = [u % sh, Math.floor(u / sh)];
-      const [q, ib] = [v % sw, Math.floor(v / sw)];
-      for (let c = 0; c < cin; c++) {
-        const channel = (p * sw + q) * cin + c;
-        for (let o = 0; o < cout; o++) out[((ia * b + ib) * phases + channel) * cout + o] = source[((u * kw + v) * cin + c) * cout + o];
-      }
-    }
-  }
-  return tf.tensor4d(out, [a, b, phases, cout]);
+  const { values, shape } = polyphaseTaps(kernel.dataSync(), kernel.shape, stride);
+  return tf.tensor4d(Float32Array.from(values), shape);
 }
 
 export interface ConvNormBound {
@@ -100,54 +84,85 @@ export interface ConvNormBound {
   readonly candidates: Readonly<Record<string, number>>;
 }
 
+/** Operators with at most this many rows or columns (the smaller side) are also bounded as matrices. */
+export const DENSE_SIDE_LIMIT = 256;
+const DENSE_ENTRY_LIMIT = 2 ** 21;
+
 /**
- * A rigorous upper bound of ‖A‖₂ for the zero-padded strided convolution, from the kernel alone.
- *
- * On the whole plane, A is a restriction of a convolution whose norm is sup_ω ‖K̂(ω)‖₂ with
- * K̂(ω) = Σ_{u,v} e^{-i(ω₁u+ω₂v)} K_uv (K_uv the `out × in` tap matrix); padding and cropping
- * only shrink it. Writing K̂(ω) as a product of a phase block of norm √a or √b and a reshape of the
- * kernel gives, for an `a × b` kernel, ‖K̂(ω)‖₂ ≤ √(ab) · ‖R_i‖₂ for four reshapes R_i
- * (rows × columns: (u,out)×(v,in), (v,out)×(u,in), out×(u,v,in), (u,v,out)×in), applied to the
- * polyphase kernel (the stride folded into the channels; the phase split is unitary, so the
- * operator's norm is that of a stride-1 convolution). Each ‖R_i‖₂ is bounded rigorously by
- * `spectralNormBounds`. The Schur test √(‖A‖₁‖A‖∞) from |kernel| is one more candidate; the
- * least of them is the bound.
+ * A rigorous upper bound of ‖A‖₂ for the zero-padded strided convolution, from the kernel alone,
+ * the least of: the polyphase symbol's σ_max over a frequency grid (`convSymbolBound`, within a few
+ * per cent of ‖A‖₂ except on small maps, where borders matter); for small operators, the
+ * materialised matrix (`denseConvBound`, near exact); and the Schur test.
  */
 export function convNormUpperBound(op: ConvOperator): ConvNormBound {
-  const candidates: Record<string, number> = {};
-  const schur = schurBound(op);
-  candidates.schur = schur;
-  // The polyphase kernel has every tap of the plain one (R3, R4 hold the same entries plus zeros)
-  // with a smaller a·b, so its reshapes are never worse than the plain kernel's on the same view.
-  const k = polyphaseKernel(op.kernel, op.stride);
-  const [a, b, cin, cout] = k.shape;
-  const prefactor = Math.sqrt(a * b);
-  const views: Array<[string, number[], [number, number]]> = [
-    ['R1', [0, 3, 1, 2], [a * cout, b * cin]],
-    ['R2', [1, 3, 0, 2], [b * cout, a * cin]],
-    ['R3', [3, 0, 1, 2], [cout, a * b * cin]],
-    ['R4', [0, 1, 3, 2], [a * b * cout, cin]],
-  ];
-  const reshapes = views.map(([name, perm, shape]) => ({ name, prefactor, matrix: tf.tidy(() => tf.reshape(tf.transpose(k, perm), shape) as tf.Tensor2D) }));
-  k.dispose();
-  // Every reshape has the kernel's Frobenius norm F, so ‖R‖₂ ≥ F/√min(rows, cols): try the most
-  // promising first, and stop refining a candidate as soon as its lower bound shows it cannot win.
-  const promise = (r: { prefactor: number; matrix: tf.Tensor2D }) => r.prefactor / Math.sqrt(Math.min(...r.matrix.shape));
-  reshapes.sort((x, y) => promise(x) - promise(y));
-  let best = schur;
-  let bestName = 'schur';
-  for (const r of reshapes) {
-    const bounds = spectralNormBounds(r.matrix, { stopAbove: best / r.prefactor });
-    const value = r.prefactor * bounds.upper;
-    candidates[r.name] = value;
-    if (value < best) {
-      best = value;
-      bestName = r.name;
-    }
-    r.matrix.dispose();
+  const kernel = op.kernel.dataSync();
+  const symbol = convSymbolBound(kernel, op.kernel.shape, op.stride, op.outShape);
+  const candidates: Record<string, number> = { symbol: symbol.upper, schur: schurBound(op) };
+  const axes = symbol.axes.map((a) => (a.kind === 'circular' ? `${a.points} (circular)` : `${a.points} (sampled, ×1/${a.correction.toFixed(4)})`)).join(' × ');
+  const methods: Record<string, string> = {
+    symbol: `max over a ${axes} frequency grid of σ_max of the polyphase symbol (Cholesky-certified in float64)`,
+    schur: 'Schur test √(‖A‖₁‖A‖∞) from |kernel|',
+  };
+  const dense = denseConvBound(kernel, op);
+  if (dense) {
+    candidates.dense = dense.upper;
+    methods.dense = `σ_max of the materialised ${dense.rows}×${dense.columns} matrix (Cholesky-certified in float64)`;
   }
-  const method = bestName === 'schur' ? 'Schur test √(‖A‖₁‖A‖∞) from |kernel|' : `√(ab)·‖${bestName}‖₂ of the polyphase kernel (symbol bound; ‖${bestName}‖₂ by the Gram trace bound)`;
-  return { upper: best, method, candidates };
+  const best = Object.keys(candidates).reduce((x, y) => (candidates[y] < candidates[x] ? y : x));
+  return { upper: candidates[best], method: methods[best], candidates };
+}
+
+/**
+ * ‖A‖₂ of a small operator as a matrix: A built entry by entry from the kernel (each entry is one
+ * tap, exact in float64), λ_max of the smaller Gram matrix certified by `certifyLargestEigenvalue`,
+ * plus γ_m·‖A‖_F² for the rounding of its m-term sums. Undefined when the operator is too large.
+ */
+export function denseConvBound(kernel: ArrayLike<number>, op: ConvOperator): { upper: number; rows: number; columns: number } | undefined {
+  const [kh, kw, cin, cout] = op.kernel.shape;
+  const [height, width] = op.inShape;
+  const [oh, ow] = op.outShape;
+  const rows = oh * ow * cout;
+  const columns = height * width * cin;
+  const side = Math.min(rows, columns);
+  if (side > DENSE_SIDE_LIMIT || rows * columns > DENSE_ENTRY_LIMIT) return undefined;
+  // Stored with the smaller side first: entry (r, c) of A at [r·columns + c], or at [c·rows + r].
+  const byRows = rows <= columns;
+  const wide = byRows ? columns : rows;
+  const matrix = new Float64Array(rows * columns);
+  let frobenius2 = 0;
+  for (let i = 0; i < oh; i++) {
+    for (let u = 0; u < kh; u++) {
+      const y = i * op.stride[0] + u - op.pads[0];
+      if (y < 0 || y >= height) continue;
+      for (let j = 0; j < ow; j++) {
+        for (let v = 0; v < kw; v++) {
+          const x = j * op.stride[1] + v - op.pads[2];
+          if (x < 0 || x >= width) continue;
+          for (let c = 0; c < cin; c++) {
+            const column = (y * width + x) * cin + c;
+            for (let o = 0; o < cout; o++) {
+              const value = kernel[((u * kw + v) * cin + c) * cout + o];
+              const row = (i * ow + j) * cout + o;
+              matrix[byRows ? row * columns + column : column * rows + row] = value;
+              frobenius2 += value * value;
+            }
+          }
+        }
+      }
+    }
+  }
+  const gram = new Float64Array(side * side);
+  for (let p = 0; p < side; p++) {
+    for (let q = 0; q <= p; q++) {
+      let sum = 0;
+      for (let l = 0; l < wide; l++) sum += matrix[p * wide + l] * matrix[q * wide + l];
+      gram[p * side + q] = sum;
+      gram[q * side + p] = sum;
+    }
+  }
+  const certificate = certifyLargestEigenvalue({ count: 1, size: side, build: (_f, out) => out.set(gram) });
+  const rounding = 2 * gamma(wide) * frobenius2;
+  return { upper: Math.sqrt(certificate.upper + rounding) * (1 + 2 ** -40), rows, columns };
 }
 
 /**

@@ -62,6 +62,7 @@ export class DifferenceQuotientEstimator implements Estimator {
       quantity: 'difference-quotient',
       bound: 'lower',
       of: `the l2 Lipschitz constant of ${target.name}`,
+      relation: '‖f(x) − f(y)‖/‖x − y‖ ≤ L for every pair: a lower bound of L',
       value: maxOf(values),
       mean: meanOf(values),
       perSample: values,

@@ -1,5 +1,7 @@
 export { CertifiedBoundEstimator, CertifiedBoundOptions, CERTIFIED_BOUND_DEFAULTS, CERTIFIED_BOUND_SCHEMA, LatentDomain, latentDomain } from './certified-bound';
-export { applyConv, applyConvAdjoint, ConvNormBound, convNormUpperBound, ConvOperator, convOperator, convPowerIteration, polyphaseKernel, schurBound } from './conv-operator-norm';
+export { applyConv, applyConvAdjoint, ConvNormBound, convNormUpperBound, ConvOperator, convOperator, convPowerIteration, denseConvBound, polyphaseKernel, schurBound } from './conv-operator-norm';
+export { convSymbolBound, FrequencyAxis, frequencyAxis, polyphaseTaps, SymbolBound } from './conv-symbol-bound';
+export { certifyLargestEigenvalue, CertifyOptions, EigenvalueCertificate, provesEigenvaluesBelow, SymmetricFamily } from './eigenvalue-certificate';
 export { DifferenceQuotientEstimator, DifferenceQuotientOptions, DIFFERENCE_QUOTIENT_DEFAULTS, DIFFERENCE_QUOTIENT_SCHEMA, PairingMode, PerturbationDirection } from './difference-quotient';
 export { CommonEstimatorOptions, Estimator, SharedForward } from './estimator';
 export { createEstimator, EstimatorConfig, EstimatorOptions, ESTIMATOR_ENTRY_SCHEMA, ESTIMATOR_TYPES, resolveEstimatorOptions } from './estimator-options';
@@ -8,7 +10,7 @@ export { chunkedJvp, chunkedVjp, jvp, vjp } from './jacobian-products';
 export { FrobeniusMethod, JacobianFrobeniusEstimator, JacobianFrobeniusOptions, JACOBIAN_FROBENIUS_DEFAULTS, JACOBIAN_FROBENIUS_SCHEMA } from './jacobian-frobenius';
 export { JacobianSpectralEstimator, JacobianSpectralOptions, JACOBIAN_SPECTRAL_DEFAULTS, JACOBIAN_SPECTRAL_SCHEMA } from './jacobian-spectral';
 export { default as lipschitzModule, LipschitzContribution } from './lipschitz-module';
-export { BoundKind, EstimatorType, LayerNormBound, LipschitzResult, Quantity } from './lipschitz-result';
+export { BoundKind, CertificateDomain, EstimatorType, FROBENIUS_RELATION, inCurrentVocabulary, LayerNormBound, LipschitzResult, Quantity } from './lipschitz-result';
 export { LipschitzSummary } from './lipschitz-summary';
 export { functionTarget, LipschitzTarget, TargetKind } from './lipschitz-target';
 export {

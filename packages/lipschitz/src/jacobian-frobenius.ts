@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng, deriveSeed, permutation, Rng } from '@mmfuse/core';
 import { COMMON_ESTIMATOR_PROPERTIES, CommonEstimatorOptions, Estimator, samplesUsed, SharedForward } from './estimator';
 import { chunkedApply, chunkedJvpFromValue, chunkedVjp } from './jacobian-products';
-import type { LipschitzResult } from './lipschitz-result';
+import { FROBENIUS_RELATION, LipschitzResult } from './lipschitz-result';
 import type { LipschitzTarget } from './lipschitz-target';
 import { gaussianArray } from './random-tensors';
 import { maxOf, meanOf, repeatRows, rowsPerBatch, sliceRows } from './row-ops';
@@ -77,12 +77,13 @@ export class JacobianFrobeniusEstimator implements Estimator {
     x.dispose();
     return {
       estimator: this.type,
-      quantity: 'frobenius',
-      bound: method === 'exact' ? 'lower' : 'estimate',
-      of:
+      quantity: 'frobenius-local',
+      bound: 'none',
+      of: `the l2 Lipschitz constant of ${target.name}`,
+      relation:
         method === 'exact'
-          ? `sup_x ‖J_${target.name}(x)‖_F (not the l2 Lipschitz constant, which it may exceed by up to √min(n_in, n_out))`
-          : `sup_x ‖J_${target.name}(x)‖_F, from an unbiased estimate of each ‖J(x)‖_F² (not the l2 Lipschitz constant)`,
+          ? `${FROBENIUS_RELATION} (max over the samples of ‖J(x)‖_F, which may exceed ‖J(x)‖₂ by up to √min(n_in, n_out))`
+          : `${FROBENIUS_RELATION} (max over the samples of an unbiased estimate of each ‖J(x)‖_F²)`,
       value: maxOf(values),
       mean: meanOf(values),
       perSample: values,

@@ -107,9 +107,10 @@ export class JacobianSpectralEstimator implements Estimator {
     x.dispose();
     return {
       estimator: this.type,
-      quantity: 'spectral',
+      quantity: 'spectral-local',
       bound: 'lower',
-      of: `the l2 Lipschitz constant of ${target.name} (each sample gives ‖J(x)ᵀw‖ ≤ ‖J(x)‖₂ for a unit w)`,
+      of: `the l2 Lipschitz constant of ${target.name}`,
+      relation: '‖J(x)ᵀw‖ ≤ ‖J(x)‖₂ ≤ L for unit w at each sample: a lower bound of L',
       value: maxOf(values),
       mean: meanOf(values),
       perSample: values,

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { mkdtempSync, readFileSync } from 'fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -8,9 +8,11 @@ import { Container } from 'inversify';
 import { initBackend } from '@mmfuse/backend';
 import { ComponentRegistry, coreModule, loadPlugins, ModalitySpec, MultimodalDataset, TrialInfo, UserInputError } from '@mmfuse/core';
 import { ConvImageDecoder, ConvImageEncoder, MlpDecoder, MlpEncoder } from '@mmfuse/encoders';
+import { AttentionFusion } from '@mmfuse/fusion-attention';
 import { ConcatFusion } from '@mmfuse/fusion-concat';
 import { MultimodalAutoencoder as ComposedModel } from '@mmfuse/trainer';
 import { randomArray } from '../test-support/reference';
+import { FROBENIUS_RELATION, inCurrentVocabulary } from './lipschitz-result';
 import { LipschitzRow, LipschitzTracker, LIPSCHITZ_TRACKER_SCHEMA } from './lipschitz-tracker';
 
 beforeAll(async () => {
@@ -20,10 +22,11 @@ beforeAll(async () => {
 const camera: ModalitySpec = { name: 'camera', kind: 'image', shape: [8, 8, 1] };
 const joints: ModalitySpec = { name: 'joints', kind: 'series', shape: [4, 2] };
 
-function tinyModel(seed: number): ComposedModel {
+function tinyModel(seed: number, fusionType: 'concat' | 'attention' = 'concat'): ComposedModel {
   const image = new ConvImageEncoder('encoder:camera', camera, { channels: [2, 3], kernelSize: 3, stride: 2, padding: 1, activation: 'relu', activateLast: true, init: 'pytorch' }, seed);
-  const series = new MlpEncoder('encoder:joints', joints, { units: [6], latentSize: 5, activation: 'tanh', activateLast: true, init: 'pytorch' }, seed + 1);
-  const fusion = new ConcatFusion('fusion', [image.outputSize, series.outputSize]);
+  const series = new MlpEncoder('encoder:joints', joints, { units: [6], latentSize: fusionType === 'attention' ? image.outputSize : 5, activation: 'tanh', activateLast: true, init: 'pytorch' }, seed + 1);
+  const sizes = [image.outputSize, series.outputSize];
+  const fusion = fusionType === 'attention' ? new AttentionFusion('fusion', sizes, {}, seed + 4) : new ConcatFusion('fusion', sizes);
   const imageDecoder = new ConvImageDecoder('decoder:camera', camera, fusion.outputSize, image.layers, { activation: 'relu', outputActivation: 'linear', init: 'pytorch' }, seed + 2);
   const seriesDecoder = new MlpDecoder('decoder:joints', joints, fusion.outputSize, { units: [6], activation: 'relu', outputActivation: 'linear', init: 'pytorch' }, seed + 3);
   return new ComposedModel([image, series], fusion, [imageDecoder, seriesDecoder]);
@@ -39,8 +42,8 @@ const SUB_MODELS = ['encoder:camera', 'encoder:joints', 'fusion', 'decoder:camer
 const loss = { total: 0 };
 
 /** Drives a tracker as the experiment runner does: trial start, `epochs` epoch ends (weights nudged between), trial end. */
-async function runTrial(tracker: LipschitzTracker, runDir: string, setup: string, trial: number, epochs: number): Promise<void> {
-  const model = tinyModel(10 * trial + 1);
+async function runTrial(tracker: LipschitzTracker, runDir: string, setup: string, trial: number, epochs: number, fusionType: 'concat' | 'attention' = 'concat'): Promise<void> {
+  const model = tinyModel(10 * trial + 1, fusionType);
   const info: TrialInfo = { setup, trial, seed: 100 + trial, runDir, model, data, startEpoch: 0 };
   await tracker.onTrialStart(info);
   for (let epoch = 1; epoch <= epochs; epoch++) {
@@ -76,9 +79,21 @@ describe('the lipschitz tracker', () => {
       expect(row).toMatchObject({ setup: 'concat', trial: 0 });
       expect({ row: `${row.subModel} ${row.estimator} ${row.epoch}`, positive: Number.isFinite(row.value) && row.value > 0 }).toEqual({ row: `${row.subModel} ${row.estimator} ${row.epoch}`, positive: true });
       expect(row.seconds).toBeGreaterThanOrEqual(0);
-      const expected = { 'jacobian-spectral': ['spectral', 'lower', 4], 'jacobian-frobenius': ['frobenius', row.method.startsWith('exact') ? 'lower' : 'estimate', 4], 'certified-bound': ['upper-bound', 'upper', 0] }[row.estimator];
+      const expected = { 'jacobian-spectral': ['spectral-local', 'lower', 4], 'jacobian-frobenius': ['frobenius-local', 'none', 4], 'certified-bound': ['certified', 'upper', 0] }[row.estimator];
       expect([row.quantity, row.bound, row.samples]).toEqual(expected);
+      expect(row.of).toMatch(/Lipschitz constant/);
+      if (row.estimator === 'jacobian-frobenius') expect(row.relation).toContain(FROBENIUS_RELATION);
     }
+    // No row that calls itself a lower bound exceeds one that calls itself an upper bound. The
+    // Frobenius norm does here (concatenation: ‖I‖_F = √n against the constant 1), and says `none`.
+    for (const epoch of [0, 2, 3]) {
+      for (const subModel of SUB_MODELS) {
+        const of = (bound: string) => rows.filter((r) => r.epoch === epoch && r.subModel === subModel && r.bound === bound).map((r) => r.value);
+        expect(Math.max(...of('lower'))).toBeLessThanOrEqual(Math.min(...of('upper')) * (1 + 1e-6));
+      }
+    }
+    const fusionFrobenius = rows.find((r) => r.subModel === 'fusion' && r.estimator === 'jacobian-frobenius')!;
+    expect(fusionFrobenius.value).toBeGreaterThan(rows.find((r) => r.subModel === 'fusion' && r.estimator === 'certified-bound')!.value * 2);
     // Lower bounds stay under the certificate at every evaluation; and the growing kernel shows.
     for (const epoch of [0, 2, 3]) {
       for (const subModel of SUB_MODELS) {
@@ -90,6 +105,56 @@ describe('the lipschitz tracker', () => {
     expect(cameraBound(2) / cameraBound(0)).toBeCloseTo(2.25, 2);
     const wholeModel = rows.find((r) => r.subModel === 'model' && r.estimator === 'certified-bound')!;
     expect(wholeModel.convention).toMatch(/separate inputs/);
+  });
+
+  it('writes the domain a conditional certificate holds on, and each layer\'s certified bound, power-iteration estimate and ratio', async () => {
+    const runDir = mkdtempSync(join(tmpdir(), 'lipschitz-'));
+    const tracker = new LipschitzTracker({ samples: 3, estimators: [{ type: 'certified-bound' }] }, { runDir });
+    await runTrial(tracker, runDir, 'attention', 0, 1, 'attention');
+    const rows = readRows(join(runDir, 'lipschitz.jsonl')).filter((r) => r.epoch === 1);
+    const row = (subModel: string) => rows.find((r) => r.subModel === subModel)!;
+    const domain = row('fusion').domain!;
+    expect(domain.source).toMatch(/over the 3 samples/);
+    expect(domain.minInputNorm).toBeGreaterThan(0);
+    expect(domain.minInputNorm).toBeLessThanOrEqual(domain.inputRadius);
+    expect(row('fusion').relation).toMatch(/in `domain` only/);
+    expect(row('fusion').assumptions).toMatch(/not globally/);
+    // The whole model's bound goes through the fusion's, on the same domain.
+    expect(row('model').domain).toEqual(domain);
+    expect(row('encoder:camera').domain).toBeUndefined();
+    const convs = row('encoder:camera').layers!.filter((l) => l.kind === 'conv2d');
+    expect(convs.map((l) => l.name)).toEqual(['conv0', 'conv1']);
+    for (const layer of convs) {
+      expect(layer.lower!).toBeGreaterThan(0);
+      expect(layer.lower!).toBeLessThanOrEqual(layer.upper);
+      expect(layer.ratio).toBeCloseTo(layer.upper / layer.lower!, 12);
+      expect(row('encoder:camera').details).toContain(`${layer.name} ${layer.upper.toPrecision(4)} / ${layer.lower!.toPrecision(4)} = ${layer.ratio!.toPrecision(4)}`);
+    }
+    const deconvs = row('decoder:camera').layers!.filter((l) => l.kind === 'conv2d-transpose');
+    expect(deconvs.map((l) => l.name)).toEqual(['deconv0', 'deconv1']);
+  });
+
+  it('reads rows in the earlier vocabulary: an exact Frobenius norm once written as a lower bound is no bound', async () => {
+    const runDir = mkdtempSync(join(tmpdir(), 'lipschitz-'));
+    const base = { setup: 'sum', trial: 0, epoch: 3, subModel: 'fusion', samples: 4, seconds: 0.5, method: 'exact', norm: 'l2' };
+    const legacy = [
+      { ...base, estimator: 'jacobian-spectral', quantity: 'spectral', bound: 'lower', value: 1.4 },
+      { ...base, estimator: 'jacobian-frobenius', quantity: 'frobenius', bound: 'lower', value: 16.97 },
+      { ...base, estimator: 'certified-bound', quantity: 'upper-bound', bound: 'upper', value: 1.414, samples: 0 },
+    ];
+    writeFileSync(join(runDir, 'lipschitz.jsonl'), legacy.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const tracker = new LipschitzTracker({}, { runDir });
+    tracker.onTrialRestored({ setup: 'sum', trial: 0, seed: 1, runDir, seconds: 10 });
+    const final = (tracker.summarize()!.data.final as Record<string, Record<string, Record<string, { mean: number; bound: string; quantity: string }>>>).sum.fusion;
+    expect(final['Frobenius ‖J‖_F (not l2)']).toMatchObject({ mean: 16.97, bound: 'none', quantity: 'frobenius-local' });
+    expect(final['spectral ‖J‖₂ (lower bound)']).toMatchObject({ mean: 1.4, bound: 'lower', quantity: 'spectral-local' });
+    expect(final['certified (upper bound)']).toMatchObject({ mean: 1.414, bound: 'upper', quantity: 'certified' });
+    // Rows already in the current vocabulary pass unchanged, and so do failed rows.
+    const current = { ...base, estimator: 'jacobian-frobenius', quantity: 'frobenius-local', bound: 'none', relation: FROBENIUS_RELATION, value: 2 };
+    expect(inCurrentVocabulary(current)).toEqual(current);
+    expect(inCurrentVocabulary(inCurrentVocabulary(legacy[1]))).toEqual(inCurrentVocabulary(legacy[1]));
+    const failed = { ...base, estimator: 'gradient-ratio', value: null, error: 'no second-order gradients' };
+    expect(inCurrentVocabulary(failed)).toEqual(failed);
   });
 
   it('summarises the final values per set-up as mean over trials, bounds beside estimates, with the time share', async () => {

@@ -7,7 +7,7 @@ import { Estimator, SharedForward } from './estimator';
 import { createEstimator, EstimatorConfig, ESTIMATOR_ENTRY_SCHEMA } from './estimator-options';
 import { GradientRatioEstimator } from './gradient-ratio';
 import { LipschitzSummary } from './lipschitz-summary';
-import type { LipschitzResult } from './lipschitz-result';
+import { BoundKind, CertificateDomain, inCurrentVocabulary, LayerNormBound, LipschitzResult, Quantity } from './lipschitz-result';
 import type { LipschitzTarget } from './lipschitz-target';
 import { modelLossProbe } from './model-loss-probe';
 import { decoderTarget, encoderTarget, flattenRows, fusionTarget, latentRows, modelTarget } from './sub-model-targets';
@@ -54,15 +54,21 @@ export const LIPSCHITZ_TRACKER_SCHEMA = {
   },
 };
 
-/** One line of `lipschitz.jsonl`. */
+/**
+ * One line of `lipschitz.jsonl`: what the value is (`quantity`), which side of the constant named
+ * in `of` it lies on (`bound`: lower, upper or none) and why (`relation`); a certificate keeps
+ * what it assumes, the domain it holds on and, built from layers, each layer's gap.
+ */
 export interface LipschitzRow {
   setup: string;
   trial: number;
   epoch: number;
   subModel: string;
   estimator: string;
-  quantity: string;
-  bound: string;
+  quantity: Quantity;
+  bound: BoundKind;
+  of: string;
+  relation: string;
   value: number;
   mean?: number;
   samples: number;
@@ -70,6 +76,10 @@ export interface LipschitzRow {
   method: string;
   norm: string;
   convention?: string;
+  assumptions?: string;
+  domain?: CertificateDomain;
+  layers?: readonly LayerNormBound[];
+  details?: string;
 }
 
 /** One estimate of one tracked sub-model; `estimator` indexes the tracker's `estimators`. */
@@ -187,7 +197,8 @@ export class LipschitzTracker implements TrainingCallback {
       .split('\n')
       .flatMap((line) => {
         try {
-          return line.trim() ? [JSON.parse(line) as LipschitzRow | FailedRow] : [];
+          // Rows of older versions say `frobenius`/`lower` where they mean `frobenius-local`/`none`.
+          return line.trim() ? [inCurrentVocabulary(JSON.parse(line) as LipschitzRow | FailedRow)] : [];
         } catch {
           return [];
         }
@@ -275,13 +286,15 @@ export class LipschitzTracker implements TrainingCallback {
       estimator: result.estimator,
       quantity: result.quantity,
       bound: result.bound,
+      of: result.of,
+      relation: result.relation,
       value: result.value,
       ...(result.mean === undefined ? {} : { mean: result.mean }),
       samples: result.samples,
       seconds: result.seconds,
       method: result.method,
       norm: result.norm,
-      ...(result.convention === undefined ? {} : { convention: result.convention }),
+      ...definedOnly({ convention: result.convention, assumptions: result.assumptions, domain: result.domain, layers: result.layers, details: result.details }),
     }));
     // A failing estimator (e.g. an op without second-order gradients in a third-party fusion) leaves a
     // row saying why instead of stopping the training run.
@@ -307,6 +320,10 @@ export class LipschitzTracker implements TrainingCallback {
     this.estimators.forEach((e) => e.reset());
     this.trial = undefined;
   }
+}
+
+function definedOnly<T extends object>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 export function createLipschitzTracker(options: Partial<LipschitzTrackerOptions>, context: CallbackContext): LipschitzTracker {

@@ -11,6 +11,7 @@ import { CertifiedBoundEstimator } from './certified-bound';
 import { DifferenceQuotientEstimator } from './difference-quotient';
 import { JacobianFrobeniusEstimator } from './jacobian-frobenius';
 import { JacobianSpectralEstimator } from './jacobian-spectral';
+import { FROBENIUS_RELATION } from './lipschitz-result';
 import type { LipschitzTarget } from './lipschitz-target';
 import { decoderTarget, encoderTarget, flattenRows, fusionTarget, latentRows, modelTarget } from './sub-model-targets';
 
@@ -76,7 +77,7 @@ describe.each(['sum', 'concat'] as const)('every sub-model of a small bimodal mo
     certified.startEvaluation();
     for (const { target, rows } of targets) {
       const bound = certified.estimate(target, rows, 1)!;
-      expect(bound).toMatchObject({ estimator: 'certified-bound', quantity: 'upper-bound', bound: 'upper' });
+      expect(bound).toMatchObject({ estimator: 'certified-bound', quantity: 'certified', bound: 'upper' });
       const lowers = [
         new JacobianSpectralEstimator({ iterations: 30 }).estimate(target, rows, 1),
         new DifferenceQuotientEstimator({ direction: 'gradient', pairs: 3 }).estimate(target, rows, 1),
@@ -88,9 +89,7 @@ describe.each(['sum', 'concat'] as const)('every sub-model of a small bimodal mo
         expect({ target: target.name, estimator: lower.estimator, below: lower.value <= bound.value * (1 + 1e-6) }).toEqual({ target: target.name, estimator: lower.estimator, below: true });
       }
       const frobenius = new JacobianFrobeniusEstimator({ method: 'exact' }).estimate(target, rows);
-      expect(frobenius.quantity).toBe('frobenius');
-      expect(frobenius.bound).not.toBe('upper');
-      expect(frobenius.of).toMatch(/not the l2 Lipschitz constant/);
+      expect(frobenius).toMatchObject({ quantity: 'frobenius-local', bound: 'none', relation: expect.stringContaining(FROBENIUS_RELATION) });
       expect(frobenius.value).toBeLessThanOrEqual(Math.sqrt(Math.min(target.inputSize, target.outputSize)) * bound.value);
       for (const layer of bound.layers ?? []) if (layer.lower !== undefined) expect(layer.lower).toBeLessThanOrEqual(layer.upper);
     }
@@ -102,6 +101,9 @@ describe.each(['sum', 'concat'] as const)('every sub-model of a small bimodal mo
     const certified = new CertifiedBoundEstimator();
     const fusion = certified.estimate(targets[2].target, targets[2].rows)!;
     expect(fusion.value).toBeCloseTo(fusionType === 'sum' ? Math.SQRT2 : 1, 12);
+    // Sum and concatenation certify every input: no domain, though the samples offered one.
+    expect(fusion.domain).toBeUndefined();
+    expect(fusion.relation).toBe('L ≤ value for every input');
     const spectral = new JacobianSpectralEstimator({ iterations: 5 }).estimate(targets[2].target, targets[2].rows);
     expect(spectral.value).toBeCloseTo(fusion.value, 5);
     const whole = certified.estimate(targets[5].target, targets[5].rows)!;
@@ -123,7 +125,11 @@ describe('the attention fusion', () => {
     const rows = tf.tensor2d(randomArray(5 * 12, 21, 2), [5, 12]);
     const certified = new CertifiedBoundEstimator().estimate(target, rows)!;
     expect(Number.isFinite(certified.value)).toBe(true);
-    expect(certified.assumptions).toMatch(/domain from the samples: .* ≤ ‖h_m‖ ≤ .*, so the bound holds there, not globally/);
+    // The certificate holds where the sampled latents lie: the least and largest ‖h_m‖ over the 5 rows and both modalities.
+    const norms = (rows.arraySync() as number[][]).flatMap((r) => [Math.hypot(...r.slice(0, 6)), Math.hypot(...r.slice(6))]);
+    expect(certified.domain).toEqual({ inputRadius: expect.closeTo(Math.max(...norms), 5), minInputNorm: expect.closeTo(Math.min(...norms), 5), source: expect.stringMatching(/over the 5 samples/) });
+    expect(certified).toMatchObject({ quantity: 'certified', bound: 'upper', relation: expect.stringMatching(/in `domain` only/), of: expect.stringMatching(/on the domain$/) });
+    expect(certified.assumptions).toMatch(/holds on .* ≤ ‖h_m‖ ≤ .*, not globally/);
     const spectral = new JacobianSpectralEstimator({ iterations: 50 }).estimate(target, rows, 1);
     expect(spectral.value).toBeGreaterThan(0);
     expect(spectral.value).toBeLessThanOrEqual(certified.value);

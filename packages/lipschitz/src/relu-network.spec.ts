@@ -53,7 +53,7 @@ describe('a small ReLU network on [-1, 1]²', () => {
 
   it('has a certified bound above the grid truth', () => {
     const certified = new CertifiedBoundEstimator().estimate(encoderTarget(network))!;
-    expect(certified).toMatchObject({ quantity: 'upper-bound', bound: 'upper' });
+    expect(certified).toMatchObject({ quantity: 'certified', bound: 'upper' });
     expect(gridMax).toBeGreaterThan(0);
     expect(certified.value).toBeGreaterThanOrEqual(gridMax);
     expect(certified.layers!.map((l) => l.kind)).toEqual(['dense', 'activation', 'dense', 'activation', 'dense']);

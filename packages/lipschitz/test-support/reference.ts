@@ -28,7 +28,8 @@ export function toRows(values: ArrayLike<number>, m: number, n: number): number[
 /**
  * The matrix of y = conv2d(x, K, stride, pads) (NHWC, cross-correlation as TensorFlow defines it)
  * from its definition: y[i, j, o] = Σ_{u,v,c} K[u, v, c, o] · x[i·sh + u − top, j·sw + v − left, c].
- * Rows index (i, j, o), columns (y, x, c), both row-major like the flattened tensors.
+ * Rows index (i, j, o), columns (y, x, c), both row-major like the flattened tensors. With
+ * `circular`, indices wrap around the h × w torus instead of reading zero padding.
  */
 export function convMatrix(
   kernel: ArrayLike<number>,
@@ -37,6 +38,7 @@ export function convMatrix(
   [oh, ow]: readonly number[],
   [sh, sw]: readonly number[],
   [top, , left]: readonly number[],
+  circular = false,
 ): number[][] {
   const rows: number[][] = [];
   for (let i = 0; i < oh; i++)
@@ -45,8 +47,7 @@ export function convMatrix(
         const row = new Array(h * w * cin).fill(0);
         for (let u = 0; u < kh; u++)
           for (let v = 0; v < kw; v++) {
-            const y = i * sh + u - top;
-            const x = j * sw + v - left;
+            const [y, x] = circular ? [(i * sh + u - top) % h, (j * sw + v - left) % w] : [i * sh + u - top, j * sw + v - left];
             if (y < 0 || y >= h || x < 0 || x >= w) continue;
             for (let c = 0; c < cin; c++) row[(y * w + x) * cin + c] += kernel[((u * kw + v) * cin + c) * cout + o];
           }

@@ -152,6 +152,10 @@ const ESTIMATOR_OF_QUANTITY: Record<string, string> = {
   'difference-quotient': 'difference-quotient',
   'gradient-ratio': 'gradient-ratio',
   'upper-bound': 'certified-bound',
+  // the vocabulary of current lipschitz rows
+  'spectral-local': 'jacobian-spectral',
+  'frobenius-local': 'jacobian-frobenius',
+  certified: 'certified-bound',
 };
 
 /**

@@ -11,22 +11,37 @@ export function logBand<T extends { mean: number; std: number }>(points: readonl
   return positive.map((p) => ({ ...p, lower: p.mean - p.std > 0 ? p.mean - p.std : floor, upper: p.mean + p.std }));
 }
 
+/**
+ * What each estimator's values are next to the l2 Lipschitz constant (the rows say it too, in
+ * `bound` and `relation`): a Frobenius norm bounds it from neither side.
+ */
+const WHAT_VALUES_ARE: Record<string, { caption: string; axis: string }> = {
+  [CERTIFIED_ESTIMATOR]: {
+    caption: 'an upper bound of the l2 Lipschitz constant; a fusion certificate that holds only on the sampled latents names that domain in lipschitz.jsonl',
+    axis: 'upper bound of the l2 constant',
+  },
+  'jacobian-spectral': { caption: 'a lower bound of the l2 Lipschitz constant', axis: 'lower bound of the l2 constant' },
+  'difference-quotient': { caption: 'a lower bound of the l2 Lipschitz constant', axis: 'lower bound of the l2 constant' },
+  'jacobian-frobenius': { caption: '‖J‖_F ≥ ‖J‖₂: a bound of the l2 Lipschitz constant from neither side', axis: '‖J‖_F (no bound of the l2 constant)' },
+  'gradient-ratio': { caption: "a lower bound of the gradient map's Lipschitz constant, not of the function's", axis: 'gradient ratio' },
+};
+
 /** Lipschitz values of one estimator over training: one panel per sub-model, a line per set-up, mean ± std over trials, log y. */
 export function lipschitzCurveFigure(points: readonly LipschitzCurvePoint[], estimator: string, setups: readonly string[], subModels: readonly string[]): FigureSpec {
   const values = logBand(points.filter((p) => p.estimator === estimator));
   const present = subModels.filter((s) => values.some((v) => v.subModel === s));
   const trials = Math.max(0, ...values.map((p) => p.n));
   const epochs = new Set(values.map((p) => p.epoch)).size;
-  const what = estimator === CERTIFIED_ESTIMATOR ? 'certified upper bound' : 'estimate';
+  const what = WHAT_VALUES_ARE[estimator] ?? { caption: 'estimate', axis: 'Lipschitz constant' };
   return {
     name: `lipschitz-${estimator.replace(/[^A-Za-z0-9-]+/g, '-')}`,
     title: `Lipschitz constants during training: ${estimatorLabel(estimator)}`,
-    caption: `${estimatorLabel(estimator)} (${what}) per sub-model after each evaluated epoch (epoch 0: before training): line = mean over ${trials} trial${trials === 1 ? '' : 's'}, band = mean ± sample std, log scale.`,
+    caption: `${estimatorLabel(estimator)} (${what.caption}) per sub-model after each evaluated epoch (epoch 0: before training): line = mean over ${trials} trial${trials === 1 ? '' : 's'}, band = mean ± sample std, log scale.`,
     spec: topLevel({
       data: { values },
       facet: { field: 'subModel', type: 'nominal', sort: present, title: null },
       columns: Math.min(3, Math.max(1, present.length)),
-      spec: { width: 200, height: 140, layer: bandAndLine({ field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } }, 'Lipschitz constant', setupColor(setups), { log: true, points: epochs <= 12 }) },
+      spec: { width: 200, height: 140, layer: bandAndLine({ field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } }, what.axis, setupColor(setups), { log: true, points: epochs <= 12 }) },
     }),
   };
 }

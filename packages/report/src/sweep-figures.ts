@@ -43,7 +43,7 @@ export function lambdaLipschitzFigure(values: readonly SweepValue[], parameter: 
   return {
     name: 'lambda-lipschitz',
     title: `Ablation: Lipschitz constants vs ${parameter}`,
-    caption: `Final Lipschitz value per sub-model (mean over trials, band ± sample std, log scale) at each value of ${parameter}: solid = estimate (lower bound), dashed = certified upper bound; one panel per set-up.`,
+    caption: `Final Lipschitz value per sub-model (mean over trials, band ± sample std, log scale) at each value of ${parameter}: solid = estimate (a lower bound of the ℓ2 constant for spectral norms and difference quotients; a Frobenius norm is no bound of it), dashed = certified upper bound; one panel per set-up.`,
     spec: topLevel({
       data: { values: data },
       facet: { column: { field: 'setup', type: 'nominal', sort: [...setups], title: null }, ...(row ? { row } : {}) },
