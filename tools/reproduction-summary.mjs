@@ -2,14 +2,33 @@
 // Markdown tables of one or more finished run folders, for docs/results/reproduction.md: final test
 // loss per set-up, final spectral Lipschitz estimates (whole model, fusion, encoders, decoders, and
 // the product E·A·D that shows when one sub-model's constant moved because another rescaled), and
-// the modality weights of the fusions that have them (clean, and with each modality dropped).
-//   node tools/reproduction-summary.mjs <run folder> [<run folder> …]
+// failure detection from the latents (ROC-AUC, TPR, FPR), and the modality weights of the fusions
+// that have them (clean, and with each modality dropped).
+// With --compare a<b (repeatable), also a one-sided rank-sum permutation test of "a below b" on the
+// final whole-model and fusion constants and on the test loss, with Cliff's δ (the Fig. 5 ablation).
+//   node tools/reproduction-summary.mjs [--compare a<b …] <run folder> [<run folder> …]
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 
-const folders = process.argv.slice(2);
+const require = createRequire(import.meta.url);
+const { rankSumTest, cliffsDelta } = require('@mmfuse/analysis');
+
+const args = process.argv.slice(2);
+const comparisons = [];
+const folders = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--compare') {
+    const pair = (args[++i] ?? '').split('<');
+    if (pair.length !== 2 || !pair[0] || !pair[1]) {
+      console.error(`error: --compare: expected "a<b" with two set-up labels, got "${args[i] ?? ''}"`);
+      process.exit(2);
+    }
+    comparisons.push(pair);
+  } else folders.push(args[i]);
+}
 if (folders.length === 0) {
-  console.error('usage: node tools/reproduction-summary.mjs <run folder> [<run folder> …]');
+  console.error('usage: node tools/reproduction-summary.mjs [--compare a<b …] <run folder> [<run folder> …]');
   process.exit(2);
 }
 
@@ -77,6 +96,39 @@ for (const dir of folders) {
     );
   }
   console.log('');
+
+  if (comparisons.length > 0) {
+    console.log('One-sided rank-sum permutation tests of "a < b" over trials (exact, mid-ranks), with Cliff\'s δ:\n');
+    console.log('| a < b | test loss | model ‖J‖₂ | fusion ‖J‖₂ |');
+    console.log('| --- | --- | --- | --- |');
+    for (const [a, b] of comparisons) {
+      for (const label of [a, b]) {
+        if (!setups.includes(label)) {
+          console.error(`error: --compare: "${label}" is not a set-up of ${dir} (${setups.join(', ')})`);
+          process.exit(2);
+        }
+      }
+      const cell = (x, y) => (x.length && y.length ? `p = ${rankSumTest(x, y).less.toPrecision(2)}, δ = ${cliffsDelta(x, y).toFixed(2)}` : '–');
+      const lossOf = (label) => summary.setups[label].final?.test?.total?.values ?? [];
+      const sub = (label, name) => perTrial(label, (n) => n === name);
+      console.log(`| ${a} < ${b} | ${cell(lossOf(a), lossOf(b))} | ${cell(sub(a, 'model'), sub(b, 'model'))} | ${cell(sub(a, 'fusion'), sub(b, 'fusion'))} |`);
+    }
+    console.log('');
+  }
+
+  const detectionFile = join(dir, 'analysis', 'failure-detection.json');
+  if (existsSync(detectionFile)) {
+    const detection = readJson(detectionFile);
+    console.log('Failure detection from the latents (kernel PCA + Mahalanobis, threshold at the 95th percentile of clean distances), mean over failures per trial, then mean ± std over trials:\n');
+    console.log('| set-up | ROC-AUC | TPR | FPR |');
+    console.log('| --- | --- | --- | --- |');
+    for (const setup of setups) {
+      const trials = detection.setups[setup]?.trials ?? [];
+      const per = (key) => trials.map((t) => mean(t.results.map((r) => r[key])));
+      console.log(`| ${setup} | ${meanStd(per('auc'))} | ${meanStd(per('tpr'))} | ${meanStd(per('fpr'))} |`);
+    }
+    console.log('');
+  }
 
   const robustnessFile = join(dir, 'analysis', 'robustness.json');
   if (!existsSync(robustnessFile)) continue;

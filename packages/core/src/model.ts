@@ -73,6 +73,23 @@ export interface FusionContext {
   readonly seed: number;
 }
 
+/** The modalities' names in the order of a fusion's inputs, when the context lists them all. */
+export function fusionModalityNames(context: FusionContext): string[] | undefined {
+  return context.modalities.length === context.inputSizes.length ? context.modalities.map((m) => m.name) : undefined;
+}
+
+/** Throws unless `latents` are one `[B, d_i]` tensor per modality, with one B, as a fusion expects. */
+export function checkFusionLatents(fusion: string, inputSizes: readonly number[], modalityNames: readonly string[], latents: readonly Tensor2D[]): void {
+  if (latents.length !== inputSizes.length) {
+    throw new Error(`${fusion}: expected ${inputSizes.length} latents (${modalityNames.join(', ')}), got ${latents.length}`);
+  }
+  latents.forEach((x, i) => {
+    if (x.rank !== 2 || x.shape[1] !== inputSizes[i] || x.shape[0] !== latents[0].shape[0]) {
+      throw new Error(`${fusion}: latent of ${modalityNames[i]} has shape [${x.shape.join(', ')}]; expected [${latents[0].shape[0]}, ${inputSizes[i]}]`);
+    }
+  });
+}
+
 /** A component as written in a config: its registered `type` and its options. */
 export interface ComponentConfig {
   readonly type: string;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { CertifiedLipschitz, ComponentConfig, Fusion, FusionContext, LipschitzCertificate, ModalityWeighting, Parameter, UserInputError } from '@mmfuse/core';
+import { CertifiedLipschitz, checkFusionLatents, ComponentConfig, Fusion, FusionContext, fusionModalityNames, LipschitzCertificate, ModalityWeighting, Parameter, UserInputError } from '@mmfuse/core';
 import { ParameterSet } from '@mmfuse/encoders';
 import { AttentionFusionOptions, resolveAttentionOptions } from './attention-fusion-options';
 import { attentionLipschitzBound, AttentionDomain } from './attention-lipschitz-bound';
@@ -229,18 +229,11 @@ export class AttentionFusion implements Fusion, CertifiedLipschitz, ModalityWeig
   }
 
   private checkLatents(latents: readonly tf.Tensor2D[]): void {
-    if (latents.length !== this.inputSizes.length) {
-      throw new Error(`${this.name}: expected ${this.inputSizes.length} latents (${this.modalityNames.join(', ')}), got ${latents.length}`);
-    }
-    latents.forEach((x, i) => {
-      if (x.rank !== 2 || x.shape[1] !== this.inputSizes[i] || x.shape[0] !== latents[0].shape[0]) {
-        throw new Error(`${this.name}: latent of ${this.modalityNames[i]} has shape [${x.shape.join(', ')}]; expected [${latents[0].shape[0]}, ${this.inputSizes[i]}]`);
-      }
-    });
+    checkFusionLatents(this.name, this.inputSizes, this.modalityNames, latents);
   }
 }
 
 export function createAttentionFusion(options: AttentionFusionOptions, context: FusionContext): AttentionFusion {
-  const names = context.modalities.length === context.inputSizes.length ? context.modalities.map((m) => m.name) : undefined;
+  const names = fusionModalityNames(context);
   return new AttentionFusion(context.name, context.inputSizes, options, context.seed, names);
 }

@@ -1,14 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  CertifiedLipschitz,
-  ComponentConfig,
-  Fusion,
-  FusionContext,
-  LipschitzCertificate,
-  ModalityWeighting,
-  Parameter,
-  UserInputError,
-} from '@mmfuse/core';
+import { CertifiedLipschitz, checkFusionLatents, ComponentConfig, Fusion, FusionContext, fusionModalityNames, LipschitzCertificate, ModalityWeighting, Parameter, UserInputError } from '@mmfuse/core';
 import { ParameterSet } from '@mmfuse/encoders';
 import { spectralNormUpperBound } from '@mmfuse/fusion-attention';
 import { FeatureGateDomain, featureGateLipschitzBound } from './feature-gate-lipschitz-bound';
@@ -147,18 +138,11 @@ export class FeatureGateFusion implements Fusion, CertifiedLipschitz, ModalityWe
   }
 
   private checkLatents(latents: readonly tf.Tensor2D[]): void {
-    const rows = latents[0]?.shape[0];
-    const shapeProblem = (x: tf.Tensor2D, m: number) =>
-      x.rank === 2 && x.shape[0] === rows && x.shape[1] === this.outputSize ? undefined : `latent of ${this.modalityNames[m]} has shape [${x.shape.join(', ')}]; expected [${rows}, ${this.outputSize}]`;
-    const problem =
-      latents.length === this.inputSizes.length
-        ? latents.map(shapeProblem).find((text) => text !== undefined)
-        : `expected ${this.inputSizes.length} latents (${this.modalityNames.join(', ')}), got ${latents.length}`;
-    if (problem) throw new Error(`${this.name}: ${problem}`);
+    checkFusionLatents(this.name, this.inputSizes, this.modalityNames, latents);
   }
 }
 
 export function createFeatureGateFusion(options: FeatureGateOptions, context: FusionContext): FeatureGateFusion {
-  const names = context.modalities.length === context.inputSizes.length ? context.modalities.map((m) => m.name) : undefined;
+  const names = fusionModalityNames(context);
   return new FeatureGateFusion(context.name, context.inputSizes, options, context.seed, names);
 }
