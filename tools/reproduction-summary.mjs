@@ -4,10 +4,12 @@
 // the product E·A·D that shows when one sub-model's constant moved because another rescaled), and
 // failure detection from the latents (ROC-AUC, TPR, FPR), and the modality weights of the fusions
 // that have them (clean, and with each modality dropped).
+// The claims files of the folder (claims.json and claims-<set-up>.json, as `mmfuse claims` writes
+// them, the latter from `--attention <set-up> --json`) become one table per file.
 // With --compare a<b (repeatable), also a one-sided rank-sum permutation test of "a below b" on the
 // final whole-model and fusion constants and on the test loss, with Cliff's δ (the Fig. 5 ablation).
 //   node tools/reproduction-summary.mjs [--compare a<b …] <run folder> [<run folder> …]
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 
@@ -126,6 +128,23 @@ for (const dir of folders) {
       const trials = detection.setups[setup]?.trials ?? [];
       const per = (key) => trials.map((t) => mean(t.results.map((r) => r[key])));
       console.log(`| ${setup} | ${meanStd(per('auc'))} | ${meanStd(per('tpr'))} | ${meanStd(per('fpr'))} |`);
+    }
+    console.log('');
+  }
+
+  const claimFiles = readdirSync(dir).filter((f) => /^claims(-.+)?\.json$/.test(f)).sort();
+  for (const file of claimFiles) {
+    const report = readJson(join(dir, file));
+    console.log(`Claims with "${report.attention}" as attention (\`${file}\`; one-sided permutation tests at α = ${report.alpha}, effect a − b with 95 % bootstrap interval):\n`);
+    console.log('| claim | comparison | a | b | p | effect [95 % CI] | verdict |');
+    console.log('| --- | --- | --- | --- | --- | --- | --- |');
+    for (const claim of report.results) {
+      if (claim.comparisons.length === 0) console.log(`| ${claim.id} | ${claim.reason} | | | | | **${claim.verdict}** |`);
+      claim.comparisons.forEach((c, k) => {
+        const effect = c.effects[0];
+        const ci = effect ? `${effect.symbol} = ${fmt(effect.estimate)} [${fmt(effect.lower)}, ${fmt(effect.upper)}]` : '';
+        console.log(`| ${k === 0 ? `${claim.id}: **${claim.verdict}**` : ''} | ${c.what} | ${fmt(c.a.mean)} | ${fmt(c.b.mean)} | ${c.p.toPrecision(2)} | ${ci} | ${c.verdict} |`);
+      });
     }
     console.log('');
   }

@@ -86,9 +86,11 @@ describe.each([2, 3])('attention variants, M = %i', (M) => {
       fusion.dispose();
     });
 
-    it('stays below its certified bound under random and adversarial search', () => {
-      // small and large weights alternate between the variants (and M), to keep the search affordable
-      for (const [std, rho, R] of [(index + M) % 2 === 0 ? [0.6, 0.5, 1.5] : [1.2, 0.5, 2]]) {
+    // Every variant is searched at M = 2 and every other one at M = 3 (the bound's M-dependence is
+    // the same code for all), small and large weights alternating, to keep the search affordable.
+    if (M === 2 || index % 2 === 0) {
+      it('stays below its certified bound under random and adversarial search', () => {
+        const [std, rho, R] = (index + M) % 2 === 0 ? [0.6, 0.5, 1.5] : [1.2, 0.5, 2];
         const fusion = new AttentionFusion('fusion', widths, { projectionSize: 4, ...variant }, 3);
         randomize(fusion, `bound-${M}-${std}-${JSON.stringify(variant)}`, std);
         const certificate = fusion.certifiedLipschitz({ inputRadius: R, minInputNorm: rho });
@@ -99,8 +101,8 @@ describe.each([2, 3])('attention variants, M = %i', (M) => {
         expect(estimates.quotient).toBeLessThanOrEqual(certificate.value);
         expect(certificate.assumptions).toContain(`${fusion.options.scores} scores`);
         fusion.dispose();
-      }
-    });
+      });
+    }
   });
 });
 
