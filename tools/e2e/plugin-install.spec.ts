@@ -20,6 +20,8 @@ const PACKAGES = [
   'plugins/fusion-sum',
   'plugins/fusion-concat',
   'plugins/fusion-attention',
+  'plugins/fusion-feature-gate',
+  'plugins/fusion-token-attention',
 ];
 const THIRD_PARTY = 'plugins/fusion-gated';
 
