@@ -59,10 +59,11 @@ describe('mmfuse (end to end)', () => {
     const { code, stdout } = mmfuse('list', 'fusion', '--json');
     expect(code).toBe(0);
     const types = JSON.parse(stdout);
-    expect(types.map((t: { type: string }) => t.type)).toEqual(['attention', 'concat', 'sum']);
+    expect(types.map((t: { type: string }) => t.type)).toEqual(['attention', 'concat', 'feature-gate', 'sum', 'token-attention']);
     expect(types[1]).toMatchObject({ kind: 'fusion', source: '@mmfuse/fusion-concat', options: { type: 'object' } });
+    expect(types[2]).toMatchObject({ kind: 'fusion', source: '@mmfuse/fusion-feature-gate', options: { type: 'object' } });
     // A third-party plugin is not loaded unless asked for.
-    expect(stdout).not.toMatch(/gated/);
+    expect(stdout).not.toMatch(/mmfuse-fusion-gated/);
     expect(mmfuse('list', 'fusions').stderr.trim()).toBe('error: list: unknown kind "fusions"; expected one of data, encoder, decoder, fusion, regularizer, callback');
   });
 

@@ -9,7 +9,8 @@ export class AttentionFusionContribution implements ComponentContribution {
     registry.register({
       kind: 'fusion',
       type: 'attention',
-      description: 'Pairwise-averaged bilinear attention: each latent scaled by its mean projected dot product with the others (stabilised: unit-norm inputs, spectral norm, 1/√k)',
+      description:
+        'Pairwise-averaged bilinear attention (Definition 4.1): each latent scaled by its mean projected dot product with the others (stabilised: unit-norm inputs, spectral norm, 1/√k); variants with query-key scores and residual, exponential or softmax gates',
       optionsSchema: ATTENTION_FUSION_SCHEMA,
       create: createAttentionFusion,
     });
