@@ -53,10 +53,29 @@ function deepNesting(depth: number): string {
   return `${'['.repeat(depth)}1${']'.repeat(depth)}`;
 }
 
-/** The mutation corpus of one config: every rule applied at every place it applies. */
+/** The `type` of the innermost component (an object with a string `type`) holding `path`, or ''. */
+function componentTypeAt(values: Map<string, Json>, path: string): string {
+  for (let prefix = path; prefix.length > 0; prefix = prefix.replace(/(\.[^.[]+|\[[^\]]*\])$/, '')) {
+    const value = values.get(prefix);
+    if (value && typeof value === 'object' && !Array.isArray(value) && typeof value.type === 'string') return value.type;
+    if (!/(\.[^.[]+|\[[^\]]*\])$/.test(prefix)) break;
+  }
+  return '';
+}
+
+/**
+ * The mutation corpus of one config: every rule applied at every place it applies, once per place
+ * of a component type (the third attention set-up of a list repeats the first one's mutations at
+ * the same schema node, so it is left out).
+ */
 function mutations(original: Json): Mutation[] {
   const out: Mutation[] = [];
+  const seen = new Set<string>();
+  const values = new Map(places(original).map((p) => [p.path, p.value] as const));
   const mutate = (label: string, path: string, change: (copy: Json) => void, raw?: (text: string) => string) => {
+    const where = `${label}|${componentTypeAt(values, path)}|${path.replace(/\[\d+\]/g, '[*]')}`;
+    if (seen.has(where)) return;
+    seen.add(where);
     const copy = clone(original);
     change(copy);
     const text = JSON.stringify(copy, null, 2);
