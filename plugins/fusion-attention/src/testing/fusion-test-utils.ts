@@ -3,12 +3,13 @@
 // by finite differences.
 import * as tf from '@tensorflow/tfjs-core';
 import { Matrix, SVD } from 'ml-matrix';
-import { createRng, normal, Rng } from '@mmfuse/core';
+import { createRng, normal, Parameter, Rng } from '@mmfuse/core';
 import type { AttentionFusion } from '../attention-fusion';
 
 /** What the float64 helpers need of a fusion. */
 export interface FusionUnderTest {
   readonly inputSizes: readonly number[];
+  readonly outputSize: number;
   apply(latents: readonly tf.Tensor2D[]): tf.Tensor2D;
 }
 
@@ -39,7 +40,7 @@ export function setProjection(fusion: AttentionFusion, i: number, W: number[][])
 }
 
 /** Sets every parameter to seeded Gaussian values of the given std (keeps shapes). */
-export function randomizeParameters(fusion: AttentionFusion, rng: Rng, std: number): void {
+export function randomizeParameters(fusion: { readonly parameters: readonly Parameter[] }, rng: Rng, std: number): void {
   for (const p of fusion.parameters) {
     const values = Float32Array.from({ length: p.variable.size }, () => normal(rng) * std);
     const t = tf.tensor(values, p.variable.shape);
@@ -62,13 +63,13 @@ export function outputOf(fusion: FusionUnderTest, xs: number[][]): number[] {
 }
 
 /**
- * ∂f/∂x at one sample by reverse-mode autodiff: the sample repeated n = Σd_i times, row r of the
- * output weighted by e_r, one backward pass.
+ * ∂f/∂x at one sample by reverse-mode autodiff, `[outputSize, Σ d_i]`: the sample repeated once per
+ * output entry, row r of the output weighted by e_r, one backward pass.
  */
-export function autodiffJacobian(fusion: FusionUnderTest, xs: number[][]): number[][] {
-  const n = xs.reduce((a, x) => a + x.length, 0);
+export function autodiffJacobian(fusion: FusionUnderTest, xs: readonly (readonly number[])[]): number[][] {
+  const n = fusion.outputSize;
   const grads = tf.tidy(() => {
-    const latents = xs.map((x) => tf.tile(tf.tensor2d([x]), [n, 1]) as tf.Tensor2D);
+    const latents = xs.map((x) => tf.tile(tf.tensor2d([x as number[]]), [n, 1]) as tf.Tensor2D);
     const selector = tf.eye(n);
     const g = tf.grads((...inputs: tf.Tensor[]) => tf.sum(tf.mul(fusion.apply(inputs as tf.Tensor2D[]), selector)));
     return tf.concat(g(latents), 1);

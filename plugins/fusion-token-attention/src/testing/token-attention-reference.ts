@@ -1,34 +1,22 @@
 // Helpers shared by the specs (not part of the built package): a float64 re-implementation of the
 // token attention in plain loops over one sample, which reads the fusion's parameters by name and
 // the σ̂ its last forward call used, and its Jacobian by central differences.
-import * as tf from '@tensorflow/tfjs-core';
-import type { Fusion, Rng } from '@mmfuse/core';
-import * as shared from '../../../fusion-attention/src/testing/fusion-test-utils';
 import type { TokenAttentionFusion } from '../token-attention-fusion';
 
-export { createRng, gaussianMatrix, gaussianVector, maxAbs, maxAbsDifference, spectralNorm, splitRows, vectorOfNorm } from '../../../fusion-attention/src/testing/fusion-test-utils';
-
-// The attention plugin's helpers below only use `apply` and `parameters`, which every fusion has.
-export const finiteDifferenceJacobian = shared.finiteDifferenceJacobian as (fusion: Fusion, xs: number[][], h: number) => number[][];
-export const outputOf = shared.outputOf as (fusion: Fusion, xs: number[][]) => number[];
-export const randomizeParameters = shared.randomizeParameters as (fusion: Fusion, rng: Rng, std: number) => void;
-
-/**
- * ∂f/∂x at one sample by reverse-mode autodiff, `[outputSize, Σ d_i]`: the sample repeated once per
- * output entry, row r of the output weighted by e_r, one backward pass.
- */
-export function autodiffJacobian(fusion: Fusion, xs: readonly (readonly number[])[]): number[][] {
-  const n = fusion.outputSize;
-  const grads = tf.tidy(() => {
-    const latents = xs.map((x) => tf.tile(tf.tensor2d([x as number[]]), [n, 1]) as tf.Tensor2D);
-    const selector = tf.eye(n);
-    const g = tf.grads((...inputs: tf.Tensor[]) => tf.sum(tf.mul(fusion.apply(inputs as tf.Tensor2D[]), selector)));
-    return tf.concat(g(latents), 1);
-  });
-  const values = grads.arraySync() as number[][];
-  grads.dispose();
-  return values;
-}
+export {
+  autodiffJacobian,
+  createRng,
+  finiteDifferenceJacobian,
+  gaussianMatrix,
+  gaussianVector,
+  maxAbs,
+  maxAbsDifference,
+  outputOf,
+  randomizeParameters,
+  spectralNorm,
+  splitRows,
+  vectorOfNorm,
+} from '../../../fusion-attention/src/testing/fusion-test-utils';
 
 /** A matrix as the fusion applies it, W = K̂ᵀ, as rows (out × in). */
 type Matrix = number[][];
