@@ -43,7 +43,7 @@ function readJson(file) {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    console.error(`${file}: ${error.message}`);
+    console.error(`error: ${file}: ${error.code === "ENOENT" ? "missing; expected a finished run folder" : error.message}`);
     process.exit(2);
   }
 }
