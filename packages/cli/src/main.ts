@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { isUserInputError } from '@mmfuse/core';
+import { environmentError, isUserInputError } from '@mmfuse/core';
 import { claimsCommand, dataPreviewCommand, doctorCommand, listCommand, queueStatusCommand, reportCommand, runCommand, schemaCommand, validateCommand, workerCommand } from './commands';
 
 /** Exit codes: 0 success, 1 internal error, 2 bad input (config, data, plugin, arguments). */
@@ -172,6 +172,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (isUserInputError(error)) {
       for (const line of error.lines) process.stderr.write(`error: ${line}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    // A full or read-only disk met outside mmfuse's own writers: the environment's fault, not a defect.
+    const environment = environmentError((error as NodeJS.ErrnoException).path ?? 'a file', error);
+    if (isUserInputError(environment)) {
+      process.stderr.write(`error: ${environment.lines[0]}\n`);
       return EXIT_BAD_INPUT;
     }
     const err = error as Error;

@@ -1,20 +1,91 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'fs';
+import { dirname } from 'path';
+import { environmentError } from './errors';
 
-/** Writes `text` to `file` through a temporary file and a rename, so readers never see half a file. */
-export function writeFileAtomic(file: string, text: string | Uint8Array): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  const fd = openSync(temporary, 'w');
+/**
+ * Writes every byte of `bytes` at the file's current position. `write(2)` may write fewer bytes
+ * than asked (a nearly full disk does), so the rest is written until all are down or the system
+ * says why not (ENOSPC on the next call).
+ */
+export function writeAll(fd: number, bytes: Uint8Array): void {
+  let written = 0;
+  while (written < bytes.length) {
+    const n = writeSync(fd, bytes, written, bytes.length - written);
+    if (n <= 0) throw Object.assign(new Error(`write returned ${n} after ${written} of ${bytes.length} bytes`), { code: 'EIO' });
+    written += n;
+  }
+}
+
+function asBytes(content: string | Uint8Array): Uint8Array {
+  return typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+}
+
+/** Makes a rename or a new file in `dir` durable: the folder's entry is synced too. */
+function syncFolder(dir: string): void {
+  let fd: number | undefined;
   try {
-    if (typeof text === 'string') writeSync(fd, text);
-    else writeSync(fd, text, 0, text.length);
+    fd = openSync(dir, 'r');
     fsyncSync(fd);
   } catch (error) {
-    closeSync(fd);
-    rmSync(temporary, { force: true });
-    throw error;
+    // Some file systems refuse to open or sync a folder (EISDIR, EINVAL); the rename is still atomic there.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'EACCES') throw error;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
-  closeSync(fd);
-  renameSync(temporary, file);
+}
+
+/**
+ * Writes `content` to `file` so that the file afterwards holds either its previous content or
+ * all of the new one: through a temporary file whose every byte is checked written and synced,
+ * then a rename and a sync of the folder. A full or read-only disk is a bad-environment error
+ * naming the file (exit 2 in the CLI); the previous file is left as it was.
+ */
+export function writeFileAtomic(file: string, content: string | Uint8Array): void {
+  const bytes = asBytes(content);
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    const fd = openSync(temporary, 'w');
+    try {
+      writeAll(fd, bytes);
+      fsyncSync(fd);
+      if (fstatSync(fd).size !== bytes.length) throw Object.assign(new Error(`${temporary} holds ${fstatSync(fd).size} of ${bytes.length} bytes after writing`), { code: 'EIO' });
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, file);
+    syncFolder(dirname(file));
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw environmentError(file, error);
+  }
+}
+
+/**
+ * Appends `content` to `file` (created if missing) as one unit: on a short or failed write the
+ * file is cut back to its previous length, so a JSON-lines file never gains half a line.
+ */
+export function appendFileDurable(file: string, content: string | Uint8Array): void {
+  const bytes = asBytes(content);
+  let fd: number | undefined;
+  let before = 0;
+  try {
+    fd = openSync(file, 'a');
+    before = fstatSync(fd).size;
+    writeAll(fd, bytes);
+    fsyncSync(fd);
+  } catch (error) {
+    if (fd !== undefined) {
+      try {
+        ftruncateSync(fd, before);
+      } catch {
+        // Cannot cut back (the disk refuses even that): readers drop a torn last line.
+      }
+    }
+    throw environmentError(file, error);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -31,7 +102,7 @@ export function withFileLock<T>(file: string, update: () => T, staleMs = 60000):
       mkdirSync(lock);
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw environmentError(lock, error);
       try {
         if (Date.now() - statSync(lock).mtimeMs > staleMs) rmSync(lock, { recursive: true, force: true });
       } catch {

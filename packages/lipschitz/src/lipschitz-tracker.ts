@@ -1,7 +1,7 @@
-import { appendFileSync, existsSync, readFileSync } from 'fs';
+import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-import { CallbackContext, CallbackSummary, deriveSeed, EpochInfo, MultimodalModel, RestoredTrialInfo, SubModel, TrainingCallback, TrialInfo, UserInputError } from '@mmfuse/core';
+import { appendFileDurable, CallbackContext, CallbackSummary, deriveSeed, EpochInfo, MultimodalModel, RestoredTrialInfo, SubModel, TrainingCallback, TrialInfo, UserInputError } from '@mmfuse/core';
 import { CertifiedBoundEstimator } from './certified-bound';
 import { Estimator, SharedForward } from './estimator';
 import { createEstimator, EstimatorConfig, ESTIMATOR_ENTRY_SCHEMA } from './estimator-options';
@@ -301,7 +301,7 @@ export class LipschitzTracker implements TrainingCallback {
     for (const f of failures) rows.push({ setup: info.setup, trial: info.trial, epoch, subModel: f.subModel, estimator: f.type, value: null, error: f.message });
     this.summary.addFailures(failures);
     const runDir = info.runDir || this.context?.runDir;
-    if (runDir && rows.length > 0) appendFileSync(join(runDir, this.options.file), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    if (runDir && rows.length > 0) appendFileDurable(join(runDir, this.options.file), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
     this.summary.addEvaluation(info.setup, info.trial, epoch, results);
     trial.lastEstimated = epoch;
     trial.latest = results.map(({ subModel, result }) => ({ epoch, subModel, estimator: result.estimator, bound: result.bound, value: result.value }));

@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'fs';
+import { mkdirSync } from 'fs';
+import { writeFileAtomic } from '@mmfuse/core';
 import { dirname, join, relative, resolve } from 'path';
 import { InlineFigure, reportHtml } from './html';
 import { renderFigure } from './render';
@@ -48,13 +49,13 @@ export async function buildReport(dir: string, options: BuildReportOptions = {})
     const { svg, png, warnings } = await renderFigure(figure);
     const svgFile = join(paths.figures, `${figure.name}.svg`);
     const pngFile = join(paths.figures, `${figure.name}.png`);
-    writeFileSync(svgFile, svg);
+    writeFileAtomic(svgFile, svg);
     if (png instanceof Error) notes.add(png.message);
-    else writeFileSync(pngFile, png);
+    else writeFileAtomic(pngFile, png);
     const href = (file: string) => relative(dirname(paths.html), file).split('\\').join('/');
     inline.push({ name: figure.name, title: figure.title, caption: figure.caption, svg, svgHref: href(svgFile), pngHref: png instanceof Error ? undefined : href(pngFile) });
     figures.push({ name: figure.name, title: figure.title, svg: svgFile, ...(png instanceof Error ? {} : { png: pngFile }), warnings });
   }
-  writeFileSync(paths.html, reportHtml(content, inline));
+  writeFileAtomic(paths.html, reportHtml(content, inline));
   return { html: paths.html, figures, notes: [...notes] };
 }

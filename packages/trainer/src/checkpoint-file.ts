@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { existsSync, readFileSync } from 'fs';
 import { UserInputError } from '@mmfuse/core';
 import type { RngState } from '@mmfuse/core';
@@ -23,12 +24,17 @@ export interface TrialCheckpoint {
   optimizer: SavedTensor[];
 }
 
-const MAGIC = 'MMFCKPT1';
+/** Version 2 ends with a SHA-256 of everything before it; version 1 (no checksum) is still read. */
+const MAGIC = 'MMFCKPT2';
+const MAGIC_V1 = 'MMFCKPT1';
+const DIGEST_BYTES = 32;
+
+const digest = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest();
 
 /**
- * Writes a checkpoint as one file: magic, header length, JSON header, float32 payload. The write
- * goes through a temporary file and a rename, so a crash or a full disk leaves the previous
- * checkpoint intact.
+ * Writes a checkpoint as one file: magic, header length, JSON header, float32 payload, SHA-256 of
+ * all of it. The write goes through a temporary file and a rename, so a crash or a full disk leaves
+ * the previous checkpoint intact; the checksum finds any byte changed afterwards.
  */
 export function writeCheckpoint(file: string, checkpoint: TrialCheckpoint): void {
   const tensors = [...checkpoint.weights.map((t) => ({ ...t, group: 'weights' })), ...checkpoint.optimizer.map((t) => ({ ...t, group: 'optimizer' }))];
@@ -40,24 +46,36 @@ export function writeCheckpoint(file: string, checkpoint: TrialCheckpoint): void
   });
   const header = Buffer.from(JSON.stringify({ epoch: checkpoint.epoch, records: checkpoint.records, rng: checkpoint.rng, tensors: entries }), 'utf8');
   const padding = (4 - ((MAGIC.length + 4 + header.length) % 4)) % 4;
-  const bytes = Buffer.alloc(MAGIC.length + 4 + header.length + padding + offset * 4);
+  const bytes = Buffer.alloc(MAGIC.length + 4 + header.length + padding + offset * 4 + DIGEST_BYTES);
   bytes.write(MAGIC, 0, 'latin1');
   bytes.writeUInt32LE(header.length + padding, MAGIC.length);
   header.copy(bytes, MAGIC.length + 4);
   bytes.fill(0x20, MAGIC.length + 4 + header.length, MAGIC.length + 4 + header.length + padding);
   const payload = new Float32Array(bytes.buffer, bytes.byteOffset + MAGIC.length + 4 + header.length + padding, offset);
   tensors.forEach((t, i) => payload.set(t.values, entries[i].offset));
+  const body = bytes.length - DIGEST_BYTES;
+  digest(bytes.subarray(0, body)).copy(bytes, body);
   writeFileAtomic(file, bytes);
 }
 
-/** Reads a checkpoint, or undefined when there is none; a damaged file is named in the error. */
+/**
+ * Reads a checkpoint, or undefined when there is none. A damaged file (checksum mismatch, cut
+ * short, a non-finite weight) is named in the error with what to do; it is never trained on.
+ */
 export function readCheckpoint(file: string): TrialCheckpoint | undefined {
   if (!existsSync(file)) return undefined;
-  const bytes = readFileSync(file);
+  const whole = readFileSync(file);
   const bad = (why: string): never => {
-    throw new UserInputError(`${file}: not a usable checkpoint (${why}); delete it to restart this trial from the beginning`);
+    throw new UserInputError(`${file}: damaged checkpoint (${why}); delete it to restart this trial from the beginning`);
   };
-  if (bytes.length < MAGIC.length + 4 || bytes.toString('latin1', 0, MAGIC.length) !== MAGIC) bad('unknown format');
+  const magic = whole.length >= MAGIC.length + 4 ? whole.toString('latin1', 0, MAGIC.length) : '';
+  if (magic !== MAGIC && magic !== MAGIC_V1) bad('unknown format');
+  let bytes = whole;
+  if (magic === MAGIC) {
+    if (whole.length < MAGIC.length + 4 + DIGEST_BYTES) bad('cut short');
+    bytes = whole.subarray(0, whole.length - DIGEST_BYTES);
+    if (!digest(bytes).equals(whole.subarray(whole.length - DIGEST_BYTES))) bad('its SHA-256 does not match its content: bytes were changed or lost after it was written');
+  }
   const headerLength = bytes.readUInt32LE(MAGIC.length);
   const start = MAGIC.length + 4 + headerLength;
   if (start > bytes.length) bad('truncated header');
@@ -72,6 +90,13 @@ export function readCheckpoint(file: string): TrialCheckpoint | undefined {
   if (!Number.isInteger(floats) || floats !== total) bad(`payload holds ${floats} values, the header lists ${total}`);
   const copy = new Float32Array(total);
   new Uint8Array(copy.buffer).set(bytes.subarray(start));
+  if (header.tensors.some((t) => !(Number.isInteger(t.offset) && Number.isInteger(t.length) && t.offset >= 0 && t.length >= 0 && t.offset + t.length <= total))) bad('a tensor lies outside the payload');
+  // Training stops at the first non-finite weight, so a checkpoint holding one was damaged, not diverged.
+  for (const t of header.tensors) {
+    const values = copy.subarray(t.offset, t.offset + t.length);
+    const at = values.findIndex((v) => !Number.isFinite(v));
+    if (at >= 0) bad(`${t.group} tensor ${t.name} holds ${values[at]} at index ${at}`);
+  }
   const pick = (group: string) =>
     header.tensors.filter((t) => t.group === group).map((t) => ({ name: t.name, shape: t.shape, values: copy.subarray(t.offset, t.offset + t.length) }));
   return { epoch: header.epoch, records: header.records, rng: header.rng, weights: pick('weights'), optimizer: pick('optimizer') };

@@ -1,7 +1,7 @@
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { hostname } from 'os';
-import { join, resolve } from 'path';
-import { UserInputError, writeFileAtomic } from '@mmfuse/core';
+import { dirname, join, resolve } from 'path';
+import { appendFileDurable, environmentError, UserInputError, writeAll, writeFileAtomic } from '@mmfuse/core';
 
 export { writeFileAtomic };
 
@@ -19,6 +19,30 @@ function timestamp(date: Date): string {
   return `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
 }
 
+/** Creates `path` and its parents; a full or read-only disk is named as such. */
+export function makeFolder(path: string): void {
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (error) {
+    throw environmentError(path, (error as NodeJS.ErrnoException).code === 'ENOENT' ? whyNotCreated(resolve(path)) ?? error : error);
+  }
+}
+
+/**
+ * A recursive mkdir reports ENOENT whatever stopped it; creating the first missing folder below
+ * the deepest existing one gives the real reason (EROFS, EACCES, ENOSPC).
+ */
+function whyNotCreated(path: string): unknown {
+  let missing = path;
+  while (!existsSync(dirname(missing)) && dirname(missing) !== missing) missing = dirname(missing);
+  try {
+    mkdirSync(missing);
+    rmSync(missing, { recursive: true, force: true });
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
 
 /** One run's folder: `<dir>/<name>-<timestamp>`, created only when the run really starts. */
 export class RunFolder {
@@ -40,7 +64,7 @@ export class RunFolder {
   /** A new run in exactly this folder (created if missing; it must not hold a run already). */
   static at(path: string): RunFolder {
     if (existsSync(join(path, 'run.json'))) throw new UserInputError(`${path}: already holds a run; continue it with --resume ${path}`);
-    mkdirSync(path, { recursive: true });
+    makeFolder(path);
     return new RunFolder(resolve(path));
   }
 
@@ -48,7 +72,7 @@ export class RunFolder {
     const base = resolve(outputDir, `${name}-${timestamp(now)}`);
     let path = base;
     for (let k = 2; existsSync(path); k++) path = `${base}-${k}`;
-    mkdirSync(path, { recursive: true });
+    makeFolder(path);
     return new RunFolder(path);
   }
 
@@ -62,12 +86,19 @@ export class RunFolder {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const fd = openSync(file, 'wx');
-        writeSync(fd, mine);
+        try {
+          writeAll(fd, Buffer.from(mine, 'utf8'));
+        } catch (error) {
+          // A lock that says nothing would be taken for a stale one by the next run: leave none.
+          closeSync(fd);
+          rmSync(file, { force: true });
+          throw error;
+        }
         closeSync(fd);
         this.locked = true;
         return;
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw environmentError(file, error);
         let holder: { pid?: number; host?: string; since?: string } = {};
         try {
           holder = JSON.parse(readFileSync(file, 'utf8'));
@@ -121,6 +152,6 @@ export class RunFolder {
   }
 
   appendJsonLine(name: string, value: unknown): void {
-    appendFileSync(this.file(name), `${JSON.stringify(value)}\n`);
+    appendFileDurable(this.file(name), `${JSON.stringify(value)}\n`);
   }
 }

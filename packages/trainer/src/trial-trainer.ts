@@ -46,11 +46,24 @@ function saved(variables: readonly tf.Variable[]): SavedTensor[] {
   return variables.map((v) => ({ name: v.name, shape: [...v.shape], values: v.dataSync() as Float32Array }));
 }
 
+/**
+ * Adam's running powers βᵗ, carried step by step (βᵗ = βᵗ⁻¹·β in float32). `setWeights` would
+ * recompute them as pow(β, t), which differs in the last bits, so a resumed trial would drift from
+ * the uninterrupted one; they are saved beside the moments and restored as they were.
+ */
+const BETA_POWERS = ['adam/beta1-power', 'adam/beta2-power'] as const;
+
+function betaPowers(optimizer: tf.Optimizer): [tf.Variable, tf.Variable] | undefined {
+  const adam = optimizer as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
+  return adam.accBeta1 instanceof tf.Variable && adam.accBeta2 instanceof tf.Variable ? [adam.accBeta1, adam.accBeta2] : undefined;
+}
+
 async function optimizerState(optimizer: tf.Optimizer): Promise<SavedTensor[]> {
   const weights = await optimizer.getWeights();
   const state = weights.map((w) => ({ name: w.name, shape: [...w.tensor.shape], values: Float32Array.from(w.tensor.dataSync()) }));
   // The moments are the optimiser's own variables; the iteration count is a fresh scalar.
   for (const w of weights) if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
+  betaPowers(optimizer)?.forEach((v, i) => state.push({ name: BETA_POWERS[i], shape: [], values: Float32Array.from(v.dataSync()) }));
   return state;
 }
 
@@ -162,9 +175,16 @@ export class TrialTrainer {
       variables[i].assign(value);
       value.dispose();
     });
-    const state = checkpoint.optimizer.map((t) => ({ name: t.name, tensor: tf.tensor(t.values, t.shape) }));
+    const isPower = (name: string) => (BETA_POWERS as readonly string[]).includes(name);
+    const state = checkpoint.optimizer.filter((t) => !isPower(t.name)).map((t) => ({ name: t.name, tensor: tf.tensor(t.values, t.shape) }));
     await optimizer.setWeights(state);
     tf.dispose(state.map((s) => s.tensor));
+    // Checkpoints written before the powers were saved keep setWeights' pow(β, t).
+    const powers = betaPowers(optimizer);
+    BETA_POWERS.forEach((name, i) => {
+      const savedPower = checkpoint.optimizer.find((t) => t.name === name);
+      if (powers && savedPower) tf.tidy(() => powers[i].assign(tf.scalar(savedPower.values[0])));
+    });
   }
 
   /** Every trainable variable of the model, in sub-model order. */
