@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'fs';
 import { availableParallelism, hostname } from 'os';
 import Table from 'cli-table3';
-import { basename, extname, join, resolve } from 'path';
+import { basename, extname, isAbsolute, join, resolve } from 'path';
 import { BackendUnavailableError, initBackend } from '@mmfuse/backend';
 import { COMPONENT_KINDS, ComponentKind, ComponentRegistry, deriveSeed, MultimodalDataset, UserInputError } from '@mmfuse/core';
 import { ContactSheetOptions, renderContactSheet, resolveContactSheetOptions, writeContactSheetPng } from '@mmfuse/data';
@@ -9,12 +9,12 @@ import { experimentSchema } from '@mmfuse/config';
 import { checkClaims, formatClaims } from '@mmfuse/analysis';
 import { buildReport } from '@mmfuse/report';
 import { ExperimentRunner, writeFileAtomic } from '@mmfuse/trainer';
-import { BUILTIN_PLUGINS, createContainer, loadExperiment, rethrowInConfigFile } from './load-experiment';
+import { announcePlugins, createContainer, loadExperiment, rethrowInConfigFile } from './load-experiment';
 import { DEFAULT_QUEUE_NAME, maskRedisUrl, startTrialWorker, TrialQueue } from '@mmfuse/queue';
 import { failure, runCli } from './process-pool';
 import { QueueRecord, runOnQueue } from './queue-runner';
 import { summaryTable } from './summary-table';
-import { PointOutcome, runSweep, sweepFolder, sweepPointConfig, SweepRecord, sweepTable } from './sweep-runner';
+import { PointOutcome, readSweepRecord, runSweep, sweepFolder, sweepPointConfig, sweepTable } from './sweep-runner';
 import { dataProgress, TerminalReporter } from './terminal-reporter';
 import { trialPool, trialProcesses } from './trial-pool';
 
@@ -56,21 +56,10 @@ function overrides(options: RunOptions) {
 /** The folder a run's config was resolved against, as run.json recorded it. */
 function configDirOfRun(runDir: string): string | undefined {
   try {
-    return (JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { configDir?: string }).configDir;
+    const configDir = (JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { configDir?: unknown }).configDir;
+    return typeof configDir === 'string' && isAbsolute(configDir) ? configDir : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/** Where a run folder's plugins were loaded from (run.json), as absolute folders. */
-function pluginsOfRun(runDir: string): string[] {
-  const runFile = join(runDir, 'run.json');
-  if (!existsSync(runFile)) return [];
-  try {
-    const run = JSON.parse(readFileSync(runFile, 'utf8')) as { plugins?: Array<{ name: string; directory: string }> };
-    return (run.plugins ?? []).filter((p) => !(BUILTIN_PLUGINS as readonly string[]).includes(p.name)).map((p) => p.directory);
-  } catch (error) {
-    throw new UserInputError(`${runFile}: not valid JSON (${(error as Error).message})`);
   }
 }
 
@@ -85,7 +74,7 @@ export async function runCommand(configFile: string | undefined, options: RunOpt
   if (options.queue) return queuedRunCommand(configFile, options);
   if (options.queueName !== undefined || options.attempts !== undefined) throw new UserInputError('run: --queue-name and --attempts go with --queue <redis URL>');
   if (options.resume && sweepFolder(options.resume)) {
-    const record = JSON.parse(readFileSync(join(options.resume, 'sweep.json'), 'utf8')) as SweepRecord;
+    const record = readSweepRecord(options.resume);
     const experiment = loadExperiment(join(options.resume, 'config.json'), undefined, record.configDir);
     const { dir, outcomes } = await runSweep(experiment.file, experiment.config, experiment.baseDir, { resume: options.resume, quiet: options.quiet, pointArguments: [] });
     await finishSweep(dir, outcomes, options.report);
@@ -97,16 +86,10 @@ export async function runCommand(configFile: string | undefined, options: RunOpt
     }
   }
   const file = configFile ?? join(options.resume!, 'config.json');
-  const resumedPlugins = options.resume ? pluginsOfRun(options.resume) : undefined;
-  const experiment = loadExperiment(
-    file,
-    (raw) => {
-      overrides(options)(raw);
-      // The recorded plugins, by the folders they were loaded from (relative paths were relative to the original config).
-      if (resumedPlugins) raw.plugins = resumedPlugins;
-    },
-    options.baseDir ?? (options.resume ? configDirOfRun(options.resume) : undefined),
-  );
+  // A resumed run loads exactly the plugins its config.json lists, resolved against the folder the
+  // original config was in (run.json says which), as the first run did.
+  const experiment = loadExperiment(file, overrides(options), options.baseDir ?? (options.resume ? configDirOfRun(options.resume) : undefined));
+  if (!options.job && options.point === undefined) announcePlugins(experiment.plugins, (line) => process.stderr.write(line));
   if (experiment.config.sweep && options.point === undefined) {
     const { dir, outcomes } = await runSweep(file, experiment.config, experiment.baseDir, { out: options.out, quiet: options.quiet, pointArguments: [] });
     await finishSweep(dir, outcomes, options.report);
@@ -188,7 +171,8 @@ export interface WorkerCommandOptions {
   queue: string;
   queueName?: string;
   concurrency?: number;
-  runs?: string[];
+  runs: string[];
+  allowPlugins?: boolean;
   lockSeconds?: number;
   workers?: number;
   quiet?: boolean;
@@ -205,7 +189,8 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<void
   const log = (line: string) => {
     if (!options.quiet) process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
   };
-  const roots = (options.runs ?? []).map((r) => resolve(r));
+  const roots = options.runs.map((r) => resolve(r));
+  for (const root of roots) if (!existsSync(root)) throw new UserInputError(`--runs ${root}: no such folder`);
   const worker = await startTrialWorker({
     url: options.queue,
     name: options.queueName,
@@ -214,6 +199,11 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<void
     lockSeconds: options.lockSeconds,
     log,
     train: async (job, attemptDir) => {
+      const plugins = configuredPlugins(join(attemptDir, 'config.json'));
+      if (plugins.length > 0 && !options.allowPlugins) {
+        return { code: 2, message: `the run's config lists plugins (${plugins.join(', ')}), which are code; this worker runs none (start it with --allow-plugins to run them)` };
+      }
+      if (plugins.length > 0) log(`${job.runName} ${job.setup} trial ${job.trial}: runs the plugins its config lists: ${plugins.join(', ')} (from ${job.configDir})`);
       const args = ['run', join(attemptDir, 'config.json'), '--base-dir', job.configDir, '--run-dir', attemptDir, '--job', `${job.setup}:${job.trial}`, '-q'];
       // Threads: what the run's config fixes, else the cores each job has to itself here.
       if (options.workers !== undefined || configuredWorkers(join(attemptDir, 'config.json')) === 'auto') args.push('--workers', String(threads));
@@ -221,7 +211,7 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<void
       return { code: result.code, message: result.code === 0 ? undefined : failure(result) };
     },
   });
-  log(`worker ${hostname()}:${process.pid} on queue "${options.queueName ?? DEFAULT_QUEUE_NAME}" at ${maskRedisUrl(options.queue)}: ${concurrency} job(s) at once, ${threads} thread(s) each${roots.length ? `; run folders under ${roots.join(', ')}` : ''}`);
+  log(`worker ${hostname()}:${process.pid} on queue "${options.queueName ?? DEFAULT_QUEUE_NAME}" at ${maskRedisUrl(options.queue)}: ${concurrency} job(s) at once, ${threads} thread(s) each; run folders under ${roots.join(', ')}; plugins ${options.allowPlugins ? 'allowed (a run whose config lists plugins runs their code here)' : 'refused'}`);
   await new Promise<void>((done) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
@@ -233,6 +223,16 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<void
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+/** The plugins a run folder's config lists (any entry at all counts: each is code). */
+function configuredPlugins(configFile: string): string[] {
+  try {
+    const plugins = (JSON.parse(readFileSync(configFile, 'utf8')) as { plugins?: unknown }).plugins;
+    return Array.isArray(plugins) ? plugins.map((p) => JSON.stringify(p).slice(0, 120)) : plugins === undefined ? [] : [JSON.stringify(plugins).slice(0, 120)];
+  } catch {
+    return [];
+  }
 }
 
 function configuredWorkers(configFile: string): unknown {
@@ -308,6 +308,7 @@ async function finishSweep(dir: string, outcomes: PointOutcome[], report: boolea
 /** `mmfuse validate <config>`: schema, cross-field and model-size checks; writes nothing. */
 export async function validateCommand(file: string): Promise<void> {
   const experiment = loadExperiment(file);
+  announcePlugins(experiment.plugins, (line) => process.stderr.write(line));
   const modalities = experiment.validator.declaredModalities(experiment.config);
   if (modalities) {
     // Building each set-up once on the pure-JS backend checks sizes without a GPU or data.

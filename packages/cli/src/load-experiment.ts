@@ -28,6 +28,19 @@ export function createContainer(extra: readonly string[] = [], baseDir = process
   return { container, plugins };
 }
 
+/** The plugins a config listed (built-ins left out). */
+export function configPlugins(plugins: readonly LoadedPlugin[]): LoadedPlugin[] {
+  return plugins.filter((p) => !(BUILTIN_PLUGINS as readonly string[]).includes(p.name));
+}
+
+/**
+ * One line per plugin a config made mmfuse load: plugins are code, run with the user's rights,
+ * and the user is told which ran and from where.
+ */
+export function announcePlugins(plugins: readonly LoadedPlugin[], write: (line: string) => void): void {
+  for (const p of configPlugins(plugins)) write(`plugin: ${p.name} ${p.version} from ${p.directory} (listed in the config; plugins are code and run with your rights)\n`);
+}
+
 /** Rethrows a UserInputError with every line starting with the config file; other errors as they are. */
 export function rethrowInConfigFile(file: string, error: unknown): never {
   if (error instanceof UserInputError) throw new UserInputError(error.lines.map((line) => (line.startsWith(file) ? line : `${file}: ${line}`)));

@@ -6,7 +6,7 @@ import { ExperimentConfig } from '@mmfuse/config';
 import { attemptsFolder, DEFAULT_QUEUE_NAME, maskRedisUrl, mergeAttempt, SettledJob, TrialJobData, TrialQueue } from '@mmfuse/queue';
 import { ExperimentRunner, FailedTrialJob, RunFolder, RunSummary, setupLabel, TrialJob } from '@mmfuse/trainer';
 import { LoadedExperiment, rethrowInConfigFile } from './load-experiment';
-import { createSweepFolder, outcomeOf, PointOutcome, sweepPointConfig, SweepRecord, writeSweepSummary } from './sweep-runner';
+import { createSweepFolder, outcomeOf, PointOutcome, readSweepRecord, sweepPointConfig, SweepRecord, writeSweepSummary } from './sweep-runner';
 import { dataProgress } from './terminal-reporter';
 
 /** `queue.json` in a queued run's (or sweep's) folder: which queue run it is, so `--resume` finds its jobs. */
@@ -53,16 +53,16 @@ function pointFinished(dir: string): boolean {
 }
 
 /** The job of one trial of a point. */
-function trialJob(point: QueuedPoint, record: QueueRecord, configDir: string, job: TrialJob): TrialJobData {
-  return { runId: record.runId, runName: point.config.name, runDir: point.dir, configDir, ...(point.index !== undefined ? { point: point.index } : {}), setup: job.setup, trial: job.trial };
+function trialJob(point: QueuedPoint, record: QueueRecord, job: TrialJob): TrialJobData {
+  return { runId: record.runId, runName: point.config.name, runDir: point.dir, ...(point.index !== undefined ? { point: point.index } : {}), setup: job.setup, trial: job.trial };
 }
 
 /** The jobs of a point's trials that have no outcome file yet. */
-function trialJobsOf(point: QueuedPoint, record: QueueRecord, configDir: string): TrialJobData[] {
+function trialJobsOf(point: QueuedPoint, record: QueueRecord): TrialJobData[] {
   const jobs: TrialJobData[] = [];
   for (let trial = 0; trial < point.config.training.trials; trial++) {
     for (const setup of point.config.fusions.map(setupLabel)) {
-      if (!existsSync(join(point.dir, 'trials', `${setup}.trial${trial}.json`))) jobs.push(trialJob(point, record, configDir, { setup, trial }));
+      if (!existsSync(join(point.dir, 'trials', `${setup}.trial${trial}.json`))) jobs.push(trialJob(point, record, { setup, trial }));
     }
   }
   return jobs;
@@ -97,7 +97,7 @@ export async function runOnQueue(experiment: LoadedExperiment, options: QueueRun
     let points: QueuedPoint[];
     let sweepRecord: SweepRecord | undefined;
     if (sweep) {
-      sweepRecord = JSON.parse(readFileSync(join(folder, 'sweep.json'), 'utf8')) as SweepRecord;
+      sweepRecord = readSweepRecord(folder);
       points = sweepRecord.points.map((p) => {
         let pointConfig: ExperimentConfig;
         try {
@@ -115,7 +115,7 @@ export async function runOnQueue(experiment: LoadedExperiment, options: QueueRun
     for (const point of open) {
       mkdirSync(point.dir, { recursive: true });
       if (!existsSync(join(point.dir, 'config.json'))) writeFileAtomic(join(point.dir, 'config.json'), `${JSON.stringify(point.config, null, 2)}\n`);
-      jobsOf.set(point, trialJobsOf(point, record, baseDir));
+      jobsOf.set(point, trialJobsOf(point, record));
     }
     const allJobs = [...jobsOf.values()].flat();
     await queue.enqueue(allJobs);
@@ -138,7 +138,7 @@ export async function runOnQueue(experiment: LoadedExperiment, options: QueueRun
         const data = (jobsOf.get(point) ?? []).filter((d) => wanted.has(`${d.setup}#${d.trial}`));
         // Every trial the run needs was enqueued above (enqueueing again would retry one that already failed for good);
         // one that was not, should there be any, is enqueued now.
-        const missing = jobs.filter((job) => !data.some((d) => d.setup === job.setup && d.trial === job.trial)).map((job) => trialJob(point, record, baseDir, job));
+        const missing = jobs.filter((job) => !data.some((d) => d.setup === job.setup && d.trial === job.trial)).map((job) => trialJob(point, record, job));
         if (missing.length > 0) await queue.enqueue(missing);
         data.push(...missing);
         const failures: FailedTrialJob[] = [];

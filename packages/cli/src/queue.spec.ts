@@ -1,5 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { randomBytes } from 'crypto';
@@ -74,7 +74,7 @@ describe('mmfuse run --queue with mmfuse worker', () => {
     const name = `cli-${randomBytes(4).toString('hex')}`;
     const queue = ['--queue', redis.url, '--queue-name', name];
     const coordinator = start(cwd, ['run', 'config.json', ...queue, '--no-report']);
-    const workers = [start(cwd, ['worker', ...queue, '--lock-seconds', '2']), start(cwd, ['worker', ...queue, '--lock-seconds', '2'])];
+    const workers = [start(cwd, ['worker', ...queue, '--runs', cwd, '--lock-seconds', '2']), start(cwd, ['worker', ...queue, '--runs', cwd, '--lock-seconds', '2'])];
     const [doomed, survivor] = workers;
     try {
       // SIGKILL the first worker once one of its attempts is a few epochs in.
@@ -142,7 +142,7 @@ describe('mmfuse run --queue with mmfuse worker', () => {
     const name = `cli-${randomBytes(4).toString('hex')}`;
     const queue = ['--queue', redis.url, '--queue-name', name];
     const coordinator = start(cwd, ['run', 'config.json', ...queue, '--no-report', '-q']);
-    const worker = start(cwd, ['worker', ...queue, '--lock-seconds', '2', '-q']);
+    const worker = start(cwd, ['worker', ...queue, '--runs', cwd, '--lock-seconds', '2', '-q']);
     try {
       let merged: string[] = [];
       for (let waited = 0; merged.length < 2; waited += 100) {
@@ -181,6 +181,7 @@ describe('mmfuse run --queue with mmfuse worker', () => {
     const name = `cli-${randomBytes(4).toString('hex')}`;
     const queue = ['--queue', redis.url, '--queue-name', name];
     // A worker serving other folders fails every job at once: bad input is not retried.
+    mkdirSync(join(cwd, 'elsewhere'));
     const refusing = start(cwd, ['worker', ...queue, '--runs', join(cwd, 'elsewhere')]);
     let runDir: string;
     try {
@@ -198,7 +199,7 @@ describe('mmfuse run --queue with mmfuse worker', () => {
       refusing.child.kill('SIGKILL');
     }
     await refusing.exited;
-    const serving = start(cwd, ['worker', ...queue, '-q']);
+    const serving = start(cwd, ['worker', ...queue, '--runs', cwd, '-q']);
     try {
       const resumed = spawnSync(process.execPath, [BIN, 'run', '--resume', runDir, ...queue, '--no-report', '-q'], { cwd, encoding: 'utf8', timeout: 120000 });
       expect({ code: resumed.status, stderr: resumed.stderr }).toEqual({ code: 0, stderr: '' });
@@ -223,7 +224,7 @@ describe('mmfuse run --queue with mmfuse worker', () => {
       expect(r.stderr).not.toContain('secret');
     }
     expect(existsSync(join(cwd, 'runs'))).toBe(false);
-    const worker = spawnSync(process.execPath, [BIN, 'worker', '--queue', 'redis://127.0.0.1:1'], { encoding: 'utf8' });
+    const worker = spawnSync(process.execPath, [BIN, 'worker', '--queue', 'redis://127.0.0.1:1', '--runs', cwd], { encoding: 'utf8' });
     expect(worker.status).toBe(2);
     expect(worker.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: --queue redis:\/\/127\.0\.0\.1:1: cannot use this Redis server/)]);
     const mixed = spawnSync(process.execPath, [BIN, 'run', 'config.json', '--queue', redis.url, '--point', '0'], { cwd, encoding: 'utf8' });

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { hostname, tmpdir } from 'os';
 import { join } from 'path';
 import { MetricsRow as Row, mmfuse, rowsOf, runUntilSignalled } from './testing/cli-process';
@@ -67,6 +67,31 @@ describe('mmfuse run --resume after SIGKILL', () => {
     expect(taken.code).toBe(0);
     expect(rowsOf(runDir)).toHaveLength(2 * 2 * 8);
     expect(existsSync(join(runDir, 'run.lock'))).toBe(false);
+  }, 60000);
+
+  it('loads exactly the plugins config.json lists: a plugin only run.json names never runs, and a listed one is announced', () => {
+    const runDir = join(cwd, 'full', readdirSync(join(cwd, 'full'))[0]);
+    const copy = join(cwd, 'handed-over');
+    cpSync(runDir, copy, { recursive: true });
+    rmSync(join(copy, 'trials', 'sum.trial1.json'));
+    // A plugin whose loading leaves a mark: were it imported, the mark would exist.
+    const pluginDir = join(cwd, 'stranger-plugin');
+    const marker = join(cwd, 'stranger-ran');
+    mkdirSync(pluginDir);
+    writeFileSync(join(pluginDir, 'package.json'), JSON.stringify({ name: 'stranger', version: '6.6.6', mmfuse: { module: './module.js' } }));
+    writeFileSync(join(pluginDir, 'module.js'), `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\nmodule.exports = { default: new (require(${JSON.stringify(require.resolve('inversify'))}).ContainerModule)(() => undefined) };\n`);
+    const runJson = JSON.parse(readFileSync(join(copy, 'run.json'), 'utf8'));
+    writeFileSync(join(copy, 'run.json'), JSON.stringify({ ...runJson, plugins: [...runJson.plugins, { name: 'stranger', version: '6.6.6', directory: pluginDir }] }));
+    const resumed = mmfuse(cwd, 'run', '--resume', copy, '-q', '--no-report');
+    expect({ code: resumed.code, stderr: resumed.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(existsSync(marker)).toBe(false);
+
+    // Listed in the config, it runs, and both validate and run say so first.
+    writeFileSync(join(cwd, 'with-plugin.json'), JSON.stringify({ ...CONFIG, plugins: ['./stranger-plugin'], training: { ...CONFIG.training, epochs: 1, trials: 1 } }));
+    const validated = mmfuse(cwd, 'validate', 'with-plugin.json');
+    expect(validated.code).toBe(0);
+    expect(validated.stderr).toBe(`plugin: stranger 6.6.6 from ${pluginDir} (listed in the config; plugins are code and run with your rights)\n`);
+    expect(readFileSync(marker, 'utf8')).toBe('ran');
   }, 60000);
 
   it('says what is wrong with a folder that is not a run, and with a damaged checkpoint', () => {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'fs';
 import { availableParallelism } from 'os';
-import { join, relative, resolve } from 'path';
+import { isAbsolute, join, relative, resolve } from 'path';
 import { Presets, SingleBar } from 'cli-progress';
 import { UserInputError } from '@mmfuse/core';
 import { ExperimentConfig, expandSweep, pointLabel, SweepPoint } from '@mmfuse/config';
@@ -37,6 +37,35 @@ export interface SweepOptions {
   pointArguments: string[];
 }
 
+/** A point's folder as sweep.json names it: `points/<index>-<label>`, never a path that leaves the sweep folder. */
+const POINT_FOLDER = /^points\/\d{3,}-[\w.,=+-]*$/;
+
+/**
+ * Reads a sweep folder's `sweep.json`, checking what later becomes a path (each point's folder)
+ * and the fields the sweep needs; a bad record is named with what was expected.
+ */
+export function readSweepRecord(folder: string): SweepRecord {
+  const file = join(folder, 'sweep.json');
+  let record: SweepRecord;
+  try {
+    record = JSON.parse(readFileSync(file, 'utf8')) as SweepRecord;
+  } catch (error) {
+    throw new UserInputError(`${file}: not a readable sweep record (${(error as Error).message.slice(0, 200)})`);
+  }
+  const bad = (what: string): never => {
+    throw new UserInputError(`${file}: ${what}`);
+  };
+  if (typeof record !== 'object' || record === null || !Array.isArray(record.points)) bad('expected an object with a "points" array');
+  if (typeof record.configDir !== 'string' || !isAbsolute(record.configDir)) bad('"configDir": expected an absolute folder');
+  record.points.forEach((point, i) => {
+    if (!Number.isInteger(point?.index) || point.index < 0) bad(`points[${i}].index: expected a whole number ≥ 0`);
+    if (typeof point.runDir !== 'string' || !POINT_FOLDER.test(point.runDir) || point.runDir.split('/').includes('..')) {
+      bad(`points[${i}].runDir: expected points/<index>-<label> inside the sweep folder, got ${JSON.stringify(String(point.runDir).slice(0, 80))}`);
+    }
+  });
+  return record;
+}
+
 function pointFolder(point: SweepPoint): string {
   return join('points', `${String(point.index).padStart(3, '0')}-${pointLabel(point.assignments)}`);
 }
@@ -56,7 +85,7 @@ function duration(seconds: number): string {
 export async function runSweep(configFile: string, config: ExperimentConfig, configDir: string, options: SweepOptions): Promise<{ dir: string; outcomes: PointOutcome[] }> {
   const points = expandSweep(config as unknown as Record<string, unknown>);
   const folder = options.resume ? resolve(options.resume) : createSweepFolder(config, configDir, options.out);
-  const record = JSON.parse(readFileSync(join(folder, 'sweep.json'), 'utf8')) as SweepRecord;
+  const record = readSweepRecord(folder);
   const configCopy = join(folder, 'config.json');
   const cores = availableParallelism();
   const wanted = config.sweep?.workers ?? 'auto';

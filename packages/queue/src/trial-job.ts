@@ -1,9 +1,11 @@
-import { existsSync, statSync } from 'fs';
-import { isAbsolute, relative, resolve } from 'path';
+import { existsSync, readFileSync, realpathSync, statSync } from 'fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'path';
 
 /**
- * What a queued job carries: where the run is and which trial to train. Never code or a config:
- * the worker reads the config the coordinator wrote into the run folder.
+ * What a queued job carries: identifiers only. Never code, a config or a path the worker would
+ * use as given: the worker checks the run folder lies under the folders it serves, and that the
+ * run id, sweep point, set-up and trial are those the run folder's own records (queue.json,
+ * config.json) list; every other path it derives itself.
  */
 export interface TrialJobData {
   /** The queue-wide id of the run (one per `mmfuse run --queue`, kept by `--resume`). */
@@ -12,8 +14,6 @@ export interface TrialJobData {
   runName: string;
   /** Absolute path of the run folder (a sweep point's folder) on the shared storage. */
   runDir: string;
-  /** The folder the config's relative paths resolve against. */
-  configDir: string;
   /** Sweep point, when the run is a sweep. */
   point?: number;
   setup: string;
@@ -39,28 +39,85 @@ export function trialJobId(data: Pick<TrialJobData, 'runId' | 'point' | 'setup' 
 
 export class InvalidJobError extends Error {}
 
+/** What a worker knows about a job once its payload has been checked against the run folder. */
+export interface CheckedJob extends TrialJobData {
+  /** The folder the run's config resolves relative paths against, from the run's queue.json. */
+  configDir: string;
+}
+
+const MAX_FIELD = 1000;
+
 /**
- * Checks a job's payload before anything runs: the fields and their types, and that the run folder
- * exists (under one of `roots` when the worker was given any).
+ * Checks a job's payload before anything runs: the fields and their types; that the run folder,
+ * with symbolic links resolved, lies under one of `roots`; and that the run id, point, set-up and
+ * trial are the run folder's own (its queue.json, or its sweep's, and its config.json).
  */
-export function checkJobData(data: unknown, roots: readonly string[] = []): TrialJobData {
+export function checkJobData(data: unknown, roots: readonly string[]): CheckedJob {
   const d = data as Partial<TrialJobData> | null;
-  const fail = (what: string) => {
+  const fail = (what: string): never => {
     throw new InvalidJobError(`job payload: ${what}`);
   };
+  if (roots.length === 0) fail('this worker serves no folder (give it --runs <folder>)');
   if (typeof d !== 'object' || d === null) fail('not an object');
-  for (const key of ['runId', 'runName', 'runDir', 'configDir', 'setup'] as const) if (typeof d![key] !== 'string' || d![key] === '') fail(`"${key}" must be a non-empty string`);
+  for (const key of ['runId', 'runName', 'runDir', 'setup'] as const) {
+    if (typeof d![key] !== 'string' || d![key] === '' || d![key]!.length > MAX_FIELD) fail(`"${key}" must be a non-empty string of at most ${MAX_FIELD} characters`);
+  }
   if (!Number.isInteger(d!.trial) || d!.trial! < 0) fail('"trial" must be a whole number ≥ 0');
   if (d!.point !== undefined && (!Number.isInteger(d!.point) || d!.point! < 0)) fail('"point" must be a whole number ≥ 0');
-  const known = new Set(['runId', 'runName', 'runDir', 'configDir', 'point', 'setup', 'trial']);
+  const known = new Set(['runId', 'runName', 'runDir', 'point', 'setup', 'trial']);
   const extra = Object.keys(d!).filter((k) => !known.has(k));
-  if (extra.length > 0) fail(`unexpected field ${extra.map((k) => `"${k}"`).join(', ')}`);
+  if (extra.length > 0) fail(`unexpected field ${extra.map((k) => `"${k.slice(0, 40)}"`).join(', ')}`);
   if (!isAbsolute(d!.runDir!)) fail(`runDir ${d!.runDir} is not an absolute path`);
-  const runDir = resolve(d!.runDir!);
-  if (roots.length > 0 && !roots.some((root) => isInside(runDir, resolve(root)))) fail(`run folder ${runDir} is outside the folders this worker serves (${roots.join(', ')})`);
-  if (!existsSync(runDir) || !statSync(runDir).isDirectory()) fail(`run folder ${runDir} does not exist on this machine; is the shared storage mounted at the same path?`);
-  if (!existsSync(resolve(runDir, 'config.json'))) fail(`run folder ${runDir} has no config.json`);
-  return { ...(d as TrialJobData), runDir };
+  if (!existsSync(d!.runDir!) || !statSync(d!.runDir!).isDirectory()) fail(`run folder ${d!.runDir} does not exist on this machine; is the shared storage mounted at the same path?`);
+  // Resolved, so that neither `..` nor a symbolic link leads outside the served folders.
+  const runDir = realpathSync(d!.runDir!);
+  if (!roots.some((root) => existsSync(root) && isInside(runDir, realpathSync(root)))) fail(`run folder ${runDir} is outside the folders this worker serves (${roots.join(', ')})`);
+  const record = readRecord(runDir, d!.point);
+  if (!record) fail(`run folder ${runDir} is not a queued run (no queue.json in it or, for a sweep point, in its sweep folder)`);
+  if (record!.runId !== d!.runId) fail(`run id "${d!.runId}" is not the run's ("${record!.runId}")`);
+  const setups = configSetups(runDir);
+  if (!setups) fail(`run folder ${runDir} has no readable config.json`);
+  if (!setups!.labels.includes(d!.setup!)) fail(`set-up "${d!.setup}" is not one of the run's (${setups!.labels.join(', ')})`);
+  if (d!.trial! >= setups!.trials) fail(`trial ${d!.trial} is not one of the run's ${setups!.trials} trials`);
+  return { runId: d!.runId!, runName: d!.runName!, runDir, ...(d!.point !== undefined ? { point: d!.point } : {}), setup: d!.setup!, trial: d!.trial!, configDir: record!.configDir };
+}
+
+/**
+ * The queue record of a run folder: its own queue.json, or, for a sweep point
+ * (`<sweep>/points/<nnn>-…`), its sweep folder's, whose point folder must be this one.
+ */
+function readRecord(runDir: string, point: number | undefined): { runId: string; configDir: string } | undefined {
+  const read = (file: string) => {
+    try {
+      const r = JSON.parse(readFileSync(file, 'utf8')) as { runId?: unknown; configDir?: unknown };
+      return typeof r.runId === 'string' && typeof r.configDir === 'string' && isAbsolute(r.configDir) ? { runId: r.runId, configDir: r.configDir } : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  if (point === undefined) return existsSync(join(runDir, 'queue.json')) ? read(join(runDir, 'queue.json')) : undefined;
+  const sweep = dirname(dirname(runDir));
+  if (basename(dirname(runDir)) !== 'points' || !existsSync(join(sweep, 'queue.json'))) return undefined;
+  try {
+    const sweepRecord = JSON.parse(readFileSync(join(sweep, 'sweep.json'), 'utf8')) as { points?: Array<{ index: number; runDir: string }> };
+    const listed = sweepRecord.points?.find((p) => p.index === point);
+    if (!listed || resolve(sweep, listed.runDir) !== runDir) return undefined;
+  } catch {
+    return undefined;
+  }
+  return read(join(sweep, 'queue.json'));
+}
+
+/** The set-up labels and trial count of the config in a run folder. */
+function configSetups(runDir: string): { labels: string[]; trials: number } | undefined {
+  try {
+    const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as { fusions?: Array<{ type?: unknown; label?: unknown }>; training?: { trials?: unknown } };
+    const labels = (config.fusions ?? []).map((f) => String(f.label ?? f.type));
+    const trials = Number(config.training?.trials ?? 1);
+    return Number.isInteger(trials) ? { labels, trials } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function isInside(path: string, root: string): boolean {

@@ -1,5 +1,5 @@
 import { spawn } from 'child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { randomBytes } from 'crypto';
@@ -23,14 +23,19 @@ afterAll(async () => {
 
 const queueName = () => `test-${randomBytes(4).toString('hex')}`;
 
-function runFolder(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mmfuse-queue-'));
-  writeFileSync(join(dir, 'config.json'), '{}');
+/** Every folder the tests' run folders are made in: what their workers serve. */
+const ROOTS = [realpathSync(tmpdir())];
+
+/** A queued run's folder as a coordinator leaves it: its config (set-ups, trials) and queue record. */
+function runFolder(runId = 'r1', setups = ['sum', 'concat', 'bad', 'invalid-config']): string {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'mmfuse-queue-')));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ fusions: setups.map((label) => ({ type: 'sum', label })), training: { trials: 2 } }));
+  writeFileSync(join(dir, 'queue.json'), JSON.stringify({ runId, queueName: 'test', configDir: dir, createdAt: 'now' }));
   return dir;
 }
 
 function job(runDir: string, setup: string, trial: number, runId = 'r1'): TrialJobData {
-  return { runId, runName: 'test', runDir, configDir: runDir, setup, trial };
+  return { runId, runName: 'test', runDir, setup, trial };
 }
 
 /** A trainer that writes `epochs` metric rows (tagged with its attempt) and the outcome file. */
@@ -86,7 +91,7 @@ describe('the trial queue', () => {
     expect(await queue.countsByRun()).toEqual([{ runId: 'r1', runName: 'test', waiting: 4, active: 0, done: 0, failed: 0 }]);
     // A payload that is not a trial job never reaches a trainer.
     await queue.queue.add('x', { ...job(runDir, 'smuggled', 0), script: 'rm -rf /' } as unknown as TrialJobData, { jobId: 'r1.smuggled', attempts: 3 });
-    const worker = await startTrialWorker({ url: redis.url, name, train, lockSeconds: 5 });
+    const worker = await startTrialWorker({ url: redis.url, name, roots: ROOTS, train, lockSeconds: 5 });
     try {
       const settled = await queue.follow(jobs, () => undefined, 50);
       expect(settled.map((s) => `${s.data.setup}:${s.state}`).sort()).toEqual(['bad:failed', 'concat:completed', 'invalid-config:failed', 'sum:completed']);
@@ -119,7 +124,7 @@ describe('the trial queue', () => {
 
     // A resumed coordinator tries a job that failed for good again.
     const again = await TrialQueue.open(redis.url, { name, attempts: 1 });
-    const worker2 = await startTrialWorker({ url: redis.url, name, train: async (data, dir) => (writeTrial(dir, data, 1), { code: 0 }) });
+    const worker2 = await startTrialWorker({ url: redis.url, name, roots: ROOTS, train: async (data, dir) => (writeTrial(dir, data, 1), { code: 0 }) });
     try {
       await again.enqueue([job(runDir, 'bad', 0)]);
       const settled = await again.follow([job(runDir, 'bad', 0)], () => undefined, 50);
@@ -134,7 +139,7 @@ describe('the trial queue', () => {
   it('refuses run folders outside the folders a worker serves', async () => {
     const name = queueName();
     const served = runFolder();
-    const elsewhere = runFolder();
+    const elsewhere = runFolder('r2');
     const queue = await TrialQueue.open(redis.url, { name, attempts: 3 });
     const worker = await startTrialWorker({ url: redis.url, name, roots: [served], train: async (data, dir) => (writeTrial(dir, data, 1), { code: 0 }) });
     try {
@@ -146,6 +151,51 @@ describe('the trial queue', () => {
       expect(byRun.r2).toMatchObject({ state: 'failed', attempts: 1 });
       expect((byRun.r2 as { error: string }).error).toBe(`job payload: run folder ${elsewhere} is outside the folders this worker serves (${served})`);
       expect(existsSync(join(elsewhere, 'attempts'))).toBe(false);
+    } finally {
+      await worker.close();
+      await queue.close();
+    }
+  });
+
+  it('refuses crafted payloads: paths that leave the served folder, set-ups, trials and run ids the run does not have, a config folder of their own', async () => {
+    const name = queueName();
+    const root = realpathSync(mkdtempSync(join(tmpdir(), 'mmfuse-served-')));
+    const runDir = join(root, 'run');
+    mkdirSync(runDir);
+    writeFileSync(join(runDir, 'config.json'), JSON.stringify({ fusions: [{ type: 'sum' }], training: { trials: 2 } }));
+    writeFileSync(join(runDir, 'queue.json'), JSON.stringify({ runId: 'r1', configDir: runDir }));
+    const outside = runFolder('r1', ['sum']);
+    symlinkSync(outside, join(root, 'link'));
+    const queue = await TrialQueue.open(redis.url, { name, attempts: 3 });
+    const trained: string[] = [];
+    const worker = await startTrialWorker({ url: redis.url, name, roots: [root], train: async (data, dir) => (trained.push(dir), writeTrial(dir, data, 1), { code: 0 }) });
+    const crafted: Array<[string, Record<string, unknown>, string]> = [
+      ['c1', { ...job(runDir, '../../../../outside/x', 0) }, `job payload: set-up "../../../../outside/x" is not one of the run's (sum)`],
+      ['c2', { ...job(`${runDir}/../../..${outside}`, 'sum', 0) }, `job payload: run folder ${outside} is outside the folders this worker serves (${root})`],
+      ['c3', { ...job(join(root, 'link'), 'sum', 0) }, `job payload: run folder ${outside} is outside the folders this worker serves (${root})`],
+      ['c4', { ...job(runDir, 'sum', 0), configDir: outside }, 'job payload: unexpected field "configDir"'],
+      ['c5', { ...job(runDir, 'sum', 7) }, "job payload: trial 7 is not one of the run's 2 trials"],
+      ['c6', { ...job(runDir, 'sum', 0, 'other-run') }, `job payload: run id "other-run" is not the run's ("r1")`],
+      ['c7', { ...job(runDir, 'sum', 0), point: 3 }, `job payload: run folder ${runDir} is not a queued run (no queue.json in it or, for a sweep point, in its sweep folder)`],
+    ];
+    try {
+      for (const [id, data] of crafted) await queue.queue.add('x', data as unknown as TrialJobData, { jobId: id, attempts: 3 });
+      for (const [id, , reason] of crafted) {
+        for (let waited = 0; (await queue.queue.getJobState(id)) !== 'failed'; waited += 50) {
+          if (waited > 10000) throw new Error(`crafted job ${id} was not refused`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        const refused = (await Job.fromId(queue.queue, id))!;
+        expect([id, refused.failedReason, refused.attemptsMade]).toEqual([id, reason, 1]);
+      }
+      expect(trained).toEqual([]);
+      expect(readdirSync(outside).sort()).toEqual(['config.json', 'queue.json']);
+      expect(readdirSync(runDir).sort()).toEqual(['config.json', 'queue.json']);
+      // The same run's real job trains, and its configDir comes from the run's queue.json.
+      await queue.enqueue([job(runDir, 'sum', 1)]);
+      const [settled] = await queue.follow([job(runDir, 'sum', 1)], () => undefined, 50);
+      expect(settled.state).toBe('completed');
+      expect(trained).toHaveLength(1);
     } finally {
       await worker.close();
       await queue.close();
@@ -164,7 +214,7 @@ describe('the trial queue', () => {
 const { join } = require('path');
 const { startTrialWorker } = require(${JSON.stringify(join(__dirname, '..', 'dist', 'index.js'))});
 startTrialWorker({
-  url: ${JSON.stringify(redis.url)}, name: ${JSON.stringify(name)}, lockSeconds: 1,
+  url: ${JSON.stringify(redis.url)}, name: ${JSON.stringify(name)}, roots: ${JSON.stringify(ROOTS)}, lockSeconds: 1,
   log: (line) => process.stdout.write(line + '\\n'),
   train: async (data, dir) => {
     for (let epoch = 1; epoch <= 5; epoch++) {
@@ -191,7 +241,7 @@ startTrialWorker({
       }
       const slowAttempt = readdirSync(attempts)[0];
       slow.kill('SIGSTOP');
-      fast = await startTrialWorker({ url: redis.url, name, lockSeconds: 1, train: async (d, dir) => (writeTrial(dir, d, 5), { code: 0 }) });
+      fast = await startTrialWorker({ url: redis.url, name, roots: ROOTS, lockSeconds: 1, train: async (d, dir) => (writeTrial(dir, d, 5), { code: 0 }) });
       const [settled] = await queue.follow([data], () => undefined, 50);
       expect(settled.state).toBe('completed');
       const winner = (settled as { result: TrialJobResult }).result.attempt;

@@ -5,7 +5,7 @@ import { randomBytes } from 'crypto';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { prepareAttempt } from './attempts';
 import { connectRedis } from './redis-connection';
-import { checkJobData, InvalidJobError, TrialJobData, TrialJobResult } from './trial-job';
+import { CheckedJob, checkJobData, InvalidJobError, TrialJobData, TrialJobResult } from './trial-job';
 import { DEFAULT_QUEUE_NAME } from './trial-queue';
 
 /** How one attempt ended, as told by whatever trained it (a child process, in the CLI). */
@@ -17,15 +17,15 @@ export interface AttemptRun {
 }
 
 /** Trains one trial in `attemptDir` (laid out as a run folder) and says how it ended. */
-export type TrainAttempt = (job: TrialJobData, attemptDir: string) => Promise<AttemptRun>;
+export type TrainAttempt = (job: CheckedJob, attemptDir: string) => Promise<AttemptRun>;
 
 export interface TrialWorkerOptions {
   url: string;
   name?: string;
   /** Jobs trained at once (default 1). */
   concurrency?: number;
-  /** Only run folders under these (absolute) folders are served; empty: any. */
-  roots?: readonly string[];
+  /** Only run folders under these (absolute) folders are served (at least one). */
+  roots: readonly string[];
   /**
    * Seconds a job stays locked without a sign of life from its worker before another worker may
    * take it over (default 30); also how often this worker looks for such jobs.
@@ -43,13 +43,14 @@ export interface TrialWorkerOptions {
  * merge. A job whose payload or config is bad fails at once, without retries.
  */
 export async function startTrialWorker(options: TrialWorkerOptions): Promise<Worker<TrialJobData, TrialJobResult>> {
+  if (options.roots.length === 0) throw new Error('startTrialWorker: give at least one folder of run folders to serve (roots)');
   const connection = await connectRedis(options.url);
   const log = options.log ?? (() => undefined);
   const lockMs = Math.round((options.lockSeconds ?? 30) * 1000);
   const worker = new Worker<TrialJobData, TrialJobResult>(
     options.name ?? DEFAULT_QUEUE_NAME,
     async (job) => {
-      let data: TrialJobData;
+      let data: CheckedJob;
       try {
         data = checkJobData(job.data, options.roots);
       } catch (error) {
