@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'fs';
+import { crc32 } from 'zlib';
 import { unzipSync } from 'fflate';
 import { parse } from 'npyjs';
 import { didYouMean, UserInputError } from '@mmfuse/core';
@@ -35,6 +36,41 @@ export function readNpyFile(file: string): StoredArray {
 }
 
 /**
+ * The CRC-32 each entry of a zip archive declares, by name, from its central directory (zip64
+ * included). fflate inflates without checking them; numpy does check, and so does mmfuse.
+ */
+export function zipEntryCrcs(bytes: Uint8Array): Map<string, number> {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let end = -1;
+  for (let at = bytes.length - 22; at >= Math.max(0, bytes.length - 22 - 0xffff); at--) {
+    if (view.getUint32(at, true) === 0x06054b50) {
+      end = at;
+      break;
+    }
+  }
+  if (end < 0) throw new Error('no end of central directory');
+  let count = view.getUint16(end + 10, true);
+  let offset = view.getUint32(end + 16, true);
+  if (offset === 0xffffffff || count === 0xffff) {
+    const locator = end - 20;
+    if (locator < 0 || view.getUint32(locator, true) !== 0x07064b50) throw new Error('no zip64 end of central directory locator');
+    const zip64 = Number(view.getBigUint64(locator + 8, true));
+    if (zip64 + 56 > bytes.length || view.getUint32(zip64, true) !== 0x06064b50) throw new Error('no zip64 end of central directory');
+    count = Number(view.getBigUint64(zip64 + 32, true));
+    offset = Number(view.getBigUint64(zip64 + 48, true));
+  }
+  const crcs = new Map<string, number>();
+  for (let i = 0, at = offset; i < count; i++) {
+    if (at + 46 > bytes.length || view.getUint32(at, true) !== 0x02014b50) throw new Error(`central directory entry ${i} is damaged`);
+    const nameLength = view.getUint16(at + 28, true);
+    const name = Buffer.from(bytes.buffer, bytes.byteOffset + at + 46, nameLength).toString('utf8');
+    crcs.set(name, view.getUint32(at + 16, true));
+    at += 46 + nameLength + view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
+  }
+  return crcs;
+}
+
+/**
  * A `.npz` archive as numpy.savez (stored) or numpy.savez_compressed (deflated) writes it: a zip
  * with one `<name>.npy` entry per array. Entries are inflated only when read.
  */
@@ -43,12 +79,14 @@ export class NpzArchive {
     readonly path: string,
     private readonly bytes: Uint8Array,
     private readonly entries: readonly string[],
+    private readonly crcs: ReadonlyMap<string, number>,
   ) {}
 
   static open(path: string): NpzArchive {
     if (!existsSync(path)) throw new UserInputError(`${path}: missing`);
     const bytes = readFileSync(path);
     const entries: string[] = [];
+    let crcs: Map<string, number>;
     try {
       // A filter that declines every entry lists the central directory without inflating anything.
       unzipSync(bytes, {
@@ -57,10 +95,11 @@ export class NpzArchive {
           return false;
         },
       });
+      crcs = zipEntryCrcs(bytes);
     } catch (error) {
       throw new UserInputError(`${path}: not a readable .npz archive (${(error as Error).message})`);
     }
-    return new NpzArchive(path, bytes, entries);
+    return new NpzArchive(path, bytes, entries, crcs);
   }
 
   /** Array names as given to numpy.savez (entries without their `.npy` suffix). */
@@ -81,6 +120,11 @@ export class NpzArchive {
       bytes = unzipSync(this.bytes, { filter: (e) => e.name === entry })[entry];
     } catch (error) {
       throw new UserInputError(`${label}: damaged in the archive (${(error as Error).message})`);
+    }
+    const declared = this.crcs.get(entry);
+    const actual = crc32(bytes) >>> 0;
+    if (declared === undefined || declared !== actual) {
+      throw new UserInputError(`${label}: damaged in the archive (CRC-32 ${actual.toString(16).padStart(8, '0')}, the archive says ${declared?.toString(16).padStart(8, '0') ?? 'nothing'}); write the .npz again`);
     }
     return parseNpy(bytes, label);
   }

@@ -151,6 +151,16 @@ describe('the npy data source reading an .npz archive', () => {
     expect(await loadFailure(new NpySource(notes, 1, '/'))).toMatch(new RegExp(`^${escape(path)}:notes: not a readable \\.npy array`));
   });
 
+  it('refuses an entry whose bytes no longer match the CRC-32 the archive records, as numpy does', async () => {
+    const { dir, path } = writeNpz(standardEntries(), 0);
+    const bytes = readFileSync(path);
+    // Stored (not deflated): 50 bytes in the middle of the joints values flipped still parse as an array.
+    const values = bytes.indexOf('joints.npy') + 'joints.npy'.length + 200;
+    for (let i = 0; i < 50; i++) bytes[values + i] ^= 0x55;
+    writeFileSync(path, bytes);
+    expect(await loadFailure(new NpySource(options(dir), 1, '/'))).toMatch(new RegExp(`^${escape(path)}:joints: damaged in the archive \\(CRC-32 [0-9a-f]{8}, the archive says [0-9a-f]{8}\\); write the \\.npz again$`));
+  });
+
   it('lists the arrays of the archive when one is missing, and suggests the nearest', async () => {
     const { dir, path } = writeNpz(standardEntries());
     const joint = options(dir, { modalities: [{ name: 'joints', array: 'joint', kind: 'series' }] });
