@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'fs';
+import { existsSync, readFileSync, statSync } from 'fs';
 import { crc32 } from 'zlib';
 import { unzipSync } from 'fflate';
 import { parse } from 'npyjs';
@@ -34,6 +34,9 @@ export function readNpyFile(file: string): StoredArray {
   if (!existsSync(file)) throw new UserInputError(`${file}: missing`);
   return parseNpy(readFileSync(file), file);
 }
+
+/** Largest .npz read (2 GiB, below Node's largest buffer). */
+export const MAX_NPZ_BYTES = 2 ** 31 - 1;
 
 /**
  * The CRC-32 each entry of a zip archive declares, by name, from its central directory (zip64
@@ -84,6 +87,9 @@ export class NpzArchive {
 
   static open(path: string): NpzArchive {
     if (!existsSync(path)) throw new UserInputError(`${path}: missing`);
+    // An archive is read whole; past Node's largest buffer, the arrays belong in .npy files, which stream.
+    const size = statSync(path).size;
+    if (size > MAX_NPZ_BYTES) throw new UserInputError(`${path}: ${size} bytes, more than the ${MAX_NPZ_BYTES} an .npz is read whole up to; save the arrays as .npy files (numpy.save) and give "file" for each, which streams`);
     const bytes = readFileSync(path);
     const entries: string[] = [];
     let crcs: Map<string, number>;

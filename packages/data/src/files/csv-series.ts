@@ -1,6 +1,6 @@
-import { parse } from 'csv-parse/sync';
+import { closeSync, createReadStream, openSync, readSync, statSync } from 'fs';
+import { parse } from 'csv-parse';
 import { didYouMean, UserInputError } from '@mmfuse/core';
-import { readTextFile } from '../read-text-file';
 
 export type TimeUnit = 's' | 'ms' | 'us' | 'ns';
 export const TIME_UNITS: readonly TimeUnit[] = ['s', 'ms', 'us', 'ns'];
@@ -67,59 +67,107 @@ export interface CsvSeries {
   values: Float64Array;
 }
 
-/**
- * Reads a CSV file with a header line: the timestamp column and the chosen numeric columns.
- * Every problem is one error naming the file and, where there is one, its line (the header is
- * line 1), the column and the value.
- */
-export function readCsvSeries(file: string, spec: CsvSeriesSpec): CsvSeries {
-  let text = readTextFile(file);
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const delimiter = spec.delimiter === 'auto' ? detectDelimiter(text) : spec.delimiter;
-  let records: Array<{ record: string[]; info: { lines: number } }>;
+/** Longest CSV record read (1 MiB): a file without line breaks, or with a runaway quote, stops there instead of filling memory. */
+export const MAX_CSV_RECORD_BYTES = 1 << 20;
+
+/** A value or header quoted in an error: at most `max` characters, so a huge field never floods the terminal. */
+export function excerpt(text: string, max = 60): string {
+  return text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text;
+}
+
+const listColumns = (names: readonly string[]) => excerpt(names.join(', '), 200);
+
+/** The first bytes of a file, to read its header line from before streaming it. */
+function readHead(file: string, bytes = 64 * 1024): string {
+  const fd = openSync(file, 'r');
   try {
-    records = parse(text, { delimiter, relax_column_count: true, skip_empty_lines: true, trim: true, info: true }) as unknown as typeof records;
-  } catch (error) {
-    throw new UserInputError(`${file}: not a readable CSV (${(error as Error).message})`);
+    const buffer = Buffer.alloc(bytes);
+    return buffer.toString('utf8', 0, readSync(fd, buffer, 0, bytes, 0));
+  } finally {
+    closeSync(fd);
   }
-  if (records.length === 0) throw new UserInputError(`${file}: empty; expected a header line and data rows`);
-  const header = records[0].record;
-  const rows = records.slice(1);
-  if (rows.length === 0) throw new UserInputError(`${file}: no data rows after the header (${header.join(delimiter)})`);
+}
+
+/**
+ * Reads a CSV file with a header line: the timestamp column and the chosen numeric columns,
+ * streamed record by record (memory grows with the values kept, not the file). Every problem is
+ * one error naming the file and, where there is one, its line (the header is line 1), the column
+ * and a short excerpt of the value.
+ */
+export async function readCsvSeries(file: string, spec: CsvSeriesSpec): Promise<CsvSeries> {
+  try {
+    if (!statSync(file).isFile()) throw new UserInputError(`${file}: is not a file`);
+  } catch (error) {
+    if (error instanceof UserInputError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserInputError(code === 'ENOENT' ? `${file}: missing` : `${file}: cannot read it (${code ?? (error as Error).message})`);
+  }
+  let head = readHead(file);
+  if (head.charCodeAt(0) === 0xfeff) head = head.slice(1);
+  const delimiter = spec.delimiter === 'auto' ? detectDelimiter(head) : spec.delimiter;
+  const decimalComma = delimiter !== ',';
+  const parser = createReadStream(file).pipe(
+    parse({ delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true, max_record_size: MAX_CSV_RECORD_BYTES }),
+  );
+
+  let header: string[] | undefined;
+  let columns: string[] = [];
+  let indices: number[] = [];
+  let timeIndex = -1;
+  const times: bigint[] = [];
+  let previousTimeText = '';
+  let values = new Float64Array(1024);
+  let firstLine = 0;
   const columnIndex = (name: string, what: string): number => {
-    const index = header.indexOf(name);
-    if (index < 0) throw new UserInputError(`${file}: no ${what} "${name}".${didYouMean(name, header)} Columns: ${header.join(', ')}`);
+    const index = header!.indexOf(name);
+    if (index < 0) throw new UserInputError(`${file}: no ${what} "${excerpt(name)}".${didYouMean(name, header!)} Columns: ${listColumns(header!)}`);
     return index;
   };
-  const timeIndex = columnIndex(spec.timestamp, 'timestamp column');
-  const decimalComma = delimiter !== ',';
-  const columns =
-    spec.columns ??
-    header.filter((name, i) => i !== timeIndex && name !== '' && i < rows[0].record.length && parseValue(rows[0].record[i], decimalComma) !== undefined);
-  if (columns.length === 0) throw new UserInputError(`${file}: no numeric column besides the timestamp "${spec.timestamp}" (judged by line ${rows[0].info.lines}); list them in "columns"`);
-  const indices = columns.map((name) => columnIndex(name, 'column'));
-
-  const timestampsNs: bigint[] = new Array(rows.length);
-  const values = new Float64Array(rows.length * columns.length);
-  rows.forEach(({ record, info }, r) => {
-    const where = `${file} line ${info.lines}`;
-    if (record.length < header.length) {
-      throw new UserInputError(`${where}: ${record.length} field(s), the header has ${header.length} (truncated row?)`);
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (!header) {
+        header = record;
+        timeIndex = columnIndex(spec.timestamp, 'timestamp column');
+        continue;
+      }
+      const where = `${file} line ${info.lines}`;
+      if (times.length === 0) {
+        firstLine = info.lines;
+        columns =
+          spec.columns ??
+          header.filter((name, i) => i !== timeIndex && name !== '' && i < record.length && parseValue(record[i], decimalComma) !== undefined);
+        if (columns.length === 0) throw new UserInputError(`${file}: no numeric column besides the timestamp "${spec.timestamp}" (judged by line ${firstLine}); list them in "columns"`);
+        indices = columns.map((name) => columnIndex(name, 'column'));
+      }
+      if (record.length < header.length) throw new UserInputError(`${where}: ${record.length} field(s), the header has ${header.length} (truncated row?)`);
+      if (record.slice(header.length).some((extra) => extra !== '')) {
+        throw new UserInputError(`${where}: ${record.length} fields, the header has ${header.length} (wrong delimiter or unquoted "${delimiter}" in a value?)`);
+      }
+      const time = parseTime(record[timeIndex], spec.timeUnit);
+      if (time === undefined) throw new UserInputError(`${where}: timestamp column "${spec.timestamp}" is "${excerpt(record[timeIndex])}", expected a number (in ${spec.timeUnit})`);
+      if (times.length > 0 && time <= times[times.length - 1]) {
+        throw new UserInputError(`${where}: timestamp ${excerpt(record[timeIndex])} is not after the previous row's ${excerpt(previousTimeText)} (timestamps must increase)`);
+      }
+      const row = times.length;
+      times.push(time);
+      previousTimeText = record[timeIndex];
+      if ((row + 1) * columns.length > values.length) {
+        const grown = new Float64Array(values.length * 2);
+        grown.set(values);
+        values = grown;
+      }
+      indices.forEach((index, c) => {
+        const value = parseValue(record[index], decimalComma);
+        if (value === undefined) throw new UserInputError(`${where}: column "${columns[c]}" is ${record[index] === '' ? 'empty' : `"${excerpt(record[index])}"`}, expected a number`);
+        values[row * columns.length + c] = value;
+      });
     }
-    if (record.slice(header.length).some((extra) => extra !== '')) {
-      throw new UserInputError(`${where}: ${record.length} fields, the header has ${header.length} (wrong delimiter or unquoted "${delimiter}" in a value?)`);
-    }
-    const time = parseTime(record[timeIndex], spec.timeUnit);
-    if (time === undefined) throw new UserInputError(`${where}: timestamp column "${spec.timestamp}" is "${record[timeIndex]}", expected a number (in ${spec.timeUnit})`);
-    if (r > 0 && time <= timestampsNs[r - 1]) {
-      throw new UserInputError(`${where}: timestamp ${record[timeIndex]} is not after the previous row's ${rows[r - 1].record[timeIndex]} (timestamps must increase)`);
-    }
-    timestampsNs[r] = time;
-    indices.forEach((index, c) => {
-      const value = parseValue(record[index], decimalComma);
-      if (value === undefined) throw new UserInputError(`${where}: column "${columns[c]}" is ${record[index] === '' ? 'empty' : `"${record[index]}"`}, expected a number`);
-      values[r * columns.length + c] = value;
-    });
-  });
-  return { file, columns, timestampsNs, values };
+  } catch (error) {
+    parser.destroy();
+    if (error instanceof UserInputError) throw error;
+    throw new UserInputError(`${file}: not a readable CSV (${excerpt((error as Error).message, 200)})`);
+  }
+  if (!header) throw new UserInputError(`${file}: empty; expected a header line and data rows`);
+  if (times.length === 0) throw new UserInputError(`${file}: no data rows after the header (${excerpt(header.join(delimiter), 200)})`);
+  return { file, columns, timestampsNs: times, values: values.slice(0, times.length * columns.length) };
 }

@@ -1,10 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { execFileSync } from 'child_process';
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { encode as encodeJpeg } from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { inMemory, isUserInputError, MultimodalDataset } from '@mmfuse/core';
-import { parseTime } from './csv-series';
+import { parseTime, readCsvSeries } from './csv-series';
 import { FilesSource, FilesSourceInput } from './files-source';
 
 type Rgb = [number, number, number];
@@ -345,5 +346,36 @@ describe('the files data source reports problems in the files with the file and 
     expect(() => new FilesSource({ root: '.', images: { timestamp: 'index' }, series: [{ name: 'a', file: 'a.csv' }] }, 1, '/')).toThrow('data.images.fps: needed when data.images.timestamp is "index"');
     expect(() => new FilesSource({ root: '.', series: [{ name: 'camera', file: 'a.csv' }] }, 1, '/')).toThrow('data.series[0].name: "camera" is already a modality name');
     expect(() => new FilesSource({ root: '.', images: { pattern: '(' }, series: [{ name: 'a', file: 'a.csv' }] }, 1, '/')).toThrow('data.images.pattern: not a regular expression');
+  });
+});
+
+describe('reading a CSV series', () => {
+  it('streams a 5 GB file that never ends its first record: an error in seconds, one short line, under 200 MB of memory', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmfuse-csv-huge-'));
+    const file = join(dir, 'joints.csv');
+    try {
+      // A header, one row, then 5 GB of a file system's holes (NUL bytes, no line break): sparse, so it costs no disk.
+      writeFileSync(file, 'time,a\n0,1\n');
+      truncateSync(file, 5 * 1024 ** 3);
+      const script = `require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'index.js'))}).readCsvSeries(${JSON.stringify(file)}, { timestamp: 'time', timeUnit: 's', delimiter: 'auto' })
+        .then(() => console.log(JSON.stringify({ error: null })), (e) => console.log(JSON.stringify({ error: e.message, rssKb: process.resourceUsage().maxRSS })));`;
+      const started = Date.now();
+      const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60000 }));
+      const seconds = (Date.now() - started) / 1000;
+      expect(out.error).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: not a readable CSV \\(.*Max Record Size.*\\)$`));
+      expect(out.error.length).toBeLessThan(400);
+      expect(out.rssKb / 1024).toBeLessThan(200);
+      expect(seconds).toBeLessThan(30);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('quotes at most a short excerpt of a bad value', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmfuse-csv-long-'));
+    const file = join(dir, 'joints.csv');
+    writeFileSync(file, `time,a\n0,1\n1,${'x'.repeat(100000)}\n`);
+    await expect(readCsvSeries(file, { timestamp: 'time', timeUnit: 's', delimiter: ',' })).rejects.toThrow(`${file} line 3: column "a" is "${'x'.repeat(60)}… (100000 characters)", expected a number`);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

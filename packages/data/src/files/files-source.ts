@@ -284,7 +284,7 @@ export class FilesSource implements DataSource {
     const o = this.options;
     const episodes = this.episodes();
     const perEpisode: EpisodeSamples[] = [];
-    for (const episode of episodes) perEpisode.push(this.readEpisode(episode, perEpisode[0]?.columns));
+    for (const episode of episodes) perEpisode.push(await this.readEpisode(episode, perEpisode[0]?.columns));
     const columns = perEpisode[0].columns;
     const specs: ModalitySpec[] = [
       { name: o.imageName, kind: 'image', shape: [o.images.size, o.images.size, 3] },
@@ -357,14 +357,15 @@ export class FilesSource implements DataSource {
     };
   }
 
-  private readEpisode(episode: Episode, knownColumns: string[][] | undefined): EpisodeSamples {
+  private async readEpisode(episode: Episode, knownColumns: string[][] | undefined): Promise<EpisodeSamples> {
     const o = this.options;
     const L = o.window;
     const imageFiles = listImageFiles(resolve(episode.dir, o.images.folder), { pattern: this.imagePattern, timestampPattern: this.timestampPattern, timeUnit: o.images.timeUnit });
     // Later episodes must give the same columns as the first, so their windows stack.
-    const series: CsvSeries[] = o.series.map((s, i) =>
-      readCsvSeries(resolve(episode.dir, s.file), { timestamp: s.timestamp, timeUnit: s.timeUnit, columns: s.columns ?? knownColumns?.[i], delimiter: s.delimiter }),
-    );
+    const series: CsvSeries[] = [];
+    for (const [i, s] of o.series.entries()) {
+      series.push(await readCsvSeries(resolve(episode.dir, s.file), { timestamp: s.timestamp, timeUnit: s.timeUnit, columns: s.columns ?? knownColumns?.[i], delimiter: s.delimiter }));
+    }
 
     // Times in seconds from the earliest timestamp of the episode, exact in float64.
     const starts = [...series.map((s) => s.timestampsNs[0]), ...(this.timestampPattern ? [imageFiles[0].timeNs!] : [])];
