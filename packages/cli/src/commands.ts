@@ -9,9 +9,10 @@ import { experimentSchema } from '@mmfuse/config';
 import { checkClaims, formatClaims } from '@mmfuse/analysis';
 import { buildReport } from '@mmfuse/report';
 import { ExperimentRunner, writeFileAtomic } from '@mmfuse/trainer';
+import { stopCleanlyOnSignals, STOP_EXIT_CODES } from './stop-signals';
 import { announcePlugins, createContainer, loadExperiment, rethrowInConfigFile } from './load-experiment';
 import { DEFAULT_QUEUE_NAME, maskRedisUrl, startTrialWorker, TrialQueue } from '@mmfuse/queue';
-import { failure, runCli } from './process-pool';
+import { failure, runCli, stopChildren } from './process-pool';
 import { QueueRecord, runOnQueue } from './queue-runner';
 import { summaryTable } from './summary-table';
 import { PointOutcome, readSweepRecord, runSweep, sweepFolder, sweepPointConfig, sweepTable } from './sweep-runner';
@@ -76,7 +77,7 @@ export async function runCommand(configFile: string | undefined, options: RunOpt
   if (options.resume && sweepFolder(options.resume)) {
     const record = readSweepRecord(options.resume);
     const experiment = loadExperiment(join(options.resume, 'config.json'), undefined, record.configDir);
-    const { dir, outcomes } = await runSweep(experiment.file, experiment.config, experiment.baseDir, { resume: options.resume, quiet: options.quiet, pointArguments: [] });
+    const { dir, outcomes } = await sweepStoppingCleanly((onFolder) => runSweep(experiment.file, experiment.config, experiment.baseDir, { resume: options.resume, quiet: options.quiet, pointArguments: [], onFolder }));
     await finishSweep(dir, outcomes, options.report);
     return;
   }
@@ -91,7 +92,7 @@ export async function runCommand(configFile: string | undefined, options: RunOpt
   const experiment = loadExperiment(file, overrides(options), options.baseDir ?? (options.resume ? configDirOfRun(options.resume) : undefined));
   if (!options.job && options.point === undefined) announcePlugins(experiment.plugins, (line) => process.stderr.write(line));
   if (experiment.config.sweep && options.point === undefined) {
-    const { dir, outcomes } = await runSweep(file, experiment.config, experiment.baseDir, { out: options.out, quiet: options.quiet, pointArguments: [] });
+    const { dir, outcomes } = await sweepStoppingCleanly((onFolder) => runSweep(file, experiment.config, experiment.baseDir, { out: options.out, quiet: options.quiet, pointArguments: [], onFolder }));
     await finishSweep(dir, outcomes, options.report);
     return;
   }
@@ -127,9 +128,34 @@ export async function runCommand(configFile: string | undefined, options: RunOpt
   // Threads per worker process: the cores each has to itself, unless the config fixes them.
   const threads = config.training.workers === 'auto' ? Math.max(1, Math.floor(availableParallelism() / processes)) : undefined;
   const dispatch = processes > 1 ? trialPool(processes, experiment.baseDir, threads, options.quiet) : undefined;
-  const summary = await runner.run(prepared, { reporter: new TerminalReporter(process.stderr, options.quiet), outputDir: options.out, resumeDir: options.resume, runDir: options.runDir, dispatch });
+  const reporter = new TerminalReporter(process.stderr, options.quiet);
+  let runDir: string | undefined;
+  const started = reporter.runStarted.bind(reporter);
+  reporter.runStarted = (info) => {
+    runDir = info.runDir;
+    started(info);
+  };
+  // A point of a sweep is stopped by its sweep, which says how to continue.
+  const release = options.point === undefined ? stopCleanlyOnSignals(() => runDir && `mmfuse run --resume ${runDir}`) : () => undefined;
+  let summary;
+  try {
+    summary = await runner.run(prepared, { reporter, outputDir: options.out, resumeDir: options.resume, runDir: options.runDir, dispatch });
+  } finally {
+    release();
+  }
   process.stdout.write(`${summaryTable(summary)}\nresults: ${summary.runDir}\n`);
   if (options.report !== false && options.point === undefined) await writeReport(summary.runDir);
+}
+
+/** Runs a sweep with SIGINT/SIGTERM stopping it cleanly, naming its folder to continue. */
+async function sweepStoppingCleanly<T>(run: (onFolder: (dir: string) => void) => Promise<T>): Promise<T> {
+  let folder: string | undefined;
+  const release = stopCleanlyOnSignals(() => folder && `mmfuse run --resume ${folder}`);
+  try {
+    return await run((dir) => (folder = dir));
+  } finally {
+    release();
+  }
 }
 
 /**
@@ -180,8 +206,8 @@ export interface WorkerCommandOptions {
 
 /**
  * `mmfuse worker --queue <url>`: trains queued trials, each in a child `mmfuse run --job` process
- * in a fresh attempt folder, until stopped (SIGINT or SIGTERM: finish the jobs in hand; a second
- * signal: stop now, and the jobs go back to the queue).
+ * in a fresh attempt folder, until stopped (SIGINT or SIGTERM: within seconds, whatever Redis is
+ * doing; the jobs in hand go back to the queue).
  */
 export async function workerCommand(options: WorkerCommandOptions): Promise<void> {
   const concurrency = options.concurrency ?? 1;
@@ -212,13 +238,16 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<void
     },
   });
   log(`worker ${hostname()}:${process.pid} on queue "${options.queueName ?? DEFAULT_QUEUE_NAME}" at ${maskRedisUrl(options.queue)}: ${concurrency} job(s) at once, ${threads} thread(s) each; run folders under ${roots.join(', ')}; plugins ${options.allowPlugins ? 'allowed (a run whose config lists plugins runs their code here)' : 'refused'}`);
-  await new Promise<void>((done) => {
-    let stopping = false;
+  await new Promise<void>(() => {
+    // Stopping never waits on Redis: jobs in hand are abandoned (their attempt folders hold only
+    // whole files), and the queue gives them to another worker once their lock lapses, which
+    // continues from the last checkpoint.
     const stop = (signal: NodeJS.Signals) => {
-      if (stopping) process.exit(130);
-      stopping = true;
-      log(`${signal}: finishing the jobs in hand (again to stop now)`);
-      void worker.close().then(done, done);
+      log(`${signal}: stopping; jobs in hand go back to the queue and continue from their checkpoints`);
+      stopChildren('SIGTERM');
+      const exit = () => process.exit(STOP_EXIT_CODES[signal] ?? 1);
+      setTimeout(exit, 3000).unref();
+      void worker.close(true).then(exit, exit);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

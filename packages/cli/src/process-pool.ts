@@ -1,4 +1,4 @@
-import { spawn } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import { join } from 'path';
 
 const CLI = join(__dirname, '..', 'bin', 'mmfuse.js');
@@ -33,11 +33,21 @@ export async function runCliPool<T>(items: readonly T[], processes: number, args
   );
 }
 
+/** Child processes running now, so a stopping parent can stop them too. */
+const running = new Set<ChildProcess>();
+
+/** Sends `signal` to every child process `runCli` started that still runs. */
+export function stopChildren(signal: NodeJS.Signals = 'SIGTERM'): void {
+  for (const child of running) child.kill(signal);
+}
+
 /** Runs `mmfuse <args>` in a child process and resolves when it ends. */
 export function runCli(args: readonly string[]): Promise<ChildResult> {
   return new Promise((resolve) => {
     const started = Date.now();
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    running.add(child);
+    child.on('close', () => running.delete(child));
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr = (stderr + String(chunk)).slice(-4000)));
     child.on('close', (code, signal) => resolve({ code, signal, lastLine: stderr.trim().split('\n').pop() ?? '', seconds: (Date.now() - started) / 1000 }));

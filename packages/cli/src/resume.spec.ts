@@ -54,6 +54,24 @@ describe('mmfuse run --resume after SIGKILL', () => {
     expect(existsSync(join(runDir, 'run.lock'))).toBe(false);
   }, 180000);
 
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)('stops on %s with exit code %i, the resume command and no lock, and the resumed run is exact', async (signal, code) => {
+    const stopped = await runUntilSignalled(cwd, `stopped-${signal}`, 5, signal);
+    expect({ code: stopped.code, signal: stopped.signal }).toEqual({ code, signal: null });
+    expect(stopped.stderr).toBe(`\n${signal}: stopped; every file written so far is complete; continue with: mmfuse run --resume ${stopped.runDir}\n`);
+    expect(existsSync(join(stopped.runDir, 'run.lock'))).toBe(false);
+    expect(readdirSync(stopped.runDir, { recursive: true }).filter((n) => String(n).endsWith('.tmp'))).toEqual([]);
+    const resumed = mmfuse(cwd, 'run', '--resume', stopped.runDir, '-q', '--no-report');
+    expect({ code: resumed.code, stderr: resumed.stderr }).toEqual({ code: 0, stderr: '' });
+    const key = (r: Row) => `${r.setup}/${r.trial}/${r.epoch}`;
+    const expected = new Map(reference.map((r) => [key(r), r.test.total]));
+    const rows = rowsOf(stopped.runDir);
+    expect(rows.map(key).sort()).toEqual(reference.map(key).sort());
+    expect(rows.map((r) => r.test.total)).toEqual(rows.map((r) => expected.get(key(r))));
+  }, 120000);
+
   it('refuses a second writer, and takes over a lock left by a dead process', () => {
     const runDir = join(cwd, 'full', readdirSync(join(cwd, 'full'))[0]);
     // Held by a live process on this host (the test runner itself).

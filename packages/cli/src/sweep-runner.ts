@@ -35,6 +35,8 @@ export interface SweepOptions {
   quiet?: boolean;
   /** Passed on to every point (`--epochs`, `--trials`). */
   pointArguments: string[];
+  /** Told the sweep folder once it exists. */
+  onFolder?: (dir: string) => void;
 }
 
 /** A point's folder as sweep.json names it: `points/<index>-<label>`, never a path that leaves the sweep folder. */
@@ -85,6 +87,7 @@ function duration(seconds: number): string {
 export async function runSweep(configFile: string, config: ExperimentConfig, configDir: string, options: SweepOptions): Promise<{ dir: string; outcomes: PointOutcome[] }> {
   const points = expandSweep(config as unknown as Record<string, unknown>);
   const folder = options.resume ? resolve(options.resume) : createSweepFolder(config, configDir, options.out);
+  options.onFolder?.(folder);
   const record = readSweepRecord(folder);
   const configCopy = join(folder, 'config.json');
   const cores = availableParallelism();

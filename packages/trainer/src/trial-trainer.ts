@@ -123,6 +123,8 @@ export class TrialTrainer {
         for (let start = 0, step = 1; start < order.length; start += batchSize, step++) {
           const end = Math.min(order.length, start + batchSize);
           const losses = await this.step(optimizer, variables, order, start, end, corruption);
+          // Between steps, signals and timers get their turn (a step's awaits alone never leave the microtask queue).
+          await new Promise((resolve) => setImmediate(resolve));
           if (!Number.isFinite(losses[losses.length - 1])) throw new DivergenceError(epoch, step, this.nonFiniteSubModel(), records);
           losses.forEach((v, i) => (sums[i] += v * (end - start)));
         }

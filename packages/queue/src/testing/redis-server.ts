@@ -18,9 +18,10 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startTestRedis(): Promise<TestRedis> {
+/** `own`: always a private server, for tests that stop it. */
+export async function startTestRedis(options: { own?: boolean } = {}): Promise<TestRedis> {
   const given = process.env.MMFUSE_TEST_REDIS_URL;
-  if (given) return { url: given, stop: async () => undefined };
+  if (given && !options.own) return { url: given, stop: async () => undefined };
   if (spawnSync('redis-server', ['--version']).status !== 0) {
     throw new Error('these tests need a Redis server: install Debian\'s redis-server (apt-get install redis-server) or set MMFUSE_TEST_REDIS_URL');
   }
