@@ -124,6 +124,8 @@ export async function runCommand(configFile: string | undefined, options: RunOpt
     return;
   }
   if (!options.quiet) process.stderr.write(`backend: ${prepared.backend.name} (${prepared.backend.reason})\n`);
+  // Stated even with -q: the run goes on, but its results may not mean what the user thinks.
+  if (!options.job && options.point === undefined) for (const w of prepared.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
   const processes = trialProcesses(config);
   // Threads per worker process: the cores each has to itself, unless the config fixes them.
   const threads = config.training.workers === 'auto' ? Math.max(1, Math.floor(availableParallelism() / processes)) : undefined;

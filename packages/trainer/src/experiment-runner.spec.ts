@@ -190,6 +190,22 @@ describe('ExperimentRunner', () => {
     expect(text).not.toMatch(/NaN|null,\s*"std"/);
   }, 30000);
 
+  it('marks a trial whose test loss overflows float32 diverged, saying where, and never averages it', async () => {
+    const runner = container().get(ExperimentRunner);
+    const prepared = await runner.prepare(tinyConfig({ name: 'overflow', fusions: [{ type: 'concat' }], training: { epochs: 2, batchSize: 8, learningRate: 0.003, trials: 2 } }), { baseDir: process.cwd() });
+    // Finite float32 test inputs whose squared errors are not (the check in prepare refuses such data; this is past it).
+    // Fused, the one huge input reaches every reconstruction.
+    const joints = prepared.data.test.arrays.joints as Float32Array;
+    const huge = { ...prepared.data, test: { ...prepared.data.test, arrays: { ...prepared.data.test.arrays, joints: joints.map((v, i) => (i === 0 ? 3e38 : v)) } } };
+    const summary = await runner.run({ ...prepared, data: huge }, { outputDir: out });
+    expect(summary.setups.concat.diverged).toEqual([
+      { trial: 0, epoch: 1, step: 3, subModel: null, details: {}, where: 'the test loss of camera, joints, total' },
+      { trial: 1, epoch: 1, step: 3, subModel: null, details: {}, where: 'the test loss of camera, joints, total' },
+    ]);
+    expect(summary.setups.concat.trials).toBe(0);
+    expect(readFileSync(join(summary.runDir, 'summary.json'), 'utf8')).not.toMatch(/Infinity|NaN/);
+  }, 30000);
+
   it('keeps the tensor count constant and the resident memory flat over 50 epochs', async () => {
     const runner = container().get(ExperimentRunner);
     const config = tinyConfig({ name: 'fifty', fusions: [{ type: 'concat' }], training: { epochs: 50, batchSize: 8, learningRate: 0.003, trials: 1 } });

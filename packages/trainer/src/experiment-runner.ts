@@ -13,6 +13,7 @@ import { RunFolder, writeFileAtomic } from './run-folder';
 import type { RunReporter } from './run-reporter';
 import { SetupSummary, summarizeSetup, TrialOutcome } from './summary';
 import { DataParallelPool } from './data-parallel-pool';
+import { checkInputRange } from './input-range';
 import { DivergenceError, TrialTrainer } from './trial-trainer';
 import { decideWorkers, WorkerDecision } from './worker-count';
 
@@ -74,6 +75,8 @@ export interface PreparedExperiment {
   plugins: LoadedPlugin[];
   /** Folder the config's relative paths were resolved against (recorded so a resumed run finds its files). */
   baseDir?: string;
+  /** What the data look like that training can use but probably should not be given as is (see checkInputRange). */
+  warnings?: string[];
 }
 
 export function setupLabel(fusion: { type: string; label?: string }): string {
@@ -110,8 +113,9 @@ export class ExperimentRunner {
   async prepare(config: ExperimentConfig, options: { baseDir: string; plugins?: LoadedPlugin[]; dataProgress?: (done: number, total: number) => void }): Promise<PreparedExperiment> {
     const backend = await initBackend(config.backend);
     const data = await this.dataSource(config, options.baseDir, options.dataProgress).load();
+    const warnings = checkInputRange(data);
     this.checkModels(config, data.modalities);
-    return { config, backend, data, plugins: options.plugins ?? [], baseDir: options.baseDir };
+    return { config, backend, data, plugins: options.plugins ?? [], baseDir: options.baseDir, warnings };
   }
 
   /**
@@ -168,6 +172,7 @@ export class ExperimentRunner {
       ...(prepared.baseDir ? { configDir: prepared.baseDir } : {}),
       parallel: decideWorkers(config.training.workers, backend.name, config.training.batchSize, prepared.plugins.length > 0),
       node: process.version,
+      ...(prepared.warnings?.length ? { warnings: prepared.warnings } : {}),
       data: { train: data.train.size, test: data.test.size, modalities: data.modalities, description: data.description ?? {} },
     });
     const callbacks: TrainingCallback[] = config.callbacks.map((c, i) => atConfigPath(`callbacks[${i}]`, () => this.registry.create('callback', c, { runDir: folder.path })));
@@ -275,7 +280,7 @@ export class ExperimentRunner {
               seconds: (Date.now() - trialStarted) / 1000,
               epochs: error.records,
               status: 'diverged',
-              divergence: { epoch: error.epoch, step: error.step, subModel: error.subModel ?? null, details: Object.assign({}, ...details) },
+              divergence: { epoch: error.epoch, step: error.step, subModel: error.subModel ?? null, details: Object.assign({}, ...details), ...(error.where ? { where: error.where } : {}) },
             };
             reporter.trialDiverged?.(setup, trial, error.message);
           }

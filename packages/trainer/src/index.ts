@@ -2,6 +2,7 @@ export { BatchArrays, LossLayout, partGradients, PartGradients } from './batch-g
 export { readCheckpoint, SavedTensor, TrialCheckpoint, writeCheckpoint } from './checkpoint-file';
 export { corruptBatch } from './corruption';
 export { DataParallelPool } from './data-parallel-pool';
+export { checkInputRange, MAX_INPUT_MAGNITUDE } from './input-range';
 export { ExperimentRunner, FailedTrialJob, PreparedExperiment, RunOptions, RunSummary, setupLabel, summaryCsv, TrialJob } from './experiment-runner';
 export { buildModel, MultimodalAutoencoder } from './multimodal-autoencoder';
 export { RunFolder, writeFileAtomic } from './run-folder';

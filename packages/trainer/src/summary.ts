@@ -15,7 +15,7 @@ export interface TrialOutcome {
    */
   status: 'done' | 'diverged' | 'failed';
   error?: string;
-  divergence?: { epoch: number; step: number; subModel: string | null; details: Record<string, unknown> };
+  divergence?: { epoch: number; step: number; subModel: string | null; details: Record<string, unknown>; /** Where it showed when not in the weights (e.g. "the test loss of camera"). */ where?: string };
   /** L2 norm of each sub-model's parameters (and `model`, all of them) after the last epoch. */
   parameterNorms?: Record<string, number>;
 }
@@ -26,7 +26,7 @@ export interface SetupSummary {
   /** Trials that finished; the statistics below are over these only. */
   trials: number;
   /** Trials that diverged, with where; never part of a mean. */
-  diverged: Array<{ trial: number; epoch: number; step: number; subModel: string | null; details: Record<string, unknown> }>;
+  diverged: Array<{ trial: number; epoch: number; step: number; subModel: string | null; details: Record<string, unknown>; where?: string }>;
   /** Trials whose worker failed every time, with its error; never part of a mean. */
   failed?: Array<{ trial: number; error: string }>;
   parameters: number;

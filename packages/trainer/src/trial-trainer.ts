@@ -32,8 +32,10 @@ export class DivergenceError extends Error {
     /** The first sub-model whose weights hold NaN or ±Infinity (undefined: weights still finite). */
     readonly subModel: string | undefined,
     readonly records: EpochRecord[],
+    /** Where else it showed, when not in the weights or the training loss (e.g. "the test loss of camera"). */
+    readonly where?: string,
   ) {
-    super(`diverged in epoch ${epoch}, step ${step}${subModel ? `: weights of ${subModel} are no longer finite` : ': the loss is no longer finite'}`);
+    super(`diverged in epoch ${epoch}${where ? `: ${where} is no longer finite` : `, step ${step}${subModel ? `: weights of ${subModel} are no longer finite` : ': the loss is no longer finite'}`}`);
     this.name = 'DivergenceError';
   }
 }
@@ -132,6 +134,11 @@ export class TrialTrainer {
         if (bad) throw new DivergenceError(epoch, Math.ceil(order.length / batchSize), bad, records);
         const train = this.record(Array.from(sums, (s) => s / order.length));
         const test = this.evaluate();
+        // Finite weights can still give an infinite test loss (float32 overflow of large errors): never averaged as done.
+        for (const [split, losses] of [['training', train], ['test', test]] as const) {
+          const infinite = Object.keys(losses).filter((m) => !Number.isFinite(losses[m]));
+          if (infinite.length > 0) throw new DivergenceError(epoch, Math.ceil(order.length / batchSize), undefined, records, `the ${split} loss of ${infinite.join(', ')}`);
+        }
         const record = { epoch, train, test, seconds: (Date.now() - started) / 1000 };
         records.push(record);
         await onEpoch(record);
