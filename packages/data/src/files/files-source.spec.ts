@@ -1,5 +1,5 @@
 import { execFileSync } from 'child_process';
-import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { encode as encodeJpeg } from 'jpeg-js';
@@ -269,6 +269,23 @@ describe('the files data source reports problems in the files with the file and 
     rmSync(join(root, 'ep1', 'images'), { recursive: true });
     await expectUserError(load(options(root)), `${join(root, 'ep1', 'images')}: missing image folder`);
     await expectUserError(load(options(root, { episodes: 'run*' })), `${root}: no subfolder matches data.episodes "run*"`);
+  });
+
+  it('a folder name with a line break, and links that lead out of the data folder unless allowed', async () => {
+    const root = dataset(2);
+    mkdirSync(join(root, 'ep\n3'));
+    await expectUserError(load(options(root)), `${root}: holds an entry named "ep\\n3", with a control character (line break, tab); rename it`);
+    rmSync(join(root, 'ep\n3'), { recursive: true });
+    // An episode of another data set linked in (it could be one of this set's test episodes too).
+    const other = dataset(1);
+    symlinkSync(join(other, 'ep1'), join(root, 'ep3'));
+    await expectUserError(load(options(root)), `${join(root, 'ep3')}: leads to ${join(realpathSync(other), 'ep1')}, outside the data folder ${root}; copy the data in, or set data.followLinksOutside: true to follow links out of it`);
+    expect((await load(options(root, { followLinksOutside: true }))).description?.episodes).toBe(3);
+    rmSync(join(root, 'ep3'));
+    // A single file linked out of an episode is refused the same way.
+    rmSync(join(root, 'ep2', 'force.csv'));
+    symlinkSync(join(other, 'ep1', 'force.csv'), join(root, 'ep2', 'force.csv'));
+    await expectUserError(load(options(root)), `${join(root, 'ep2', 'force.csv')}: leads to ${join(realpathSync(other), 'ep1', 'force.csv')}, outside the data folder`);
   });
 
   it('a CSV with no rows, or empty', async () => {

@@ -1,4 +1,5 @@
-import { readdirSync, statSync } from 'fs';
+import { realpathSync, statSync } from 'fs';
+import { checkInsideRoot, listDataFolder } from '../data-folder';
 import { basename, isAbsolute, join, resolve } from 'path';
 import { createRng, DataSource, DataSourceContext, deriveSeed, ModalitySpec, MultimodalDataset, permutation, UserInputError } from '@mmfuse/core';
 import { channelStatistics, concatBlocks, splitEpisodes, standardize } from '../transforms';
@@ -46,6 +47,8 @@ export interface FilesSourceOptions {
   /** Largest |Δt| in seconds between a frame and a series row; 1.5 × the median row period when left out. */
   tolerance?: number;
   testFraction: number;
+  /** Follow symbolic links that lead out of root (refused by default). */
+  followLinksOutside: boolean;
 }
 
 const TIME_UNIT = { enum: [...TIME_UNITS], default: 's' };
@@ -63,6 +66,11 @@ export const FILES_SOURCE_SCHEMA = {
       description: 'Which subfolders of root are episodes: a name pattern with * and ? (natural order), or "single" when root itself is one episode (then the split is in time: the last frames are the test set).',
     },
     maxEpisodes: { type: 'integer', minimum: 1, maximum: 1000000, description: 'Use only the first N episodes (natural order of folder names).' },
+    followLinksOutside: {
+      type: 'boolean',
+      default: false,
+      description: 'Follow symbolic links inside root that lead out of it; by default such a link is an error, so files from elsewhere never join the data set unasked.',
+    },
     imageName: { type: 'string', minLength: 1, default: 'camera', description: 'Name of the image modality.' },
     images: {
       type: 'object',
@@ -272,7 +280,7 @@ export class FilesSource implements DataSource {
     if (!isFolder(this.root)) throw new UserInputError(`data.root: ${this.root} is not a folder`);
     if (o.episodes === 'single') return [{ name: basename(this.root), dir: this.root }];
     const pattern = globPattern(o.episodes);
-    const names = readdirSync(this.root)
+    const names = listDataFolder(this.root, this.root, o.followLinksOutside, 'data.followLinksOutside')
       .filter((name) => pattern.test(name) && (!name.startsWith('.') || o.episodes.startsWith('.')) && isFolder(join(this.root, name)))
       .sort(naturalCompare)
       .slice(0, o.maxEpisodes);
@@ -360,10 +368,17 @@ export class FilesSource implements DataSource {
   private async readEpisode(episode: Episode, knownColumns: string[][] | undefined): Promise<EpisodeSamples> {
     const o = this.options;
     const L = o.window;
-    const imageFiles = listImageFiles(resolve(episode.dir, o.images.folder), { pattern: this.imagePattern, timestampPattern: this.timestampPattern, timeUnit: o.images.timeUnit });
+    const imageFiles = listImageFiles(resolve(episode.dir, o.images.folder), {
+      pattern: this.imagePattern,
+      timestampPattern: this.timestampPattern,
+      timeUnit: o.images.timeUnit,
+      root: this.root,
+      followLinksOutside: o.followLinksOutside,
+    });
     // Later episodes must give the same columns as the first, so their windows stack.
     const series: CsvSeries[] = [];
     for (const [i, s] of o.series.entries()) {
+      if (!o.followLinksOutside) checkInsideRoot(resolve(episode.dir, s.file), realpathSync(this.root), this.root, 'data.followLinksOutside');
       series.push(await readCsvSeries(resolve(episode.dir, s.file), { timestamp: s.timestamp, timeUnit: s.timeUnit, columns: s.columns ?? knownColumns?.[i], delimiter: s.delimiter }));
     }
 

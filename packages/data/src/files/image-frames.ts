@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'fs';
+import { checkInsideRoot, listDataFolder } from '../data-folder';
 import { join } from 'path';
 import { decode as decodeJpeg } from 'jpeg-js';
 import { PNG } from 'pngjs';
@@ -20,12 +21,16 @@ export interface FrameListing {
   /** Timestamp in the file name (first capture group, or the whole match); undefined: by index. */
   timestampPattern?: RegExp;
   timeUnit: TimeUnit;
+  /** The data folder the frames must lie in, and whether links may lead out of it. */
+  root: string;
+  followLinksOutside: boolean;
 }
 
 /** The image files of one folder, in time order. */
 export function listImageFiles(folder: string, listing: FrameListing): ImageFile[] {
   if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UserInputError(`${folder}: missing image folder`);
-  const names = readdirSync(folder)
+  if (!listing.followLinksOutside) checkInsideRoot(folder, realpathSync(listing.root), listing.root, 'data.followLinksOutside');
+  const names = listDataFolder(folder, listing.root, listing.followLinksOutside, 'data.followLinksOutside')
     .filter((name) => listing.pattern.test(name))
     .sort(naturalCompare);
   if (names.length === 0) throw new UserInputError(`${folder}: no image file matches /${listing.pattern.source}/`);

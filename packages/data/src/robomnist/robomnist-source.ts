@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, statSync } from 'fs';
+import { existsSync, statSync } from 'fs';
+import { listDataFolder } from '../data-folder';
 import { isAbsolute, join, resolve } from 'path';
 import { createRng, DataSource, DataSourceContext, deriveSeed, ModalitySpec, MultimodalDataset, permutation, UserInputError } from '@mmfuse/core';
 import { channelStatistics, concatBlocks, slidingWindows, splitEpisodes, standardize, windowCount } from '../transforms';
@@ -24,6 +25,8 @@ export const ROBOMNIST_MEDIA_DEFAULTS = {
 export interface RoboMnistOptions {
   /** Folder of RoboMNIST files (relative to the config). */
   directory: string;
+  /** Follow symbolic links that lead out of the folder (refused by default). */
+  followLinksOutside?: boolean;
   modalities: RoboMnistModality[];
   digits: number[];
   speeds: Array<'high' | 'medium' | 'low'>;
@@ -67,6 +70,7 @@ export const ROBOMNIST_SCHEMA = {
   required: ['directory'],
   properties: {
     directory: { type: 'string', minLength: 1, description: 'Folder holding the RoboMNIST files (…_Rxall_pos.json, …_Rxall_csi.json, …_Rx<n>_cam.mp4, …_Rx<n>_mic.wav), relative to the config file.' },
+    followLinksOutside: { type: 'boolean', default: false, description: 'Follow symbolic links in the folder that lead out of it; by default such a link is an error.' },
     modalities: {
       type: 'array',
       items: { enum: ['kinematics', 'csi', 'camera', 'audio'] },
@@ -169,7 +173,7 @@ export class RoboMnistSource implements DataSource {
     if (o.modalities.includes('camera')) needed.push(...o.cameras.map((n) => `cam${n}`));
     if (o.modalities.includes('audio')) needed.push(...o.microphones.map((n) => `mic${n}`));
     const byStem = new Map<string, RoboMnistStem & { files: Record<string, string> }>();
-    for (const name of readdirSync(this.directory).sort()) {
+    for (const name of listDataFolder(this.directory, this.directory, o.followLinksOutside === true, 'data.followLinksOutside').sort()) {
       const parsed = parseFileName(name);
       if (!parsed) continue;
       const key = parsed.receiver === 'all' ? parsed.kind : `${parsed.kind}${parsed.receiver}`;
