@@ -3,7 +3,7 @@ import { availableParallelism, hostname } from 'os';
 import Table from 'cli-table3';
 import { basename, extname, isAbsolute, join, resolve } from 'path';
 import { BackendUnavailableError, initBackend } from '@mmfuse/backend';
-import { COMPONENT_KINDS, ComponentKind, ComponentRegistry, deriveSeed, MultimodalDataset, UserInputError } from '@mmfuse/core';
+import { COMPONENT_KINDS, ComponentKind, ComponentRegistry, deriveSeed, MultimodalDataset, readJsonFile, UserInputError } from '@mmfuse/core';
 import { ContactSheetOptions, renderContactSheet, resolveContactSheetOptions, writeContactSheetPng } from '@mmfuse/data';
 import { experimentSchema } from '@mmfuse/config';
 import { checkClaims, formatClaims } from '@mmfuse/analysis';
@@ -180,7 +180,7 @@ async function queuedRunCommand(configFile: string | undefined, options: RunOpti
   if (options.resume) {
     const recordFile = join(options.resume, 'queue.json');
     if (!existsSync(recordFile)) throw new UserInputError(`${options.resume}: not a queued run or sweep folder (no queue.json); resume it without --queue`);
-    const record = JSON.parse(readFileSync(recordFile, 'utf8')) as QueueRecord;
+    const record = readJsonFile<QueueRecord>(recordFile, 'it is the queued run\'s record, written when the run started; resume the run without --queue, or start it again');
     experiment = loadExperiment(join(options.resume, 'config.json'), undefined, record.configDir);
   } else experiment = loadExperiment(configFile!, overrides(options));
   const result = await runOnQueue(experiment, { queue: options.queue!, queueName: options.queueName, attempts: options.attempts, resume: options.resume, out: options.out, quiet: options.quiet });
@@ -280,7 +280,7 @@ export async function queueStatusCommand(options: { queue: string; queueName?: s
   if (options.run) {
     const recordFile = join(options.run, 'queue.json');
     if (!existsSync(recordFile)) throw new UserInputError(`--run ${options.run}: not a queued run or sweep folder (no queue.json)`);
-    runId = (JSON.parse(readFileSync(recordFile, 'utf8')) as QueueRecord).runId;
+    runId = readJsonFile<QueueRecord>(recordFile, 'give the folder of a queued run').runId;
   }
   const queue = await TrialQueue.open(options.queue, { name: options.queueName });
   try {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'fs';
 import { randomBytes } from 'crypto';
 import { join, resolve } from 'path';
-import { UserInputError, writeFileAtomic } from '@mmfuse/core';
+import { readJsonFile, UserInputError, writeFileAtomic } from '@mmfuse/core';
 import { ExperimentConfig } from '@mmfuse/config';
 import { attemptsFolder, DEFAULT_QUEUE_NAME, maskRedisUrl, mergeAttempt, SettledJob, TrialJobData, TrialQueue } from '@mmfuse/queue';
 import { ExperimentRunner, FailedTrialJob, RunFolder, RunSummary, setupLabel, TrialJob } from '@mmfuse/trainer';
@@ -48,7 +48,7 @@ export interface QueueRunResult {
 function pointFinished(dir: string): boolean {
   const file = join(dir, 'summary.json');
   if (!existsSync(file)) return false;
-  const summary = JSON.parse(readFileSync(file, 'utf8')) as RunSummary;
+  const summary = readJsonFile<RunSummary>(file, 'delete it to summarise the point again');
   return Object.values(summary.setups).every((s) => (s.failed ?? []).length === 0);
 }
 
@@ -89,7 +89,7 @@ export async function runOnQueue(experiment: LoadedExperiment, options: QueueRun
 
     const recordFile = join(folder, 'queue.json');
     const record: QueueRecord = existsSync(recordFile)
-      ? (JSON.parse(readFileSync(recordFile, 'utf8')) as QueueRecord)
+      ? readJsonFile<QueueRecord>(recordFile, 'it is the queued run\'s record, written when the run started; resume the run without --queue, or start it again')
       : { runId: `${config.name.replace(/[^A-Za-z0-9_-]/g, '_')}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`, queueName: queue.queue.name, configDir: baseDir, createdAt: new Date().toISOString() };
     if (record.queueName !== queue.queue.name) throw new UserInputError(`${folder}: its jobs are on queue "${record.queueName}", not "${queue.queue.name}"; resume with --queue-name ${record.queueName}`);
     writeFileAtomic(recordFile, `${JSON.stringify(record, null, 2)}\n`);
@@ -164,7 +164,7 @@ export async function runOnQueue(experiment: LoadedExperiment, options: QueueRun
 
     if (!sweep) {
       // A finished run resumed again: its summary as it stands.
-      summary ??= JSON.parse(readFileSync(join(folder, 'summary.json'), 'utf8')) as RunSummary;
+      summary ??= readJsonFile<RunSummary>(join(folder, 'summary.json'), 'delete it to summarise the run again');
       return { dir: folder, sweep, summary, failed };
     }
     const outcomes = points.map((p) => outcomeOf(folder, p.record!, 'done'));

@@ -127,5 +127,14 @@ describe('mmfuse run --resume after SIGKILL', () => {
     expect(damaged.code).toBe(2);
     expect(damaged.stderr.trim()).toMatch(/concat\.trial1\.ckpt: damaged checkpoint \(truncated header\); delete it to restart this trial from the beginning$/);
     expect(damaged.stderr).not.toMatch(/\s+at .*\.js:\d+/);
+
+    // A finished trial's outcome cut short: named, with what to do.
+    const truncated = join(cwd, 'truncated-outcome');
+    cpSync(runDir, truncated, { recursive: true });
+    const outcome = join(truncated, 'trials', 'sum.trial0.json');
+    writeFileSync(outcome, readFileSync(outcome, 'utf8').slice(0, 40));
+    const cut = mmfuse(cwd, 'run', '--resume', truncated, '-q');
+    expect(cut.code).toBe(2);
+    expect(cut.stderr).toMatch(new RegExp(`^error: ${outcome.replace(/[.*+?^$\{\}()|[\]\\/]/g, '\\$&')}: damaged \\(.+\\); delete it to train this trial again \\(from its checkpoint, when there is one\\)\n$`));
   }, 60000);
 });

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'fs';
 import { availableParallelism } from 'os';
 import { isAbsolute, join, relative, resolve } from 'path';
 import { Presets, SingleBar } from 'cli-progress';
-import { UserInputError } from '@mmfuse/core';
+import { readJsonFile, UserInputError } from '@mmfuse/core';
 import { ExperimentConfig, expandSweep, pointLabel, SweepPoint } from '@mmfuse/config';
 import { RunFolder, RunSummary, writeFileAtomic } from '@mmfuse/trainer';
 import { failure, runCliPool } from './process-pool';
@@ -48,12 +48,7 @@ const POINT_FOLDER = /^points\/\d{3,}-[\w.,=+-]*$/;
  */
 export function readSweepRecord(folder: string): SweepRecord {
   const file = join(folder, 'sweep.json');
-  let record: SweepRecord;
-  try {
-    record = JSON.parse(readFileSync(file, 'utf8')) as SweepRecord;
-  } catch (error) {
-    throw new UserInputError(`${file}: not a readable sweep record (${(error as Error).message.slice(0, 200)})`);
-  }
+  const record = readJsonFile<SweepRecord>(file, 'it lists the sweep\'s points, written when the sweep started; start the sweep again');
   const bad = (what: string): never => {
     throw new UserInputError(`${file}: ${what}`);
   };
@@ -161,7 +156,7 @@ export function writeSweepSummary(folder: string, name: string, parameters: stri
 
 export function outcomeOf(folder: string, point: SweepRecord['points'][number], status: 'done'): PointOutcome {
   const summaryFile = join(folder, point.runDir, 'summary.json');
-  const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary;
+  const summary = readJsonFile<RunSummary>(summaryFile, 'delete it to run this point again on --resume');
   const final = Object.fromEntries(Object.entries(summary.setups).map(([setup, s]) => [setup, s.final.test]));
   return { index: point.index, assignments: point.assignments, runDir: point.runDir, status, seconds: summary.seconds, final, lipschitz: summary.callbacks.lipschitz };
 }

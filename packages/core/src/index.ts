@@ -14,3 +14,4 @@ export * from './training';
 export { importEsm } from './import-esm';
 export { appendFileDurable, updateJsonFile, withFileLock, writeAll, writeFileAtomic } from './write-file-atomic';
 export { MeanStd, meanStd } from './mean-std';
+export { MAX_JSON_FILE_BYTES, readJsonFile } from './read-json-file';

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { inject, injectable } from 'inversify';
 import { BackendInfo, initBackend } from '@mmfuse/backend';
-import { CallbackSummary, ComponentConfig, ComponentRegistry, DataSource, deriveSeed, Regularizer, LoadedPlugin, ModalitySpec, MultimodalDataset, TrainingCallback } from '@mmfuse/core';
+import { CallbackSummary, ComponentConfig, ComponentRegistry, DataSource, deriveSeed, LoadedPlugin, ModalitySpec, MultimodalDataset, readJsonFile, Regularizer, TrainingCallback } from '@mmfuse/core';
 import type { ExperimentConfig } from '@mmfuse/config';
-import { existsSync, mkdirSync, readFileSync } from 'fs';
+import { existsSync, mkdirSync } from 'fs';
 import { join } from 'path';
 import { readCheckpoint, TrialCheckpoint, writeCheckpoint } from './checkpoint-file';
 import { corruptionFailures } from './corruption';
@@ -219,7 +219,7 @@ export class ExperimentRunner {
         const checkpointFile = folder.file(`checkpoints/${setup}.trial${trial}.ckpt`);
         if (existsSync(outcomeFile)) {
           // Finished before an interruption: never redone.
-          const done = JSON.parse(readFileSync(outcomeFile, 'utf8')) as TrialOutcome & { parameters: number };
+          const done = readJsonFile<TrialOutcome & { parameters: number }>(outcomeFile, 'delete it to train this trial again (from its checkpoint, when there is one)');
           outcomes.get(setup)!.push(done);
           parameters.set(setup, done.parameters);
           for (const c of callbacks) await c.onTrialRestored?.({ setup, trial, seed, runDir: folder.path, seconds: done.seconds });
