@@ -183,6 +183,7 @@ async function queuedRunCommand(configFile: string | undefined, options: RunOpti
     const record = readJsonFile<QueueRecord>(recordFile, 'it is the queued run\'s record, written when the run started; resume the run without --queue, or start it again');
     experiment = loadExperiment(join(options.resume, 'config.json'), undefined, record.configDir);
   } else experiment = loadExperiment(configFile!, overrides(options));
+  announcePlugins(experiment.plugins, (line) => process.stderr.write(line));
   const result = await runOnQueue(experiment, { queue: options.queue!, queueName: options.queueName, attempts: options.attempts, resume: options.resume, out: options.out, quiet: options.quiet });
   if (result.sweep) await finishSweep(result.dir, result.outcomes!, options.report);
   else {

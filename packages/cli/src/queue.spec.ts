@@ -174,10 +174,16 @@ describe('mmfuse run --queue with mmfuse worker', () => {
     }
   }, 300000);
 
-  it('reports jobs failing on every try with their error, exit code 1, and tries them again on --resume', async () => {
+  it('reports jobs failing on every try with their error, exit code 1, and tries them again on --resume; plugins run on a worker only when it allows them', async () => {
     const cwd = workspace();
     const { sweep: _sweep, ...single } = CONFIG;
-    writeFileSync(join(cwd, 'config.json'), JSON.stringify({ ...single, fusions: [{ type: 'sum' }], training: { ...single.training, epochs: 2, trials: 2 } }));
+    // A plugin that registers nothing: listing it is enough to make the config's jobs run code.
+    const pluginDir = join(cwd, 'noop-plugin');
+    mkdirSync(pluginDir);
+    writeFileSync(join(pluginDir, 'package.json'), JSON.stringify({ name: 'noop-plugin', version: '1.0.0', mmfuse: { module: './module.js' } }));
+    writeFileSync(join(pluginDir, 'module.js'), `module.exports = { default: new (require(${JSON.stringify(require.resolve('inversify'))}).ContainerModule)(() => undefined) };\n`);
+    writeFileSync(join(cwd, 'config.json'), JSON.stringify({ ...single, plugins: ['./noop-plugin'], fusions: [{ type: 'sum' }], training: { ...single.training, epochs: 2, trials: 2 } }));
+    const announced = `plugin: noop-plugin 1.0.0 from ${pluginDir} (listed in the config; plugins are code and run with your rights)\n`;
     const name = `cli-${randomBytes(4).toString('hex')}`;
     const queue = ['--queue', redis.url, '--queue-name', name];
     // A worker serving other folders fails every job at once: bad input is not retried.
@@ -187,6 +193,7 @@ describe('mmfuse run --queue with mmfuse worker', () => {
     try {
       const failed = spawnSync(process.execPath, [BIN, 'run', 'config.json', ...queue, '--no-report', '--attempts', '3'], { cwd, encoding: 'utf8', timeout: 120000 });
       expect(failed.status).toBe(1);
+      expect(failed.stderr.startsWith(announced)).toBe(true);
       runDir = join(cwd, 'runs', readdirSync(join(cwd, 'runs'))[0]);
       expect(failed.stderr).toContain(`2 job(s) failed on every try; retry them with: mmfuse run --resume ${runDir} --queue <url>`);
       expect(failed.stderr).toMatch(/\[2\/2\] sum trial 1: FAILED after 1 tries: job payload: run folder .* is outside the folders this worker serves/);
@@ -199,10 +206,22 @@ describe('mmfuse run --queue with mmfuse worker', () => {
       refusing.child.kill('SIGKILL');
     }
     await refusing.exited;
-    const serving = start(cwd, ['worker', ...queue, '--runs', cwd, '-q']);
+    // Serving the folder, but running no plugin code unless told to.
+    const careful = start(cwd, ['worker', ...queue, '--runs', cwd, '-q']);
+    try {
+      const refused = spawnSync(process.execPath, [BIN, 'run', '--resume', runDir, ...queue, '--no-report', '-q'], { cwd, encoding: 'utf8', timeout: 120000 });
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toContain('2 job(s) failed on every try');
+      const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
+      expect(summary.setups.sum.failed[0].error).toBe(`the run's config lists plugins ("./noop-plugin"), which are code; this worker runs none (start it with --allow-plugins to run them)`);
+    } finally {
+      careful.child.kill('SIGKILL');
+    }
+    await careful.exited;
+    const serving = start(cwd, ['worker', ...queue, '--runs', cwd, '--allow-plugins', '-q']);
     try {
       const resumed = spawnSync(process.execPath, [BIN, 'run', '--resume', runDir, ...queue, '--no-report', '-q'], { cwd, encoding: 'utf8', timeout: 120000 });
-      expect({ code: resumed.status, stderr: resumed.stderr }).toEqual({ code: 0, stderr: '' });
+      expect({ code: resumed.status, stderr: resumed.stderr }).toEqual({ code: 0, stderr: announced });
       const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
       expect(summary.setups.sum.trials).toBe(2);
       expect(summary.setups.sum.failed).toBeUndefined();

@@ -37,7 +37,8 @@ function syncFolder(dir: string): void {
 
 /**
  * Writes `content` to `file` so that the file afterwards holds either its previous content or
- * all of the new one: through a temporary file whose every byte is checked written and synced,
+ * all of the new one (npm's write-file-atomic would fit, but its synchronous path issues one
+ * write(2) without checking how much was written, and never syncs the folder): through a temporary file whose every byte is checked written and synced,
  * then a rename and a sync of the folder. A full or read-only disk is a bad-environment error
  * naming the file (exit 2 in the CLI); the previous file is left as it was.
  */
