@@ -80,7 +80,9 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Wor
     },
   );
   worker.on('failed', (job, error) => {
-    if (job) log(`${job.data.runName} ${job.data.setup} trial ${job.data.trial}: failed (${error.message.split('\n')[0]}); try ${job.attemptsMade} of ${job.opts.attempts ?? 1}`);
+    // The payload may be anything a client put on the queue: only short excerpts reach the log.
+    const field = (v: unknown) => String(v).slice(0, 80);
+    if (job) log(`${field(job.data?.runName)} ${field(job.data?.setup)} trial ${field(job.data?.trial)}: failed (${error.message.split('\n')[0].slice(0, 300)}); try ${job.attemptsMade} of ${job.opts.attempts ?? 1}`);
   });
   // The worker does not close a connection it was given.
   worker.on('closed', () => connection.disconnect());
