@@ -113,6 +113,13 @@ interface LipschitzRow {
   value: number | null;
 }
 
+interface MetricsRow {
+  setup: string;
+  trial: number;
+  epoch: number;
+  test?: { total?: number };
+}
+
 interface RobustnessFile {
   setups: Record<string, { trials: Array<{ trial: number; curves: Array<{ perturbed: string; mode: string; severity: number; loss: Record<string, number> }> }> }>;
 }
@@ -384,6 +391,34 @@ export function checkClaims(runDir: string, options: ClaimsOptions = {}): Claims
       .filter(([, a, b]) => bothHaveValues([a, b]))
       .map(([what, a, b]) => compare(context('robust-to-modality-loss'), `test loss (total), ${what}, ${a.label} < ${b.label}`, a, b, 'less', 'rank-sum'));
     results.push(comparisons.length > 0 ? claimResult('robust-to-modality-loss', robustStatement, comparisons, alpha) : untested('robust-to-modality-loss', robustStatement, 'no robustness curves per trial'));
+  }
+  const fastStatement = `${name} converges fastest (fewest epochs until the test loss first reaches a level both set-ups attain)`;
+  const metrics = readJsonLines<MetricsRow>(join(runDir, 'metrics.jsonl')).filter((r) => typeof r.test?.total === 'number');
+  if (attentionProblem) results.push(untested('fastest-convergence', fastStatement, attentionProblem));
+  else if (metrics.length === 0) results.push(untested('fastest-convergence', fastStatement, 'no per-epoch test losses in metrics.jsonl'));
+  else {
+    const lastEpoch = Math.max(...metrics.map((r) => r.epoch));
+    const curves = new Map<string, Map<number, Array<[number, number]>>>();
+    for (const r of metrics) {
+      const bySetup = curves.get(r.setup) ?? new Map<number, Array<[number, number]>>();
+      bySetup.set(r.trial, [...(bySetup.get(r.trial) ?? []), [r.epoch, r.test!.total!]]);
+      curves.set(r.setup, bySetup);
+    }
+    // Per trial, the first epoch whose test loss is at or below `level`; a trial that never gets there counts as one epoch past the last.
+    const epochsTo = (setup: string, level: number): Group => ({
+      label: setup,
+      values: [...(curves.get(setup)?.values() ?? [])].map((curve) => curve.sort((x, y) => x[0] - y[0]).find(([, loss]) => loss <= level)?.[0] ?? lastEpoch + 1),
+    });
+    const comparisons = others
+      .filter((o) => lossOf(attention!).length > 0 && lossOf(o).length > 0)
+      .map((o) => {
+        // A level both reach: 5 % above the worse of the two final mean losses.
+        const level = 1.05 * Math.max(mean(lossOf(attention!)), mean(lossOf(o)));
+        return [o, level, epochsTo(attention!, level), epochsTo(o, level)] as const;
+      })
+      .filter(([, , a, b]) => bothHaveValues([a, b]))
+      .map(([o, level, a, b]) => compare(context('fastest-convergence'), `epochs until the test loss (total) ≤ ${formatValue(level)} (105 % of the worse final mean), ${attention} < ${o}`, a, b, 'less', 'rank-sum'));
+    results.push(comparisons.length > 0 ? claimResult('fastest-convergence', fastStatement, comparisons, alpha) : untested('fastest-convergence', fastStatement, 'no set-up with both final losses and per-epoch test losses to compare'));
   }
   return { alpha, estimator, attention: attention ?? null, resamples, margin, results };
 }
