@@ -235,19 +235,23 @@ describe('mmfuse run --queue with mmfuse worker', () => {
     const cwd = workspace();
     const own = await startTestRedis({ own: true });
     const worker = start(cwd, ['worker', '--queue', own.url, '--runs', cwd]);
-    for (let waited = 0; !worker.output().includes('plugins refused'); waited += 50) {
-      if (waited > 20000) throw new Error(`the worker did not start: ${worker.output()}`);
-      await sleep(50);
+    try {
+      for (let waited = 0; !worker.output().includes('plugins refused'); waited += 50) {
+        if (waited > 20000) throw new Error(`the worker did not start: ${worker.output()}`);
+        await sleep(50);
+      }
+      await own.stop();
+      await sleep(500);
+      const signalled = Date.now();
+      worker.child.kill('SIGTERM');
+      const code = await Promise.race([worker.exited, deadline(10000)]);
+      expect(code).toBe(143);
+      expect(Date.now() - signalled).toBeLessThan(5000);
+      expect(worker.output()).toContain('SIGTERM: stopping; jobs in hand go back to the queue and continue from their checkpoints');
+    } finally {
+      worker.child.kill('SIGKILL');
+      await own.stop();
     }
-    await own.stop();
-    await sleep(500);
-    const signalled = Date.now();
-    worker.child.kill('SIGTERM');
-    const code = await Promise.race([worker.exited, deadline(10000)]);
-    if (code === 'timeout') worker.child.kill('SIGKILL');
-    expect(code).toBe(143);
-    expect(Date.now() - signalled).toBeLessThan(5000);
-    expect(worker.output()).toContain('SIGTERM: stopping; jobs in hand go back to the queue and continue from their checkpoints');
   }, 60000);
 
   it('refuses a bad queue URL or an unreachable server in one line, exit code 2, writing nothing', () => {

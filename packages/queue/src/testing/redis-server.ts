@@ -41,8 +41,10 @@ export async function startTestRedis(options: { own?: boolean } = {}): Promise<T
   });
   return {
     url: `redis://127.0.0.1:${port}`,
+    // Stopping twice is harmless: a server already gone resolves at once.
     stop: () =>
       new Promise<void>((resolve) => {
+        if (server.exitCode !== null || server.signalCode !== null) return resolve();
         server.once('exit', () => resolve());
         server.kill('SIGTERM');
       }),
