@@ -236,7 +236,7 @@ describe('mmfuse run --queue with mmfuse worker', () => {
     const own = await startTestRedis({ own: true });
     const worker = start(cwd, ['worker', '--queue', own.url, '--runs', cwd]);
     try {
-      for (let waited = 0; !worker.output().includes('plugins refused'); waited += 50) {
+      for (let waited = 0; !/worker \S+ on queue/.test(worker.output()); waited += 50) {
         if (waited > 20000) throw new Error(`the worker did not start: ${worker.output()}`);
         await sleep(50);
       }
