@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 
@@ -74,7 +74,8 @@ describe('a fusion plugin installed from its npm tarball', () => {
   it('runs a config that lists it, next to the built-in fusions', () => {
     writeFileSync(join(project, 'gated.json'), JSON.stringify(config([{ type: 'gated', size: 12 }, { type: 'sum' }])));
     const run = sh(process.execPath, [cli, 'run', 'gated.json', '--out', 'runs', '-q'], project);
-    expect(run.stderr).toBe('');
+    // Even with -q, the one line that says which plugin code runs.
+    expect(run.stderr).toBe(`plugin: mmfuse-fusion-gated 0.1.0 from ${join(realpathSync(project), 'node_modules', 'mmfuse-fusion-gated')} (listed in the config; plugins are code and run with your rights)\n`);
     expect(run.code).toBe(0);
     const [folder] = readdirSync(join(project, 'runs'));
     const summary = JSON.parse(readFileSync(join(project, 'runs', folder, 'summary.json'), 'utf8'));

@@ -167,23 +167,26 @@ describe('SceneSource', () => {
   });
 
   it('reads episodes back from its cache unchanged, and names a damaged entry and what to do instead of training on it', async () => {
-    const load = () => new SceneSource('welding-single', options({ episodes: 2, radio: false, testFraction: 0.5 }), 9, '.').load();
+    // A cache of its own, so every entry in it is one of these episodes.
+    const own = mkdtempSync(join(tmpdir(), 'mmfuse-scene-cache-'));
+    const load = () => new SceneSource('welding-single', options({ episodes: 2, radio: false, testFraction: 0.5, cacheDirectory: own }), 9, '.').load();
     const first = await load();
-    const entries = readdirSync(cacheDirectory).filter((e) => !e.includes('partial'));
+    const entries = readdirSync(own).filter((e) => !e.includes('partial'));
     expect(entries.length).toBeGreaterThanOrEqual(2);
     const again = await load();
     expect(Array.from(inMemory(again.train.arrays.robot))).toEqual(Array.from(inMemory(first.train.arrays.robot)));
     // One float of one cached array changed: still a valid .npy, so only the checksum can tell.
-    const damaged = entries.find((e) => existsSync(join(cacheDirectory, e, 'sensors.npy')))!;
-    const file = join(cacheDirectory, damaged, 'sensors.npy');
+    const damaged = entries.find((e) => existsSync(join(own, e, 'sensors.npy')))!;
+    const file = join(own, damaged, 'sensors.npy');
     const bytes = readFileSync(file);
     bytes[bytes.length - 2] ^= 0x01;
     writeFileSync(file, bytes);
-    await expect(load()).rejects.toThrow(`${file}: cached episode is damaged (its SHA-256 does not match the one recorded when it was written); delete ${join(cacheDirectory, damaged)} (or the whole cache, ${cacheDirectory}) and run again to simulate it anew`);
-    rmSync(join(cacheDirectory, damaged), { recursive: true });
+    await expect(load()).rejects.toThrow(`${file}: cached episode is damaged (its SHA-256 does not match the one recorded when it was written); delete ${join(own, damaged)} (or the whole cache, ${own}) and run again to simulate it anew`);
+    rmSync(join(own, damaged), { recursive: true });
     const healed = await load();
     expect(Array.from(inMemory(healed.train.arrays.robot))).toEqual(Array.from(inMemory(first.train.arrays.robot)));
     expect(Array.from(inMemory(healed.test.arrays.camera))).toEqual(Array.from(inMemory(first.test.arrays.camera)));
+    rmSync(own, { recursive: true, force: true });
   });
 
   it('labels samples from a process failure’s onset on', async () => {
