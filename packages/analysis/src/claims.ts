@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { UserInputError } from '@mmfuse/core';
+import { readJsonLines as readJsonLinesOf, UserInputError } from '@mmfuse/core';
 import { BOOTSTRAP_RESAMPLES, bootstrapPairs, bootstrapTwoSamples } from './bootstrap';
 import { seedFromText } from './deterministic-random';
 import {
@@ -423,19 +423,9 @@ export function checkClaims(runDir: string, options: ClaimsOptions = {}): Claims
   return { alpha, estimator, attention: attention ?? null, resamples, margin, results };
 }
 
+/** The rows of a JSON-lines file; a torn last line of an interrupted run is skipped, as the report does. */
 function readJsonLines<T>(file: string): T[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim().length > 0)
-    .flatMap((line) => {
-      try {
-        return [JSON.parse(line) as T];
-      } catch {
-        // A torn last line of an interrupted run is skipped, like the report does.
-        return [];
-      }
-    });
+  return readJsonLinesOf<T>(file).rows.map((r) => r.row);
 }
 
 /** Two significant digits; exponent notation below 0.001. */

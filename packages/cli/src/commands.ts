@@ -5,7 +5,7 @@ import { basename, extname, isAbsolute, join, resolve } from 'path';
 import { BackendUnavailableError, initBackend } from '@mmfuse/backend';
 import { COMPONENT_KINDS, ComponentKind, ComponentRegistry, deriveSeed, MultimodalDataset, readJsonFile, UserInputError } from '@mmfuse/core';
 import { ContactSheetOptions, renderContactSheet, resolveContactSheetOptions, writeContactSheetPng } from '@mmfuse/data';
-import { experimentSchema } from '@mmfuse/config';
+import { experimentSchema, setupLabel } from '@mmfuse/config';
 import { checkClaims, formatClaims } from '@mmfuse/analysis';
 import { buildReport } from '@mmfuse/report';
 import { ExperimentRunner, writeFileAtomic } from '@mmfuse/trainer';
@@ -351,7 +351,7 @@ export async function validateCommand(file: string): Promise<void> {
       rethrowInConfigFile(file, error);
     }
   }
-  const setups = experiment.config.fusions.map((f) => f.label ?? f.type).join(', ');
+  const setups = experiment.config.fusions.map(setupLabel).join(', ');
   process.stdout.write(`${file}: valid (${experiment.config.modalities.length} modalities; set-ups ${setups}; ${experiment.config.training.trials} trials × ${experiment.config.training.epochs} epochs)\n`);
 }
 

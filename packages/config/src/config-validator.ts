@@ -1,7 +1,7 @@
 import Ajv2020, { ValidateFunction } from 'ajv/dist/2020';
 import type { ComponentKind, ComponentRegistration, ComponentRegistry, ModalitySpec } from '@mmfuse/core';
 import { didYouMean, isUserInputError, UserInputError } from '@mmfuse/core';
-import type { ExperimentConfig } from './experiment-config';
+import { ExperimentConfig, setupLabel } from './experiment-config';
 import { experimentSkeleton, FUSION_LABEL } from './experiment-schema';
 import { describeValue, formatAjvErrors, joinPath } from './format-errors';
 import { expandSweep, SweepPoint } from './sweep';
@@ -189,7 +189,7 @@ export class ConfigValidator {
         }
       });
     }
-    const labels = config.fusions.map((f) => f.label ?? f.type);
+    const labels = config.fusions.map(setupLabel);
     labels.forEach((label, i) => {
       if (labels.indexOf(label) !== i) {
         problems.push(`${joinPath(`fusions[${i}]`, 'label')}: set-up "${label}" appears twice; give each fusion a unique "label"`);

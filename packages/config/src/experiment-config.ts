@@ -17,6 +17,11 @@ export interface ModalityConfig {
  */
 export type FusionConfig = ComponentConfig & { label?: string; regularizers?: ComponentConfig[] };
 
+/** The name of a fusion's set-up in a run (metrics, file names, tables): its label, else its type. */
+export function setupLabel(fusion: { type: string; label?: string }): string {
+  return fusion.label ?? fusion.type;
+}
+
 /** Input corruption for denoising training: the target stays clean. */
 export interface CorruptionConfig {
   modality: string;

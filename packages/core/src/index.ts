@@ -15,3 +15,4 @@ export { importEsm } from './import-esm';
 export { appendFileDurable, updateJsonFile, withFileLock, writeAll, writeFileAtomic } from './write-file-atomic';
 export { MeanStd, meanStd } from './mean-std';
 export { MAX_JSON_FILE_BYTES, readJsonFile } from './read-json-file';
+export { JsonLines, MAX_JSON_LINES_BYTES, readJsonLines } from './json-lines';

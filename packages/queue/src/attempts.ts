@@ -2,7 +2,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'fs';
 import { hostname } from 'os';
 import { dirname, isAbsolute, join, relative, resolve } from 'path';
 import { updateJsonFile, writeFileAtomic } from '@mmfuse/core';
-import { readCheckpoint, readJsonLines, RunRow } from '@mmfuse/trainer';
+import { readJsonLines as readJsonLinesOf } from '@mmfuse/core';
+import { readCheckpoint, RunRow } from '@mmfuse/trainer';
+
+/** The rows of a run's JSON-lines file that parse, each with its text. */
+const readJsonLines = (file: string) => readJsonLinesOf<RunRow>(file).rows;
 
 /**
  * Every attempt at a job trains in a folder of its own, `<run>/attempts/<setup>.trial<k>/<attempt>/`,

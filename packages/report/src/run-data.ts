@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'fs';
 import { join, resolve } from 'path';
-import { UserInputError } from '@mmfuse/core';
+import { readJsonLines as readJsonLinesOf, UserInputError } from '@mmfuse/core';
 import type { MeanStd } from './statistics';
 
 /** Final losses of one split: per loss key (each modality and `total`). */
@@ -194,19 +194,9 @@ function summaryProblems(parsed: unknown): string[] {
 
 /** JSON lines; unparseable lines (a run killed mid-write) are skipped and counted in `notes`. */
 function readJsonLines(file: string, notes: string[]): unknown[] {
-  if (!existsSync(file)) return [];
-  const rows: unknown[] = [];
-  let skipped = 0;
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      rows.push(JSON.parse(line));
-    } catch {
-      skipped++;
-    }
-  }
+  const { rows, skipped } = readJsonLinesOf(file);
   if (skipped > 0) notes.push(`${file}: ${skipped} unreadable line${skipped === 1 ? '' : 's'} skipped`);
-  return rows;
+  return rows.map((r) => r.row);
 }
 
 /** Rows of a resumed run can repeat a (set-up, trial, epoch); the last one written counts. */

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { inject, injectable } from 'inversify';
 import { BackendInfo, initBackend } from '@mmfuse/backend';
 import { CallbackSummary, ComponentConfig, ComponentRegistry, DataSource, deriveSeed, LoadedPlugin, ModalitySpec, MultimodalDataset, readJsonFile, Regularizer, TrainingCallback } from '@mmfuse/core';
-import type { ExperimentConfig } from '@mmfuse/config';
+import { ExperimentConfig, setupLabel } from '@mmfuse/config';
 import { existsSync, mkdirSync } from 'fs';
 import { join } from 'path';
 import { readCheckpoint, TrialCheckpoint, writeCheckpoint } from './checkpoint-file';
@@ -79,9 +79,7 @@ export interface PreparedExperiment {
   warnings?: string[];
 }
 
-export function setupLabel(fusion: { type: string; label?: string }): string {
-  return fusion.label ?? fusion.type;
-}
+export { setupLabel };
 
 /** Trains every fusion set-up of a config for every trial and writes the run folder. */
 @injectable()

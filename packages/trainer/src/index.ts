@@ -11,5 +11,5 @@ export { formatMeanStd, MeanStd, meanStd } from './statistics';
 export { SetupSummary, summarizeSetup, TrialOutcome } from './summary';
 export { default as trainerModule } from './trainer-module';
 export { DivergenceError, EpochRecord, gatherBatch, splitRows, TrialCheckpointing, TrialTrainer } from './trial-trainer';
-export { pruneRows, readJsonLines, RunRow } from './prune-rows';
+export { pruneRows, RunRow } from './prune-rows';
 export { decideWorkers, WorkerDecision } from './worker-count';

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'fs';
+import { existsSync, readdirSync } from 'fs';
+import { readJsonLines } from '@mmfuse/core';
 import { join } from 'path';
 import { writeFileAtomic } from './run-folder';
 
@@ -11,10 +12,9 @@ export function pruneRows(runDir: string, setup: string, trial: number, epoch: n
   if (!existsSync(runDir)) return;
   for (const name of readdirSync(runDir).filter((n) => n.endsWith('.jsonl'))) {
     const file = join(runDir, name);
-    const text = readFileSync(file, 'utf8');
-    const lines = text.split('\n').filter((l) => l.trim() !== '');
-    const kept = parseJsonLines(text).filter(({ row }) => !(row.setup === setup && row.trial === trial && typeof row.epoch === 'number' && row.epoch > epoch));
-    if (kept.length !== lines.length) writeFileAtomic(file, kept.length > 0 ? `${kept.map((r) => r.text).join('\n')}\n` : '');
+    const { rows, skipped } = readJsonLines<RunRow>(file);
+    const kept = rows.filter(({ row }) => !(row.setup === setup && row.trial === trial && typeof row.epoch === 'number' && row.epoch > epoch));
+    if (kept.length !== rows.length || skipped > 0) writeFileAtomic(file, kept.length > 0 ? `${kept.map((r) => r.text).join('\n')}\n` : '');
   }
 }
 
@@ -23,25 +23,4 @@ export interface RunRow {
   setup?: unknown;
   trial?: unknown;
   epoch?: unknown;
-}
-
-/**
- * The rows of a JSON-lines file that parse, each with its text; blank lines and a line cut short by
- * an interruption are left out. A missing file has none.
- */
-export function readJsonLines(file: string): Array<{ text: string; row: RunRow }> {
-  return existsSync(file) ? parseJsonLines(readFileSync(file, 'utf8')) : [];
-}
-
-function parseJsonLines(content: string): Array<{ text: string; row: RunRow }> {
-  const rows: Array<{ text: string; row: RunRow }> = [];
-  for (const text of content.split('\n')) {
-    if (text.trim() === '') continue;
-    try {
-      rows.push({ text, row: JSON.parse(text) as RunRow });
-    } catch {
-      // an interrupted append
-    }
-  }
-  return rows;
 }
