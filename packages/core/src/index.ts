@@ -13,6 +13,6 @@ export { closestName, didYouMean } from './suggest';
 export * from './training';
 export { importEsm } from './import-esm';
 export { appendFileDurable, updateJsonFile, withFileLock, writeAll, writeFileAtomic } from './write-file-atomic';
-export { MeanStd, meanStd } from './mean-std';
+export { formatMeanStd, formatNumber, MeanStd, meanStd } from './mean-std';
 export { MAX_JSON_FILE_BYTES, readJsonFile } from './read-json-file';
 export { JsonLines, MAX_JSON_LINES_BYTES, readJsonLines } from './json-lines';
