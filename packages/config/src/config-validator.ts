@@ -20,6 +20,26 @@ function newAjv(): Ajv2020 {
   return new Ajv2020({ allErrors: true, useDefaults: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
 }
 
+/**
+ * Compiled schemas, shared by every validator of the process and keyed by their content: compiling
+ * the skeleton and each component's options took most of a `validate` (about 50 ms), and the same
+ * schemas come back for every config. A schema with an `$id` gets an Ajv of its own, since one
+ * Ajv refuses two different schemas under one id.
+ */
+const sharedAjv = newAjv();
+const compiled = new Map<string, ValidateFunction>();
+
+function compileSchema(schema: Record<string, unknown>): ValidateFunction {
+  if ('$id' in schema) return newAjv().compile(schema);
+  const key = JSON.stringify(schema);
+  let validate = compiled.get(key);
+  if (!validate) {
+    validate = sharedAjv.compile(schema);
+    compiled.set(key, validate);
+  }
+  return validate;
+}
+
 function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
@@ -31,12 +51,11 @@ function clone<T>(value: T): T {
  * names, unique labels). All problems are reported together, one line each.
  */
 export class ConfigValidator {
-  private readonly ajv = newAjv();
   private readonly skeleton: ValidateFunction;
   private readonly optionValidators = new Map<ComponentRegistration, ValidateFunction>();
 
   constructor(private readonly registry: ComponentRegistry) {
-    this.skeleton = this.ajv.compile(experimentSkeleton(() => SLOT));
+    this.skeleton = compileSchema(experimentSkeleton(() => SLOT));
   }
 
   /** The validated config with defaults, or a UserInputError listing every problem. */
@@ -139,7 +158,7 @@ export class ConfigValidator {
     if (!validate) {
       try {
         const { $schema: _dialect, ...schema } = registration.optionsSchema;
-        validate = this.ajv.compile(schema);
+        validate = compileSchema(schema);
       } catch (error) {
         problems.push(`${path}.type: the options schema of ${kind} "${type}"${registration.source ? ` (from ${registration.source})` : ''} is not a valid JSON Schema: ${(error as Error).message}`);
         return undefined;
