@@ -7,6 +7,7 @@ export { default as coreModule } from './core-module';
 export * from './data';
 export { UserInputError, environmentError, isEnvironmentErrorCode, isUserInputError } from './errors';
 export * from './model';
+export { INIT_SCHEMA, InitScheme, ParameterSet } from './parameter-set';
 export { LoadedPlugin, LoadedPlugins, loadPlugins, resolvePlugin } from './plugin-loader';
 export { Rng, RngState, createRng, deriveSeed, normal, permutation } from './random';
 export { closestName, didYouMean } from './suggest';

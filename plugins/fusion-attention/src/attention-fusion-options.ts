@@ -1,4 +1,4 @@
-import type { InitScheme } from '@mmfuse/encoders';
+import type { InitScheme } from '@mmfuse/core';
 
 /** Which vector each coefficient α_i multiplies. */
 export type AttentionScaleTarget = 'input' | 'normalized';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CertifiedLipschitz, checkFusionLatents, ComponentConfig, Fusion, FusionContext, fusionModalityNames, LipschitzCertificate, ModalityWeighting, Parameter, UserInputError } from '@mmfuse/core';
-import { ParameterSet } from '@mmfuse/encoders';
+import { ParameterSet } from '@mmfuse/core';
 import { AttentionFusionOptions, resolveAttentionOptions } from './attention-fusion-options';
 import { attentionLipschitzBound, AttentionDomain } from './attention-lipschitz-bound';
 import { AttentionProjectionMap } from './attention-projection';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { deriveSeed } from '@mmfuse/core';
-import type { ParameterSet } from '@mmfuse/encoders';
+import type { ParameterSet } from '@mmfuse/core';
 import type { AttentionProjection, SpectralMode } from './attention-fusion-options';
 import { powerIterationEstimate, spectralNormUpperBound } from './spectral-norm';
 import { SpectralNormalizer } from './spectral-normalizer';

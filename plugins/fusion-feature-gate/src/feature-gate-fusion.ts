@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CertifiedLipschitz, checkFusionLatents, ComponentConfig, Fusion, FusionContext, fusionModalityNames, LipschitzCertificate, ModalityWeighting, Parameter, UserInputError } from '@mmfuse/core';
-import { ParameterSet } from '@mmfuse/encoders';
+import { ParameterSet } from '@mmfuse/core';
 import { spectralNormUpperBound } from '@mmfuse/fusion-attention';
 import { FeatureGateDomain, featureGateLipschitzBound } from './feature-gate-lipschitz-bound';
 import { FeatureGateOptions, resolveFeatureGateOptions } from './feature-gate-options';

@@ -1,4 +1,4 @@
-import type { InitScheme } from '@mmfuse/encoders';
+import type { InitScheme } from '@mmfuse/core';
 
 /** Options of the `feature-gate` fusion. */
 export interface FeatureGateOptions {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CertifiedLipschitz, checkFusionLatents, ComponentConfig, Fusion, FusionContext, fusionModalityNames, LipschitzCertificate, ModalityWeighting, Parameter, UserInputError } from '@mmfuse/core';
-import { ParameterSet } from '@mmfuse/encoders';
+import { ParameterSet } from '@mmfuse/core';
 import { appliedNorm, appliedProductNorm, TokenAttentionDomain, tokenAttentionLipschitzBound, TokenAttentionNorms } from './token-attention-lipschitz-bound';
 import { resolveTokenAttentionOptions, TokenAttentionOptions } from './token-attention-options';
 import { TokenMatrix } from './token-matrix';

@@ -1,5 +1,5 @@
 import { UserInputError } from '@mmfuse/core';
-import type { InitScheme } from '@mmfuse/encoders';
+import type { InitScheme } from '@mmfuse/core';
 
 /**
  * Options of the `token-attention` fusion: multi-head softmax attention over one token per

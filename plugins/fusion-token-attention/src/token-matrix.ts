@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { deriveSeed, Parameter } from '@mmfuse/core';
-import type { ParameterSet } from '@mmfuse/encoders';
+import type { ParameterSet } from '@mmfuse/core';
 import { powerIterationEstimate, SpectralNormalizer } from '@mmfuse/fusion-attention';
 
 export interface TokenMatrixSettings {
