@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ComponentConfig, createRng, Fusion, FusionContext, Parameter, UserInputError } from '@mmfuse/core';
-
-let variableCounter = 0;
+import { ComponentConfig, Fusion, FusionContext, Parameter, ParameterSet, UserInputError } from '@mmfuse/core';
 
 export interface GatedFusionOptions {
   /** Width of the fused representation. */
@@ -23,8 +21,9 @@ export const GATED_FUSION_SCHEMA = {
  * modality is informative for each unit and sample.
  */
 export class GatedFusion implements Fusion {
-  readonly parameters: Parameter[] = [];
+  readonly parameters: Parameter[];
   readonly outputSize: number;
+  private readonly parameterSet: ParameterSet;
   private readonly projections: Array<{ kernel: tf.Variable; bias: tf.Variable }> = [];
   private readonly gate: { kernel: tf.Variable; bias: tf.Variable };
 
@@ -36,17 +35,10 @@ export class GatedFusion implements Fusion {
   ) {
     if (inputSizes.length < 2) throw new UserInputError(`the gated fusion needs at least two modalities, got ${inputSizes.length}`);
     this.outputSize = options.size;
-    const rng = createRng(seed);
-    // U(±1/√fan_in), as PyTorch initialises linear layers.
-    const uniform = (shape: number[], fanIn: number, local: string): tf.Variable => {
-      const bound = 1 / Math.sqrt(fanIn);
-      const initial = tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (rng() * 2 - 1) * bound), shape);
-      // tfjs needs process-unique variable names; the parameter name stays stable.
-      const variable = tf.variable(initial, true, `${name}/${local}#gated${++variableCounter}`);
-      initial.dispose();
-      this.parameters.push({ name: `${name}/${local}`, variable });
-      return variable;
-    };
+    // Core's parameter set names the weights `<fusion>/<local>` and draws them U(±1/√fan_in) from the seed, as PyTorch initialises linear layers.
+    this.parameterSet = new ParameterSet(name, seed, 'pytorch');
+    this.parameters = this.parameterSet.parameters;
+    const uniform = (shape: number[], fanIn: number, local: string): tf.Variable => this.parameterSet.create(local, shape, fanIn, shape[shape.length - 1], shape.length === 1);
     inputSizes.forEach((d, m) => this.projections.push({ kernel: uniform([d, options.size], d, `projection${m}/kernel`), bias: uniform([options.size], d, `projection${m}/bias`) }));
     const total = inputSizes.reduce((a, b) => a + b, 0);
     this.gate = { kernel: uniform([total, inputSizes.length * options.size], total, 'gate/kernel'), bias: uniform([inputSizes.length * options.size], total, 'gate/bias') };
@@ -73,8 +65,7 @@ export class GatedFusion implements Fusion {
   }
 
   dispose(): void {
-    for (const p of this.parameters) p.variable.dispose();
-    this.parameters.length = 0;
+    this.parameterSet.dispose();
   }
 }
 
