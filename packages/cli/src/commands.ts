@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'fs';
+import { existsSync } from 'fs';
 import { availableParallelism, hostname } from 'os';
 import Table from 'cli-table3';
 import { basename, extname, isAbsolute, join, resolve } from 'path';
@@ -57,7 +57,7 @@ function overrides(options: RunOptions) {
 /** The folder a run's config was resolved against, as run.json recorded it. */
 function configDirOfRun(runDir: string): string | undefined {
   try {
-    const configDir = (JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { configDir?: unknown }).configDir;
+    const configDir = readJsonFile<{ configDir?: unknown } | null>(join(runDir, 'run.json'), '')?.configDir;
     return typeof configDir === 'string' && isAbsolute(configDir) ? configDir : undefined;
   } catch {
     return undefined;
@@ -228,14 +228,14 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<void
     lockSeconds: options.lockSeconds,
     log,
     train: async (job, attemptDir) => {
-      const plugins = configuredPlugins(join(attemptDir, 'config.json'));
+      const { plugins, workers } = attemptConfig(join(attemptDir, 'config.json'));
       if (plugins.length > 0 && !options.allowPlugins) {
         return { code: 2, message: `the run's config lists plugins (${plugins.join(', ')}), which are code; this worker runs none (start it with --allow-plugins to run them)` };
       }
       if (plugins.length > 0) log(`${job.runName} ${job.setup} trial ${job.trial}: runs the plugins its config lists: ${plugins.join(', ')} (from ${job.configDir})`);
       const args = ['run', join(attemptDir, 'config.json'), '--base-dir', job.configDir, '--run-dir', attemptDir, '--job', `${job.setup}:${job.trial}`, '-q'];
       // Threads: what the run's config fixes, else the cores each job has to itself here.
-      if (options.workers !== undefined || configuredWorkers(join(attemptDir, 'config.json')) === 'auto') args.push('--workers', String(threads));
+      if (options.workers !== undefined || workers === 'auto') args.push('--workers', String(threads));
       const result = await runCli(args);
       return { code: result.code, message: result.code === 0 ? undefined : failure(result) };
     },
@@ -257,22 +257,23 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<void
   });
 }
 
-/** The plugins a run folder's config lists (any entry at all counts: each is code). */
-function configuredPlugins(configFile: string): string[] {
+/**
+ * What a worker needs from an attempt's config before starting it: the plugins it lists (any entry
+ * at all counts: each is code) and the threads it fixes. A config that cannot be read lists none
+ * and fixes none; the child run that reads it then names the problem.
+ */
+function attemptConfig(configFile: string): { plugins: string[]; workers: unknown } {
+  let config: { plugins?: unknown; training?: { workers?: unknown } } = {};
   try {
-    const plugins = (JSON.parse(readFileSync(configFile, 'utf8')) as { plugins?: unknown }).plugins;
-    return Array.isArray(plugins) ? plugins.map((p) => JSON.stringify(p).slice(0, 120)) : plugins === undefined ? [] : [JSON.stringify(plugins).slice(0, 120)];
+    config = readJsonFile(configFile, '') ?? {};
   } catch {
-    return [];
+    // see above
   }
-}
-
-function configuredWorkers(configFile: string): unknown {
-  try {
-    return (JSON.parse(readFileSync(configFile, 'utf8')) as { training?: { workers?: unknown } }).training?.workers ?? 'auto';
-  } catch {
-    return 'auto';
-  }
+  const plugins = config.plugins;
+  return {
+    plugins: Array.isArray(plugins) ? plugins.map((p) => JSON.stringify(p).slice(0, 120)) : plugins === undefined ? [] : [JSON.stringify(plugins).slice(0, 120)],
+    workers: config.training?.workers ?? 'auto',
+  };
 }
 
 /** `mmfuse queue status --queue <url>`: jobs waiting, active, done and failed, per run. */

@@ -50,7 +50,6 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
     try {
       writeAll(fd, bytes);
       fsyncSync(fd);
-      if (fstatSync(fd).size !== bytes.length) throw Object.assign(new Error(`${temporary} holds ${fstatSync(fd).size} of ${bytes.length} bytes after writing`), { code: 'EIO' });
     } finally {
       closeSync(fd);
     }

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, realpathSync, statSync } from 'fs';
+import { existsSync, realpathSync, statSync } from 'fs';
+import { readJsonFile } from '@mmfuse/core';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'path';
 
 /**
@@ -88,33 +89,32 @@ export function checkJobData(data: unknown, roots: readonly string[]): CheckedJo
  */
 function readRecord(runDir: string, point: number | undefined): { runId: string; configDir: string } | undefined {
   const read = (file: string) => {
-    try {
-      const r = JSON.parse(readFileSync(file, 'utf8')) as { runId?: unknown; configDir?: unknown };
-      return typeof r.runId === 'string' && typeof r.configDir === 'string' && isAbsolute(r.configDir) ? { runId: r.runId, configDir: r.configDir } : undefined;
-    } catch {
-      return undefined;
-    }
+    const r = optionalJson<{ runId?: unknown; configDir?: unknown }>(file);
+    return typeof r?.runId === 'string' && typeof r.configDir === 'string' && isAbsolute(r.configDir) ? { runId: r.runId, configDir: r.configDir } : undefined;
   };
   if (point === undefined) return existsSync(join(runDir, 'queue.json')) ? read(join(runDir, 'queue.json')) : undefined;
   const sweep = dirname(dirname(runDir));
   if (basename(dirname(runDir)) !== 'points' || !existsSync(join(sweep, 'queue.json'))) return undefined;
-  try {
-    const sweepRecord = JSON.parse(readFileSync(join(sweep, 'sweep.json'), 'utf8')) as { points?: Array<{ index: number; runDir: string }> };
-    const listed = sweepRecord.points?.find((p) => p.index === point);
-    if (!listed || resolve(sweep, listed.runDir) !== runDir) return undefined;
-  } catch {
-    return undefined;
-  }
+  const points = optionalJson<{ points?: Array<{ index?: unknown; runDir?: unknown }> }>(join(sweep, 'sweep.json'))?.points;
+  const listed = Array.isArray(points) ? points.find((p) => p?.index === point) : undefined;
+  if (typeof listed?.runDir !== 'string' || resolve(sweep, listed.runDir) !== runDir) return undefined;
   return read(join(sweep, 'queue.json'));
 }
 
 /** The set-up labels and trial count of the config in a run folder. */
 function configSetups(runDir: string): { labels: string[]; trials: number } | undefined {
+  const config = optionalJson<{ fusions?: unknown; training?: { trials?: unknown } }>(join(runDir, 'config.json'));
+  if (!config || !Array.isArray(config.fusions)) return undefined;
+  const labels = (config.fusions as Array<{ type?: unknown; label?: unknown } | null>).map((f) => String(f?.label ?? f?.type));
+  const trials = Number(config.training?.trials ?? 1);
+  return Number.isInteger(trials) ? { labels, trials } : undefined;
+}
+
+/** A run folder's JSON record through core's size-bounded reader, or undefined when it is missing or damaged. */
+function optionalJson<T>(file: string): T | undefined {
   try {
-    const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as { fusions?: Array<{ type?: unknown; label?: unknown }>; training?: { trials?: unknown } };
-    const labels = (config.fusions ?? []).map((f) => String(f.label ?? f.type));
-    const trials = Number(config.training?.trials ?? 1);
-    return Number.isInteger(trials) ? { labels, trials } : undefined;
+    const value = readJsonFile<T>(file, '');
+    return typeof value === 'object' && value !== null ? value : undefined;
   } catch {
     return undefined;
   }

@@ -1,6 +1,7 @@
-import { closeSync, createReadStream, openSync, readSync, statSync } from 'fs';
+import { closeSync, createReadStream, openSync, readSync } from 'fs';
 import { parse } from 'csv-parse';
 import { didYouMean, UserInputError } from '@mmfuse/core';
+import { checkDataFile } from '../read-text-file';
 
 export type TimeUnit = 's' | 'ms' | 'us' | 'ns';
 export const TIME_UNITS: readonly TimeUnit[] = ['s', 'ms', 'us', 'ns'];
@@ -95,13 +96,7 @@ function readHead(file: string, bytes = 64 * 1024): string {
  * and a short excerpt of the value.
  */
 export async function readCsvSeries(file: string, spec: CsvSeriesSpec): Promise<CsvSeries> {
-  try {
-    if (!statSync(file).isFile()) throw new UserInputError(`${file}: is not a file`);
-  } catch (error) {
-    if (error instanceof UserInputError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserInputError(code === 'ENOENT' ? `${file}: missing` : `${file}: cannot read it (${code ?? (error as Error).message})`);
-  }
+  checkDataFile(file);
   let head = readHead(file);
   if (head.charCodeAt(0) === 0xfeff) head = head.slice(1);
   const delimiter = spec.delimiter === 'auto' ? detectDelimiter(head) : spec.delimiter;
