@@ -28,9 +28,7 @@ function probeNative(): NativeProbe {
   const failures: string[] = [];
   for (const name of NATIVE_PACKAGES) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
       require(name);
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
       const version = (require(`${name}/package.json`) as { version: string }).version;
       nativeProbe = { package: name, version, failures };
       return nativeProbe;
@@ -45,7 +43,6 @@ function probeNative(): NativeProbe {
 
 function packageVersion(name: string): string {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     return (require(`${name}/package.json`) as { version: string }).version;
   } catch {
     return 'unknown';

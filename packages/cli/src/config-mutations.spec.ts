@@ -30,8 +30,11 @@ function clone<T>(value: T): T {
 
 /** Every place in a config, with the object holding it. */
 function places(value: Json, path = '', out: Array<{ path: string; parent: Json; key: string | number; value: Json }> = []): typeof out {
-  if (Array.isArray(value)) value.forEach((v, i) => (out.push({ path: key(path, i), parent: value, key: i, value: v }), places(v, key(path, i), out)));
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) out.push({ path: key(path, k), parent: value, key: k, value: v }), places(v, key(path, k), out);
+  const children: Array<[string | number, Json]> = Array.isArray(value) ? value.map((v, i) => [i, v]) : value && typeof value === 'object' ? Object.entries(value) : [];
+  for (const [k, v] of children) {
+    out.push({ path: key(path, k), parent: value, key: k, value: v });
+    places(v, key(path, k), out);
+  }
   return out;
 }
 

@@ -4,7 +4,8 @@ import { dirname, join, relative } from 'path';
 import { initBackend } from '@mmfuse/backend';
 import { ComponentRegistry, deriveSeed } from '@mmfuse/core';
 import { experimentSchema } from '@mmfuse/config';
-import { buildModel, ExperimentRunner } from '@mmfuse/trainer';
+import { buildModel } from '@mmfuse/model';
+import { ExperimentRunner } from '@mmfuse/trainer';
 import { createContainer, loadExperiment } from './load-experiment';
 
 const CONFIGS = join(__dirname, '..', '..', '..', 'configs');

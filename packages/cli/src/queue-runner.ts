@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'fs';
+import { existsSync, mkdirSync, rmSync } from 'fs';
 import { randomBytes } from 'crypto';
 import { join, resolve } from 'path';
 import { readJsonFile, UserInputError, writeFileAtomic } from '@mmfuse/core';

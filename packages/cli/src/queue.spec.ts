@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { randomBytes } from 'crypto';
-import { startTestRedis, TestRedis } from '../../queue/src/testing/redis-server';
+import { startTestRedis, TestRedis } from '@mmfuse/testing';
 import { TINY_EXPERIMENT } from './testing/tiny-experiment';
 
 const BIN = join(__dirname, '..', 'bin', 'mmfuse.js');

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'fs';
+import { existsSync } from 'fs';
 import { availableParallelism } from 'os';
 import { isAbsolute, join, relative, resolve } from 'path';
 import { Presets, SingleBar } from 'cli-progress';

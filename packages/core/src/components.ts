@@ -33,6 +33,8 @@ export const COMPONENT_KINDS: readonly ComponentKind[] = ['data', 'encoder', 'de
  * (without `type`; `additionalProperties: false`, defaults and descriptions inside), and a factory
  * called with the validated options (defaults applied).
  */
+// `any` by default so that registrations with their own option types fit one registry.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface ComponentRegistration<K extends ComponentKind = ComponentKind, O = any> {
   readonly kind: K;
   readonly type: string;

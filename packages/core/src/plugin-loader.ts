@@ -22,9 +22,9 @@ export interface LoadedPlugins {
 @injectable()
 export class LoadedPluginsImpl implements LoadedPlugins {
   private readonly plugins: LoadedPlugin[] = [];
-  private readonly sources = new Map<Function, string>();
+  private readonly sources = new Map<NewableFunction, string>();
 
-  add(plugin: LoadedPlugin, contributionClasses: Function[]): void {
+  add(plugin: LoadedPlugin, contributionClasses: NewableFunction[]): void {
     this.plugins.push(plugin);
     for (const cls of contributionClasses) if (!this.sources.has(cls)) this.sources.set(cls, plugin.name);
   }
@@ -34,7 +34,7 @@ export class LoadedPluginsImpl implements LoadedPlugins {
   }
 
   sourceOf(contribution: object): string | undefined {
-    return this.sources.get(contribution.constructor);
+    return this.sources.get(contribution.constructor as NewableFunction);
   }
 }
 
@@ -102,7 +102,6 @@ export function loadPlugins(container: interfaces.Container, specs: readonly str
     seen.add(found.directory);
     let exported: unknown;
     try {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
       const required = require(found.modulePath);
       exported = required?.default ?? required?.module ?? required;
     } catch (error) {
@@ -114,7 +113,7 @@ export function loadPlugins(container: interfaces.Container, specs: readonly str
       throw new UserInputError(`${where}: plugin "${found.name}" does not export an inversify ContainerModule from ${found.modulePath} (default export expected)`);
     }
     const before = contributionClasses(container);
-    let added: Function[];
+    let added: NewableFunction[];
     try {
       container.load(exported);
       added = contributionClasses(container).filter((cls) => !before.includes(cls));
@@ -128,7 +127,7 @@ export function loadPlugins(container: interfaces.Container, specs: readonly str
   return loaded;
 }
 
-function contributionClasses(container: interfaces.Container): Function[] {
+function contributionClasses(container: interfaces.Container): NewableFunction[] {
   if (!container.isBound(ComponentContribution)) return [];
-  return container.getAll<object>(ComponentContribution).map((c) => c.constructor);
+  return container.getAll<object>(ComponentContribution).map((c) => c.constructor as NewableFunction);
 }

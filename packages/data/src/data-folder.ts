@@ -2,7 +2,6 @@ import { readdirSync, realpathSync } from 'fs';
 import { isAbsolute, join, relative } from 'path';
 import { UserInputError } from '@mmfuse/core';
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**

@@ -95,7 +95,7 @@ describe('ConvImageEncoder', () => {
 describe('ConvImageDecoder', () => {
   it.each([
     [[64, 64, 3], { channels: [16, 32, 32, 32] }],
-    [[13, 10, 1], { channels: [3, 5], kernelSize: [3, 4], stride: [2, 3], padding: 'same' as const }],
+    [[13, 10, 1], { channels: [3, 5], kernelSize: [3, 4] as [number, number], stride: [2, 3] as [number, number], padding: 'same' as const }],
     [[15, 15, 2], { channels: [4, 4], kernelSize: 3, stride: 3, padding: 'valid' as const }],
     [[9, 7, 3], { channels: [2], kernelSize: 2, stride: 1, padding: [0, 1, 1, 0] as [number, number, number, number] }],
   ])('reconstructs exactly the input size %j for %j', (shape, overrides) => {

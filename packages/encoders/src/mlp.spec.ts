@@ -103,7 +103,7 @@ describe('describeLayers', () => {
     const decoder = createConvImageDecoderForTest(encoder);
     const layers = decoder.describeLayers();
     expect(layers.map((l) => l.kind)).toEqual(['dense', 'conv2d-transpose', 'activation', 'conv2d-transpose']);
-    const first = layers[1] as { inShape: number[]; outShape: number[] };
+    const first = layers[1] as unknown as { inShape: number[]; outShape: number[] };
     expect(first.inShape).toEqual(encoder.layers[1].outShape);
     expect(first.outShape).toEqual(encoder.layers[1].inShape);
     encoder.dispose();

@@ -3,7 +3,7 @@ import { initBackend } from '@mmfuse/backend';
 import type { ModalitySpec } from '@mmfuse/core';
 import { ConvImageDecoder, ConvImageEncoder, MlpDecoder, MlpEncoder } from '@mmfuse/encoders';
 import { SumFusion } from '@mmfuse/fusion-sum';
-import { MultimodalAutoencoder as ComposedModel } from '@mmfuse/trainer';
+import { MultimodalAutoencoder as ComposedModel } from '@mmfuse/model';
 import { randomArray } from '../test-support/reference';
 import { LipschitzTracker } from './lipschitz-tracker';
 

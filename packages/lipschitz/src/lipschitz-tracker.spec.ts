@@ -10,7 +10,7 @@ import { ComponentRegistry, coreModule, loadPlugins, ModalitySpec, MultimodalDat
 import { ConvImageDecoder, ConvImageEncoder, MlpDecoder, MlpEncoder } from '@mmfuse/encoders';
 import { AttentionFusion } from '@mmfuse/fusion-attention';
 import { ConcatFusion } from '@mmfuse/fusion-concat';
-import { MultimodalAutoencoder as ComposedModel } from '@mmfuse/trainer';
+import { MultimodalAutoencoder as ComposedModel } from '@mmfuse/model';
 import { randomArray } from '../test-support/reference';
 import { FROBENIUS_RELATION, inCurrentVocabulary } from './lipschitz-result';
 import { LipschitzRow, LipschitzTracker, LIPSCHITZ_TRACKER_SCHEMA } from './lipschitz-tracker';

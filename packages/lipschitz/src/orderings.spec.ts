@@ -5,7 +5,7 @@ import { ConvImageDecoder, ConvImageEncoder, MlpDecoder, MlpEncoder } from '@mmf
 import { AttentionFusion } from '@mmfuse/fusion-attention';
 import { ConcatFusion } from '@mmfuse/fusion-concat';
 import { SumFusion } from '@mmfuse/fusion-sum';
-import { MultimodalAutoencoder as ComposedModel } from '@mmfuse/trainer';
+import { MultimodalAutoencoder as ComposedModel } from '@mmfuse/model';
 import { frobeniusNorm, jacobianAt, randomArray, spectralNorm } from '../test-support/reference';
 import { CertifiedBoundEstimator } from './certified-bound';
 import { DifferenceQuotientEstimator } from './difference-quotient';

@@ -6,9 +6,9 @@ import { randomBytes } from 'crypto';
 import { Job } from 'bullmq';
 import { mergeAttempt } from './attempts';
 import { connectRedis, maskRedisUrl, parseRedisUrl } from './redis-connection';
-import { startTestRedis, TestRedis } from './testing/redis-server';
+import { startTestRedis, TestRedis } from '@mmfuse/testing';
 import { TrialJobData, trialJobId, TrialJobResult } from './trial-job';
-import { SettledJob, TrialQueue } from './trial-queue';
+import { TrialQueue } from './trial-queue';
 import { startTrialWorker, TrainAttempt } from './trial-worker';
 
 jest.setTimeout(60000);
@@ -55,7 +55,6 @@ describe('Redis URLs', () => {
   });
 
   it('fail in one line, password masked, when the server cannot be used', async () => {
-    const wrongPassword = redis.url.replace('redis://', 'redis://:hunter2@');
     // A user of its own, so the server's other clients are not affected.
     const admin = await connectRedis(redis.url);
     const user = `mmfuse-${randomBytes(3).toString('hex')}`;

@@ -231,7 +231,6 @@ export function robustnessFigure(file: RobustnessFile, setups: readonly string[]
       return { ...rest, mean: s.mean, std: s.std, n: s.n, lower: s.mean - s.std, upper: s.mean + s.std };
     })
     .sort((a, b) => a.severity - b.severity);
-  const modes = [...new Set(values.map((v) => v.mode))];
   return {
     name: 'robustness-curves',
     title: 'Robustness: loss vs perturbation severity',

@@ -4,7 +4,7 @@ import { createRng, ModalitySpec } from '@mmfuse/core';
 import { ConcatFusion } from '@mmfuse/fusion-concat';
 import { ConvImageDecoder, ConvImageEncoder, MlpDecoder, MlpEncoder } from '@mmfuse/encoders';
 import { BatchArrays, partGradients } from './batch-gradients';
-import { MultimodalAutoencoder } from './multimodal-autoencoder';
+import { MultimodalAutoencoder } from '@mmfuse/model';
 
 const camera: ModalitySpec = { name: 'camera', kind: 'image', shape: [12, 12, 3] };
 const joints: ModalitySpec = { name: 'joints', kind: 'series', shape: [4, 3] };

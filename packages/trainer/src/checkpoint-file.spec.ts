@@ -40,7 +40,6 @@ describe('checkpoint files', () => {
     writeCheckpoint(file, checkpoint(1));
     const before = readFileSync(file);
     // The module object itself (a namespace import would be a copy the writer never calls).
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const writeSync = jest.spyOn(require('fs') as typeof import('fs'), 'writeSync').mockImplementation(() => {
       throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     });
@@ -59,7 +58,6 @@ describe('checkpoint files', () => {
     writeCheckpoint(file, checkpoint(1));
     const before = readFileSync(file);
     // What write(2) does with little space left: fewer bytes than asked, then ENOSPC.
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const fs = require('fs') as typeof import('fs');
     const real = fs.writeSync;
     let calls = 0;

@@ -4,7 +4,7 @@ import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchArrays } from './batch-gradients';
 import type { FromWorker, ToWorker, WorkerSetup } from './data-parallel-protocol';
-import type { MultimodalAutoencoder } from './multimodal-autoencoder';
+import type { MultimodalAutoencoder } from '@mmfuse/model';
 
 type SetupBase = Omit<WorkerSetup, 'weights' | 'gradients' | 'inputs' | 'targets'>;
 

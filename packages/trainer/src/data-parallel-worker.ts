@@ -6,7 +6,7 @@ import { initBackend } from '@mmfuse/backend';
 import { ComponentRegistry, coreModule, loadPlugins } from '@mmfuse/core';
 import { partGradients } from './batch-gradients';
 import type { FromWorker, ToWorker, WorkerSetup } from './data-parallel-protocol';
-import { buildModel } from './multimodal-autoencoder';
+import { buildModel } from '@mmfuse/model';
 
 /**
  * A data-parallel replica: builds the same model from the same config and seed, and for each

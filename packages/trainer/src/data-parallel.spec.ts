@@ -7,7 +7,7 @@ import { ComponentRegistry, coreModule, loadPlugins } from '@mmfuse/core';
 import { ConfigValidator, ExperimentConfig } from '@mmfuse/config';
 import { DataParallelPool } from './data-parallel-pool';
 import { decideWorkers } from './worker-count';
-import { buildModel } from './multimodal-autoencoder';
+import { buildModel } from '@mmfuse/model';
 import { splitRows, TrialTrainer } from './trial-trainer';
 
 const PLUGINS = ['@mmfuse/encoders', '@mmfuse/data', '@mmfuse/fusion-sum', '@mmfuse/fusion-concat'].map((p) => dirname(require.resolve(`${p}/package.json`)));

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from 'fs';
 import { join } from 'path';
 import { readCheckpoint, TrialCheckpoint, writeCheckpoint } from './checkpoint-file';
 import { corruptionFailures } from './corruption';
-import { atConfigPath, buildModel } from './multimodal-autoencoder';
+import { atConfigPath, buildModel } from '@mmfuse/model';
 import { pruneRows } from './prune-rows';
 import { RunFolder, writeFileAtomic } from './run-folder';
 import type { RunReporter } from './run-reporter';

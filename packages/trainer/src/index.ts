@@ -4,7 +4,6 @@ export { corruptBatch } from './corruption';
 export { DataParallelPool } from './data-parallel-pool';
 export { checkInputRange, MAX_INPUT_MAGNITUDE } from './input-range';
 export { ExperimentRunner, FailedTrialJob, PreparedExperiment, RunOptions, RunSummary, setupLabel, summaryCsv, TrialJob } from './experiment-runner';
-export { buildModel, MultimodalAutoencoder } from './multimodal-autoencoder';
 export { RunFolder, writeFileAtomic } from './run-folder';
 export { RunReporter, RunStartInfo } from './run-reporter';
 export { formatMeanStd, MeanStd, meanStd } from './statistics';

@@ -6,7 +6,7 @@ import type { CorruptionConfig } from '@mmfuse/config';
 import { ConcatFusion } from '@mmfuse/fusion-concat';
 import { MlpDecoder, MlpEncoder } from '@mmfuse/encoders';
 import { corruptBatch } from './corruption';
-import { MultimodalAutoencoder } from './multimodal-autoencoder';
+import { MultimodalAutoencoder } from '@mmfuse/model';
 import { meanStd, formatMeanStd } from './statistics';
 import { gatherBatch, TrialTrainer } from './trial-trainer';
 
@@ -29,7 +29,7 @@ function model(seed = 1): MultimodalAutoencoder {
   return new MultimodalAutoencoder([ea, eb], fusion, [da, db]);
 }
 
-const training = { epochs: 4, batchSize: 8, learningRate: 0.01, trials: 1, corruption: [] as CorruptionConfig[], corruptTest: false };
+const training = { epochs: 4, batchSize: 8, learningRate: 0.01, trials: 1, corruption: [] as CorruptionConfig[], corruptTest: false, workers: 1, processes: 1, checkpointEvery: 0 };
 const modalities = [
   { name: 'a', encoder: { type: 'mlp' }, decoder: { type: 'mlp' }, lossWeight: 1 },
   { name: 'b', encoder: { type: 'mlp' }, decoder: { type: 'mlp' }, lossWeight: 2 },
@@ -107,6 +107,6 @@ describe('helpers', () => {
     expect(meanStd([2, 4, 4, 4, 5, 5, 7, 9])).toEqual({ mean: 5, std: Math.sqrt(32 / 7), n: 8 });
     expect(meanStd([3])).toEqual({ mean: 3, std: 0, n: 1 });
     expect(meanStd([1, NaN, 3]).n).toBe(2);
-    expect(formatMeanStd({ mean: 0.012345, std: 0.00056, n: 3 })).toBe('0.01235 ± 0.00056');
+    expect(formatMeanStd({ mean: 0.012345, std: 0.00056 })).toBe('0.01235 ± 0.00056');
   });
 });

@@ -6,7 +6,7 @@ import { corruptBatch, corruptionFailures } from './corruption';
 import type { FailureDefinition } from '@mmfuse/data';
 import type { DataParallelPool } from './data-parallel-pool';
 import type { SavedTensor, TrialCheckpoint } from './checkpoint-file';
-import type { MultimodalAutoencoder } from './multimodal-autoencoder';
+import type { MultimodalAutoencoder } from '@mmfuse/model';
 
 export interface EpochRecord {
   epoch: number;

@@ -5,7 +5,7 @@ import { Container } from 'inversify';
 import { initBackend } from '@mmfuse/backend';
 import { ComponentRegistry, coreModule, loadPlugins } from '@mmfuse/core';
 import { ConfigValidator } from '@mmfuse/config';
-import { buildModel } from '@mmfuse/trainer';
+import { buildModel } from '@mmfuse/model';
 import { TOKEN_ATTENTION_DEFAULTS, TOKEN_ATTENTION_SCHEMA } from './token-attention-options';
 
 const PLUGINS = [...['@mmfuse/encoders', '@mmfuse/data'].map((p) => dirname(require.resolve(`${p}/package.json`))), join(__dirname, '..')];

@@ -27,6 +27,7 @@ const options = (directory: string, extra: Partial<NpySourceOptions> = {}): NpyS
   ],
   episodes: 'episodes.npy',
   testFraction: 0.25,
+  stream: 'auto',
   ...extra,
 });
 

@@ -42,6 +42,7 @@ const options = (directory: string, extra: Partial<NpySourceOptions> = {}): NpyS
   ],
   episodes: 'episodes',
   testFraction: 0.25,
+  stream: 'auto',
   ...extra,
 });
 

@@ -1,4 +1,4 @@
-import { normal, permutation, Rng } from '@mmfuse/core';
+import { normal, permutation } from '@mmfuse/core';
 import { clamp01, imageFailure, ImageDims, randomInt, uniform } from './failure-support';
 import type { FailureDefinition } from './failure-types';
 import { createPerlinNoise2D } from './perlin-noise';

@@ -1,24 +1,12 @@
-// A small experiment with the feature-gate fusion, assembled the way the CLI assembles one: plugins
-// loaded from their folders, the config validated, the model built from the registry.
+// A small experiment config with the feature-gate fusion and a registry with the plugins it needs,
+// loaded from their folders as the CLI loads them.
 import 'reflect-metadata';
 import { dirname, join } from 'path';
 import { Container } from 'inversify';
-import { ComponentRegistry, coreModule, loadPlugins, MultimodalDataset } from '@mmfuse/core';
-import { ConfigValidator, ExperimentConfig } from '@mmfuse/config';
-import { buildModel, DataParallelPool, MultimodalAutoencoder, TrialCheckpointing, TrialTrainer } from '@mmfuse/trainer';
+import { ComponentRegistry, coreModule, loadPlugins } from '@mmfuse/core';
 
 /** encoders and data sources, and this package (its built module). */
 export const PLUGINS = [...['@mmfuse/encoders', '@mmfuse/data'].map((p) => dirname(require.resolve(`${p}/package.json`))), join(__dirname, '..', '..')];
-
-export interface FeatureGateExperiment {
-  readonly config: ExperimentConfig;
-  readonly data: MultimodalDataset;
-  readonly model: MultimodalAutoencoder;
-  /** Flat sample size per modality, in config order. */
-  readonly sizes: number[];
-  /** Replicas on `threads` worker threads; undefined for none. */
-  readonly pool?: DataParallelPool;
-}
 
 /** A registry with the plugins above loaded from their folders. */
 export function pluginRegistry(): ComponentRegistry {
@@ -40,30 +28,4 @@ export function experimentConfig(fusion: Record<string, unknown>, epochs = 1): R
     fusions: [{ type: 'feature-gate', ...fusion }],
     training: { epochs, batchSize: 10, learningRate: 0.01 },
   };
-}
-
-/** The experimentConfig with a gate of 6 hidden units, its data, the model (seed 5) and `threads` replicas. */
-export async function prepareExperiment(epochs: number, threads = 0): Promise<FeatureGateExperiment> {
-  const registry = pluginRegistry();
-  const config: ExperimentConfig = new ConfigValidator(registry).validate(experimentConfig({ hiddenSize: 6 }, epochs));
-  const data = await registry.create('data', config.data, { seed: 1, baseDir: '/' }).load();
-  const model = buildModel(registry, config, config.fusions[0], 'fusions[0]', data.modalities, 5);
-  const sizes = config.modalities.map((m) => data.modalities.find((s) => s.name === m.name)!.shape.reduce((a, b) => a * b, 1));
-  const pool =
-    threads > 0
-      ? await DataParallelPool.start(threads, { backend: 'wasm', pluginDirectories: PLUGINS, config, fusion: config.fusions[0], regularizers: [], specs: [...data.modalities], seed: 5 }, model, 10, sizes, [false, false])
-      : undefined;
-  return { config, data, model, sizes, pool };
-}
-
-/** [epoch, train loss, test loss] per epoch of one trial (seed 11) of the experiment; closes its pool and frees its model. */
-export async function trialLosses(experiment: FeatureGateExperiment, checkpointing?: TrialCheckpointing): Promise<number[][]> {
-  const { config, data, model, pool } = experiment;
-  try {
-    const records = await new TrialTrainer(model, data, config, [], 11, pool, checkpointing).train(() => undefined);
-    return records.map((r) => [r.epoch, r.train.total, r.test.total]);
-  } finally {
-    await pool?.close();
-    model.dispose();
-  }
 }

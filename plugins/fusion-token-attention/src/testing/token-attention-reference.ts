@@ -3,20 +3,7 @@
 // the σ̂ its last forward call used, and its Jacobian by central differences.
 import type { TokenAttentionFusion } from '../token-attention-fusion';
 
-export {
-  autodiffJacobian,
-  createRng,
-  finiteDifferenceJacobian,
-  gaussianMatrix,
-  gaussianVector,
-  maxAbs,
-  maxAbsDifference,
-  outputOf,
-  randomizeParameters,
-  spectralNorm,
-  splitRows,
-  vectorOfNorm,
-} from '../../../fusion-attention/src/testing/fusion-test-utils';
+export * from '@mmfuse/testing';
 
 /** A matrix as the fusion applies it, W = K̂ᵀ, as rows (out × in). */
 type Matrix = number[][];

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ComponentRegistry, Decoder, deriveSeed, Encoder, Fusion, ModalitySpec, MultimodalModel, SubModel, UserInputError } from '@mmfuse/core';
-import type { ExperimentConfig, FusionConfig } from '@mmfuse/config';
+import { ComponentConfig, ComponentRegistry, Decoder, deriveSeed, Encoder, Fusion, ModalitySpec, MultimodalModel, SubModel, UserInputError } from '@mmfuse/core';
 
 /** Encoders → fusion → decoders; each part callable on its own, addressed by name. */
 export class MultimodalAutoencoder implements MultimodalModel {
@@ -78,6 +77,14 @@ export function atConfigPath<T>(path: string, build: () => T): T {
   }
 }
 
+/** The parts of an experiment config a model is built from (structural, so any config shape fits). */
+export interface ModelConfig {
+  modalities: readonly { name: string; encoder: ComponentConfig; decoder: ComponentConfig }[];
+}
+
+/** A fusion's component config as an experiment lists it: extra keys (label, regularizers) are not the fusion's. */
+export type FusionComponentConfig = ComponentConfig & { label?: string; regularizers?: unknown };
+
 /**
  * Builds one model from a validated config: encoder and decoder per modality (in config order)
  * and the given fusion. Each part's seed derives from the trial seed and its name, so two
@@ -85,8 +92,8 @@ export function atConfigPath<T>(path: string, build: () => T): T {
  */
 export function buildModel(
   registry: ComponentRegistry,
-  config: Pick<ExperimentConfig, 'modalities'>,
-  fusionConfig: FusionConfig,
+  config: ModelConfig,
+  fusionConfig: FusionComponentConfig,
   fusionPath: string,
   specs: readonly ModalitySpec[],
   trialSeed: number,

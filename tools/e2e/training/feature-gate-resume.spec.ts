@@ -1,6 +1,6 @@
 import { initBackend } from '@mmfuse/backend';
 import { TrialCheckpoint } from '@mmfuse/trainer';
-import { prepareExperiment, trialLosses } from './testing/feature-gate-experiment';
+import { prepareExperiment, trialLosses } from './feature-gate-experiment';
 
 /** [epoch, train loss, test loss] per epoch of a trial of `epochs`, checkpointing after every epoch. */
 async function losses(epochs: number, checkpoints: { save?: (c: TrialCheckpoint) => void; resume?: TrialCheckpoint } = {}): Promise<number[][]> {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@mmfuse/backend';
 import { gatherSamples } from '@mmfuse/core';
 import { partGradients } from '@mmfuse/trainer';
-import { prepareExperiment, trialLosses } from './testing/feature-gate-experiment';
+import { prepareExperiment, trialLosses } from './feature-gate-experiment';
 
 describe('data-parallel training of the feature-gate fusion', () => {
   beforeAll(async () => {

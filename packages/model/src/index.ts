@@ -1,0 +1,1 @@
+export { atConfigPath, buildModel, FusionComponentConfig, ModelConfig, MultimodalAutoencoder } from './multimodal-autoencoder';

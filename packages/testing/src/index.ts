@@ -1,0 +1,18 @@
+export {
+  type FusionUnderTest,
+  adversarialQuotient,
+  autodiffJacobian,
+  createRng,
+  empiricalEstimates,
+  finiteDifferenceJacobian,
+  gaussianMatrix,
+  gaussianVector,
+  maxAbs,
+  maxAbsDifference,
+  outputOf,
+  randomizeParameters,
+  spectralNorm,
+  splitRows,
+  vectorOfNorm,
+} from './fusion-reference';
+export { startTestRedis, type TestRedis } from './redis-server';
