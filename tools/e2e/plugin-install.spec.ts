@@ -1,29 +1,14 @@
 import { spawnSync } from 'child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 
 const ROOT = join(__dirname, '..', '..');
-const PACKAGES = [
-  'packages/core',
-  'packages/config',
-  'packages/backend',
-  'packages/data',
-  'packages/encoders',
-  'packages/regularizers',
-  'packages/lipschitz',
-  'packages/trainer',
-  'packages/analysis',
-  'packages/report',
-  'packages/queue',
-  'packages/cli',
-  'plugins/fusion-sum',
-  'plugins/fusion-concat',
-  'plugins/fusion-attention',
-  'plugins/fusion-feature-gate',
-  'plugins/fusion-token-attention',
-];
 const THIRD_PARTY = 'plugins/fusion-gated';
+/** Every published workspace package (private ones, like the test helpers, are never installed). */
+const PACKAGES = ['packages', 'plugins']
+  .flatMap((group) => readdirSync(join(ROOT, group)).map((name) => `${group}/${name}`))
+  .filter((dir) => dir !== THIRD_PARTY && existsSync(join(ROOT, dir, 'package.json')) && !JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8')).private);
 
 function sh(command: string, args: string[], cwd: string) {
   const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } });

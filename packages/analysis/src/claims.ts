@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'fs';
+import { existsSync } from 'fs';
 import { join } from 'path';
-import { readJsonLines as readJsonLinesOf, UserInputError } from '@mmfuse/core';
+import { readJsonFile, readJsonLines as readJsonLinesOf, UserInputError } from '@mmfuse/core';
+import { analysisName, ANALYSIS_FILES, EpochRow, readRunSummary, RUN_FILES } from '@mmfuse/runs';
 import { BOOTSTRAP_RESAMPLES, bootstrapPairs, bootstrapTwoSamples } from './bootstrap';
 import { seedFromText } from './deterministic-random';
 import {
@@ -99,11 +100,6 @@ export interface ClaimsOptions {
   margin?: number;
 }
 
-interface SetupSummary {
-  fusion?: { type?: string };
-  final?: { test?: Record<string, { values?: number[] }> };
-}
-
 interface LipschitzRow {
   setup: string;
   trial: number;
@@ -113,12 +109,8 @@ interface LipschitzRow {
   value: number | null;
 }
 
-interface MetricsRow {
-  setup: string;
-  trial: number;
-  epoch: number;
-  test?: { total?: number };
-}
+/** A metrics.jsonl row as far as convergence is concerned (a damaged row may lack its losses). */
+type MetricsRow = Pick<EpochRow, 'setup' | 'trial' | 'epoch'> & { test?: Partial<EpochRow['test']> };
 
 interface RobustnessFile {
   setups: Record<string, { trials: Array<{ trial: number; curves: Array<{ perturbed: string; mode: string; severity: number; loss: Record<string, number> }> }> }>;
@@ -243,15 +235,9 @@ export function checkClaims(runDir: string, options: ClaimsOptions = {}): Claims
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`checkClaims: alpha must be between 0 and 1, got ${alpha}`);
   const estimator = options.estimator ?? 'jacobian-spectral';
   const resamples = options.resamples ?? BOOTSTRAP_RESAMPLES;
-  const summaryFile = join(runDir, 'summary.json');
-  if (!existsSync(summaryFile)) throw new UserInputError(`${summaryFile}: missing; claims are checked on a finished run folder`);
-  let summary: { setups?: Record<string, SetupSummary> };
-  try {
-    summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
-  } catch (error) {
-    throw new UserInputError(`${summaryFile}: not valid JSON (${(error as Error).message})`);
-  }
-  const setups = summary.setups ?? {};
+  const summary = readRunSummary(runDir, 'claims are checked on a finished run folder');
+  if (!summary) throw new UserInputError(`${join(runDir, RUN_FILES.summary)}: missing; claims are checked on a finished run folder`);
+  const setups = summary.setups;
   const labels = Object.keys(setups);
   const typeOf = (setup: string) => setups[setup].fusion?.type;
   /** The set-up labelled `name`, else the only one whose fusion is of type `name`. */
@@ -285,7 +271,7 @@ export function checkClaims(runDir: string, options: ClaimsOptions = {}): Claims
   }
 
   // Lipschitz estimates at each trial's last evaluation.
-  const rows = readJsonLines<LipschitzRow>(join(runDir, 'lipschitz.jsonl')).filter((r) => r.estimator === estimator && typeof r.value === 'number');
+  const rows = readJsonLines<LipschitzRow>(join(runDir, RUN_FILES.lipschitz)).filter((r) => r.estimator === estimator && typeof r.value === 'number');
   const last = new Map<string, LipschitzRow>();
   for (const r of rows) {
     const key = `${r.setup}\u0000${r.trial}\u0000${r.subModel}`;
@@ -339,11 +325,11 @@ export function checkClaims(runDir: string, options: ClaimsOptions = {}): Claims
   }
 
   const detectionStatement = `${name} separates faulty from clean latents best (ROC-AUC)`;
-  const detectionFile = join(runDir, 'analysis', 'failure-detection.json');
+  const detectionFile = join(runDir, analysisName(ANALYSIS_FILES.failureDetection));
   if (!existsSync(detectionFile)) results.push(untested('best-detection', detectionStatement, 'no analysis/failure-detection.json (add the "failure-detection" callback)'));
   else if (attentionProblem) results.push(untested('best-detection', detectionStatement, attentionProblem));
   else {
-    const detection = JSON.parse(readFileSync(detectionFile, 'utf8')) as DetectionFile;
+    const detection = readJsonFile<DetectionFile>(detectionFile, 'it is written by the "failure-detection" callback');
     const aucs = (setup: string): Group => ({ label: setup, values: (detection.setups[setup]?.trials ?? []).map((t) => mean(t.results.map((r) => r.auc))) });
     const comparisons = others
       .map((o): [Group, Group] => [aucs(attention!), aucs(o)])
@@ -365,12 +351,12 @@ export function checkClaims(runDir: string, options: ClaimsOptions = {}): Claims
   }
 
   const robustStatement = `${name} loses less than concatenation when one modality is missing or corrupted at test time`;
-  const robustnessFile = join(runDir, 'analysis', 'robustness.json');
+  const robustnessFile = join(runDir, analysisName(ANALYSIS_FILES.robustness));
   if (!existsSync(robustnessFile)) results.push(untested('robust-to-modality-loss', robustStatement, 'no analysis/robustness.json (add the "robustness" callback)'));
   else if (attentionProblem) results.push(untested('robust-to-modality-loss', robustStatement, attentionProblem));
   else if (!concat || concat === attention) results.push(untested('robust-to-modality-loss', robustStatement, `the run needs a set-up labelled (or the only one of fusion type) "concat"; it has ${labels.join(', ')}`));
   else {
-    const robustness = JSON.parse(readFileSync(robustnessFile, 'utf8')) as RobustnessFile;
+    const robustness = readJsonFile<RobustnessFile>(robustnessFile, 'it is written by the "robustness" callback');
     // one comparison per lost modality: dropped to zeros, and its failure at the largest severity
     const losses = (setup: string, pick: (c: RobustnessFile['setups'][string]['trials'][number]['curves'][number]) => boolean) =>
       (robustness.setups[setup]?.trials ?? []).map((t) => t.curves.find(pick)?.loss.total).filter((v): v is number => typeof v === 'number');
@@ -393,7 +379,7 @@ export function checkClaims(runDir: string, options: ClaimsOptions = {}): Claims
     results.push(comparisons.length > 0 ? claimResult('robust-to-modality-loss', robustStatement, comparisons, alpha) : untested('robust-to-modality-loss', robustStatement, 'no robustness curves per trial'));
   }
   const fastStatement = `${name} converges fastest (fewest epochs until the test loss first reaches a level both set-ups attain)`;
-  const metrics = readJsonLines<MetricsRow>(join(runDir, 'metrics.jsonl')).filter((r) => typeof r.test?.total === 'number');
+  const metrics = readJsonLines<MetricsRow>(join(runDir, RUN_FILES.metrics)).filter((r) => typeof r.test?.total === 'number');
   if (attentionProblem) results.push(untested('fastest-convergence', fastStatement, attentionProblem));
   else if (metrics.length === 0) results.push(untested('fastest-convergence', fastStatement, 'no per-epoch test losses in metrics.jsonl'));
   else {

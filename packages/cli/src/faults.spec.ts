@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { readCheckpoint } from '@mmfuse/trainer';
+import { readCheckpoint } from '@mmfuse/runs';
 import { mmfuse, rowsOf, runUntilSignalled } from './testing/cli-process';
 import { SmallDisk } from './testing/small-disk';
 

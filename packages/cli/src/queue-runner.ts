@@ -1,22 +1,14 @@
 import { existsSync, mkdirSync, rmSync } from 'fs';
 import { randomBytes } from 'crypto';
 import { join, resolve } from 'path';
-import { readJsonFile, UserInputError, writeFileAtomic } from '@mmfuse/core';
-import { ExperimentConfig, setupLabel } from '@mmfuse/config';
-import { attemptsFolder, DEFAULT_QUEUE_NAME, maskRedisUrl, mergeAttempt, SettledJob, TrialJobData, TrialQueue } from '@mmfuse/queue';
-import { ExperimentRunner, FailedTrialJob, RunFolder, RunSummary, TrialJob } from '@mmfuse/trainer';
+import { UserInputError, writeFileAtomic } from '@mmfuse/core';
+import { ExperimentConfig } from '@mmfuse/config';
+import { DEFAULT_QUEUE_NAME, maskRedisUrl, mergeAttempt, SettledJob, TrialJobData, TrialQueue } from '@mmfuse/queue';
+import { attemptsFolder, isQueuedFolder, outcomeName, PointOutcome, QueueRecord, readQueueRecord, readRunSummary, readSweepRecord, RunFolder, RunSummary, RUN_FILES, RUN_FOLDERS, SweepRecord } from '@mmfuse/runs';
+import { ExperimentRunner, FailedTrialJob, planTrials, TrialJob } from '@mmfuse/trainer';
 import { LoadedExperiment, rethrowInConfigFile } from './load-experiment';
-import { createSweepFolder, outcomeOf, PointOutcome, readSweepRecord, sweepPointConfig, SweepRecord, writeSweepSummary } from './sweep-runner';
+import { createSweepFolder, outcomeOf, sweepPointConfig, writeSweepSummary } from './sweep-runner';
 import { dataProgress } from './terminal-reporter';
-
-/** `queue.json` in a queued run's (or sweep's) folder: which queue run it is, so `--resume` finds its jobs. */
-export interface QueueRecord {
-  runId: string;
-  queueName: string;
-  /** The folder the config's relative paths resolve against. */
-  configDir: string;
-  createdAt: string;
-}
 
 export interface QueueRunOptions {
   queue: string;
@@ -46,10 +38,8 @@ export interface QueueRunResult {
 
 /** A point is finished once its summary exists and lists no trial that failed on the workers. */
 function pointFinished(dir: string): boolean {
-  const file = join(dir, 'summary.json');
-  if (!existsSync(file)) return false;
-  const summary = readJsonFile<RunSummary>(file, 'delete it to summarise the point again');
-  return Object.values(summary.setups).every((s) => (s.failed ?? []).length === 0);
+  const summary = readRunSummary(dir, 'delete it to summarise the point again');
+  return summary !== undefined && Object.values(summary.setups).every((s) => (s.failed ?? []).length === 0);
 }
 
 /** The job of one trial of a point. */
@@ -59,13 +49,9 @@ function trialJob(point: QueuedPoint, record: QueueRecord, job: TrialJob): Trial
 
 /** The jobs of a point's trials that have no outcome file yet. */
 function trialJobsOf(point: QueuedPoint, record: QueueRecord): TrialJobData[] {
-  const jobs: TrialJobData[] = [];
-  for (let trial = 0; trial < point.config.training.trials; trial++) {
-    for (const setup of point.config.fusions.map(setupLabel)) {
-      if (!existsSync(join(point.dir, 'trials', `${setup}.trial${trial}.json`))) jobs.push(trialJob(point, record, { setup, trial }));
-    }
-  }
-  return jobs;
+  return planTrials(point.config)
+    .filter(({ setup, trial }) => !existsSync(join(point.dir, outcomeName(setup, trial))))
+    .map((job) => trialJob(point, record, job));
 }
 
 /**
@@ -87,9 +73,9 @@ export async function runOnQueue(experiment: LoadedExperiment, options: QueueRun
     if (options.resume) folder = resolve(options.resume);
     else folder = sweep ? createSweepFolder(config, baseDir, options.out) : RunFolder.create(options.out ?? config.output.dir, config.name, new Date()).path;
 
-    const recordFile = join(folder, 'queue.json');
-    const record: QueueRecord = existsSync(recordFile)
-      ? readJsonFile<QueueRecord>(recordFile, 'it is the queued run\'s record, written when the run started; resume the run without --queue, or start it again')
+    const recordFile = join(folder, RUN_FILES.queue);
+    const record: QueueRecord = isQueuedFolder(folder)
+      ? readQueueRecord(folder)
       : { runId: `${config.name.replace(/[^A-Za-z0-9_-]/g, '_')}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`, queueName: queue.queue.name, configDir: baseDir, createdAt: new Date().toISOString() };
     if (record.queueName !== queue.queue.name) throw new UserInputError(`${folder}: its jobs are on queue "${record.queueName}", not "${queue.queue.name}"; resume with --queue-name ${record.queueName}`);
     writeFileAtomic(recordFile, `${JSON.stringify(record, null, 2)}\n`);
@@ -114,7 +100,7 @@ export async function runOnQueue(experiment: LoadedExperiment, options: QueueRun
     const jobsOf = new Map<QueuedPoint, TrialJobData[]>();
     for (const point of open) {
       mkdirSync(point.dir, { recursive: true });
-      if (!existsSync(join(point.dir, 'config.json'))) writeFileAtomic(join(point.dir, 'config.json'), `${JSON.stringify(point.config, null, 2)}\n`);
+      if (!existsSync(join(point.dir, RUN_FILES.config))) writeFileAtomic(join(point.dir, RUN_FILES.config), `${JSON.stringify(point.config, null, 2)}\n`);
       jobsOf.set(point, trialJobsOf(point, record));
     }
     const allJobs = [...jobsOf.values()].flat();
@@ -159,12 +145,13 @@ export async function runOnQueue(experiment: LoadedExperiment, options: QueueRun
         return failures;
       };
       summary = await runner.run(prepared, { runDir: point.dir, dispatch, reporter: { trialFailed: () => undefined } });
-      if (Object.values(summary.setups).every((s) => (s.failed ?? []).length === 0)) rmSync(join(point.dir, 'attempts'), { recursive: true, force: true });
+      if (Object.values(summary.setups).every((s) => (s.failed ?? []).length === 0)) rmSync(join(point.dir, RUN_FOLDERS.attempts), { recursive: true, force: true });
     }
 
     if (!sweep) {
       // A finished run resumed again: its summary as it stands.
-      summary ??= readJsonFile<RunSummary>(join(folder, 'summary.json'), 'delete it to summarise the run again');
+      summary ??= readRunSummary(folder);
+      if (!summary) throw new UserInputError(`${folder}: the run has no ${RUN_FILES.summary}`);
       return { dir: folder, sweep, summary, failed };
     }
     const outcomes = points.map((p) => outcomeOf(folder, p.record!, 'done'));

@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
-import { formatMeanStd, RunSummary } from '@mmfuse/trainer';
+import { formatMeanStd } from '@mmfuse/core';
+import type { RunSummary } from '@mmfuse/runs';
 
 /** The paper's Table 1 shape: final losses per set-up, mean ± std over trials. */
 export function summaryTable(summary: RunSummary): string {

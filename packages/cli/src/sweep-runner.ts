@@ -1,32 +1,11 @@
 import { existsSync } from 'fs';
 import { availableParallelism } from 'os';
-import { isAbsolute, join, relative, resolve } from 'path';
+import { join, relative, resolve } from 'path';
 import { Presets, SingleBar } from 'cli-progress';
-import { readJsonFile, UserInputError } from '@mmfuse/core';
+import { UserInputError, writeFileAtomic } from '@mmfuse/core';
 import { ExperimentConfig, expandSweep, pointLabel, SweepPoint } from '@mmfuse/config';
-import { RunFolder, RunSummary, writeFileAtomic } from '@mmfuse/trainer';
+import { isSweepFolder, pointFolderName, PointOutcome, readRunSummary, readSweepRecord, RunFolder, RUN_FILES, SWEEP_FILES, SweepRecord } from '@mmfuse/runs';
 import { failure, runCliPool } from './process-pool';
-
-/** `sweep.json`: what a sweep folder holds, written before the first point starts. */
-export interface SweepRecord {
-  name: string;
-  /** The folder the config's relative paths resolve against. */
-  configDir: string;
-  parameters: string[];
-  points: Array<{ index: number; assignments: Record<string, unknown>; runDir: string }>;
-}
-
-export interface PointOutcome {
-  index: number;
-  assignments: Record<string, unknown>;
-  runDir: string;
-  status: 'done' | 'failed';
-  seconds?: number;
-  error?: string;
-  /** Per set-up: final test loss (mean ± std over trials) of every modality and the total. */
-  final?: Record<string, Record<string, { mean: number; std: number; n: number }>>;
-  lipschitz?: unknown;
-}
 
 export interface SweepOptions {
   /** An existing sweep folder to continue. */
@@ -39,32 +18,8 @@ export interface SweepOptions {
   onFolder?: (dir: string) => void;
 }
 
-/** A point's folder as sweep.json names it: `points/<index>-<label>`, never a path that leaves the sweep folder. */
-const POINT_FOLDER = /^points\/\d{3,}-[\w.,=+-]*$/;
-
-/**
- * Reads a sweep folder's `sweep.json`, checking what later becomes a path (each point's folder)
- * and the fields the sweep needs; a bad record is named with what was expected.
- */
-export function readSweepRecord(folder: string): SweepRecord {
-  const file = join(folder, 'sweep.json');
-  const record = readJsonFile<SweepRecord>(file, 'it lists the sweep\'s points, written when the sweep started; start the sweep again');
-  const bad = (what: string): never => {
-    throw new UserInputError(`${file}: ${what}`);
-  };
-  if (typeof record !== 'object' || record === null || !Array.isArray(record.points)) bad('expected an object with a "points" array');
-  if (typeof record.configDir !== 'string' || !isAbsolute(record.configDir)) bad('"configDir": expected an absolute folder');
-  record.points.forEach((point, i) => {
-    if (!Number.isInteger(point?.index) || point.index < 0) bad(`points[${i}].index: expected a whole number ≥ 0`);
-    if (typeof point.runDir !== 'string' || !POINT_FOLDER.test(point.runDir) || point.runDir.split('/').includes('..')) {
-      bad(`points[${i}].runDir: expected points/<index>-<label> inside the sweep folder, got ${JSON.stringify(String(point.runDir).slice(0, 80))}`);
-    }
-  });
-  return record;
-}
-
 function pointFolder(point: SweepPoint): string {
-  return join('points', `${String(point.index).padStart(3, '0')}-${pointLabel(point.assignments)}`);
+  return pointFolderName(point.index, pointLabel(point.assignments));
 }
 
 function duration(seconds: number): string {
@@ -84,7 +39,7 @@ export async function runSweep(configFile: string, config: ExperimentConfig, con
   const folder = options.resume ? resolve(options.resume) : createSweepFolder(config, configDir, options.out);
   options.onFolder?.(folder);
   const record = readSweepRecord(folder);
-  const configCopy = join(folder, 'config.json');
+  const configCopy = join(folder, SWEEP_FILES.config);
   const cores = availableParallelism();
   const wanted = config.sweep?.workers ?? 'auto';
   const processes = Math.max(1, Math.min(points.length, wanted === 'auto' ? cores : wanted));
@@ -93,8 +48,7 @@ export async function runSweep(configFile: string, config: ExperimentConfig, con
 
   const outcomes: PointOutcome[] = [];
   const pending = record.points.filter((p) => {
-    const summaryFile = join(folder, p.runDir, 'summary.json');
-    if (!existsSync(summaryFile)) return true;
+    if (!existsSync(join(folder, p.runDir, RUN_FILES.summary))) return true;
     outcomes.push(outcomeOf(folder, p, 'done'));
     return false;
   });
@@ -138,32 +92,33 @@ export async function runSweep(configFile: string, config: ExperimentConfig, con
 export function createSweepFolder(config: ExperimentConfig, configDir: string, out: string | undefined): string {
   const points = expandSweep(config as unknown as Record<string, unknown>);
   const folder = RunFolder.create(out ?? config.output.dir, `${config.name}-sweep`, new Date()).path;
-  writeFileAtomic(join(folder, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  writeFileAtomic(join(folder, SWEEP_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
   const record: SweepRecord = {
     name: config.name,
     configDir,
     parameters: [...new Set(points.flatMap((p) => Object.keys(p.assignments)))],
     points: points.map((p) => ({ index: p.index, assignments: { ...p.assignments }, runDir: pointFolder(p) })),
   };
-  writeFileAtomic(join(folder, 'sweep.json'), `${JSON.stringify(record, null, 2)}\n`);
+  writeFileAtomic(join(folder, SWEEP_FILES.sweep), `${JSON.stringify(record, null, 2)}\n`);
   return folder;
 }
 
 /** Writes `sweep-summary.json` from the points' outcomes. */
 export function writeSweepSummary(folder: string, name: string, parameters: string[], outcomes: PointOutcome[]): void {
-  writeFileAtomic(join(folder, 'sweep-summary.json'), `${JSON.stringify({ name, parameters, points: outcomes }, null, 2)}\n`);
+  writeFileAtomic(join(folder, SWEEP_FILES.summary), `${JSON.stringify({ name, parameters, points: outcomes }, null, 2)}\n`);
 }
 
+/** A finished point's outcome, from its summary. */
 export function outcomeOf(folder: string, point: SweepRecord['points'][number], status: 'done'): PointOutcome {
-  const summaryFile = join(folder, point.runDir, 'summary.json');
-  const summary = readJsonFile<RunSummary>(summaryFile, 'delete it to run this point again on --resume');
+  const summary = readRunSummary(join(folder, point.runDir), 'delete it to run this point again on --resume');
+  if (!summary) throw new UserInputError(`${join(folder, point.runDir)}: the point has no ${RUN_FILES.summary}`);
   const final = Object.fromEntries(Object.entries(summary.setups).map(([setup, s]) => [setup, s.final.test]));
   return { index: point.index, assignments: point.assignments, runDir: point.runDir, status, seconds: summary.seconds, final, lipschitz: summary.callbacks.lipschitz };
 }
 
 /** The sweep folder a `--resume` names, or undefined when it is a plain run folder. */
 export function sweepFolder(dir: string): string | undefined {
-  return existsSync(join(dir, 'sweep.json')) ? dir : undefined;
+  return isSweepFolder(dir) ? dir : undefined;
 }
 
 /** One line per point and set-up: the final total test loss, for the terminal. */

@@ -1,6 +1,7 @@
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
 import type { LossRecord } from '@mmfuse/core';
-import type { RunReporter, RunStartInfo, RunSummary } from '@mmfuse/trainer';
+import type { RunSummary } from '@mmfuse/runs';
+import type { RunReporter, RunStartInfo } from '@mmfuse/trainer';
 
 /**
  * Progress of slow data preparation (simulating scenes, decoding video): a bar on a terminal, one

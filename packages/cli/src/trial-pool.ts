@@ -1,6 +1,7 @@
 import { availableParallelism } from 'os';
 import { join } from 'path';
 import { ExperimentConfig } from '@mmfuse/config';
+import { RUN_FILES } from '@mmfuse/runs';
 import { TrialJob } from '@mmfuse/trainer';
 import { failure, runCliPool } from './process-pool';
 
@@ -21,7 +22,7 @@ export function trialPool(processes: number, configDir: string, threads: number 
     if (!quiet) process.stderr.write(`  ${jobs.length} trials in ${Math.min(processes, jobs.length)} worker processes\n`);
     let done = 0;
     const argsOf = (job: TrialJob) => {
-      const args = ['run', join(runDir, 'config.json'), '--base-dir', configDir, '--run-dir', runDir, '--job', `${job.setup}:${job.trial}`, '-q'];
+      const args = ['run', join(runDir, RUN_FILES.config), '--base-dir', configDir, '--run-dir', runDir, '--job', `${job.setup}:${job.trial}`, '-q'];
       if (threads !== undefined) args.push('--workers', String(threads));
       return args;
     };

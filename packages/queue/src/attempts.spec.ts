@@ -2,8 +2,8 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, write
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { createRng } from '@mmfuse/core';
-import { readCheckpoint, writeCheckpoint } from '@mmfuse/trainer';
-import { attemptFolder, attemptsFolder, mergeAttempt, prepareAttempt } from './attempts';
+import { attemptsFolder, readCheckpoint, writeCheckpoint } from '@mmfuse/runs';
+import { attemptFolder, mergeAttempt, prepareAttempt } from './attempts';
 
 function runFolder(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mmfuse-attempts-'));

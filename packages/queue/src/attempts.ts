@@ -1,25 +1,16 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'fs';
 import { hostname } from 'os';
 import { dirname, isAbsolute, join, relative, resolve } from 'path';
-import { updateJsonFile, writeFileAtomic } from '@mmfuse/core';
-import { readJsonLines as readJsonLinesOf } from '@mmfuse/core';
-import { readCheckpoint, RunRow } from '@mmfuse/trainer';
+import { readJsonFile, readJsonLines as readJsonLinesOf, updateJsonFile, writeFileAtomic } from '@mmfuse/core';
+import { attemptsFolder, checkpointName, outcomeName, readCheckpoint, RunRow, RUN_FILES, RUN_FOLDERS } from '@mmfuse/runs';
 
 /** The rows of a run's JSON-lines file that parse, each with its text. */
 const readJsonLines = (file: string) => readJsonLinesOf<RunRow>(file).rows;
 
-/**
- * Every attempt at a job trains in a folder of its own, `<run>/attempts/<setup>.trial<k>/<attempt>/`,
- * laid out like a run folder. Only the attempt whose completion the queue accepted is merged into
- * the run folder, so a worker that died, or a slow one that comes back after its job was given to
- * another, can never add or duplicate rows there.
- */
-export function attemptsFolder(runDir: string, setup: string, trial: number): string {
-  return join(runDir, 'attempts', `${setup}.trial${trial}`);
-}
-
-const checkpointName = (setup: string, trial: number) => join('checkpoints', `${setup}.trial${trial}.ckpt`);
-const outcomeName = (setup: string, trial: number) => join('trials', `${setup}.trial${trial}.json`);
+// Every attempt at a job trains in a folder of its own, `<run>/attempts/<setup>.trial<k>/<attempt>/`,
+// laid out like a run folder. Only the attempt whose completion the queue accepted is merged into
+// the run folder, so a worker that died, or a slow one that comes back after its job was given to
+// another, can never add or duplicate rows there.
 
 const jsonLineFiles = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.jsonl')) : []);
 
@@ -43,9 +34,9 @@ export interface PreparedAttempt {
 export function prepareAttempt(runDir: string, setup: string, trial: number, attempt: string): PreparedAttempt {
   const parent = attemptsFolder(runDir, setup, trial);
   const dir = join(parent, attempt);
-  mkdirSync(join(dir, 'checkpoints'), { recursive: true });
-  mkdirSync(join(dir, 'trials'), { recursive: true });
-  copyAtomic(join(runDir, 'config.json'), join(dir, 'config.json'));
+  mkdirSync(join(dir, RUN_FOLDERS.checkpoints), { recursive: true });
+  mkdirSync(join(dir, RUN_FOLDERS.trials), { recursive: true });
+  copyAtomic(join(runDir, RUN_FILES.config), join(dir, RUN_FILES.config));
 
   const sources = [runDir, ...(existsSync(parent) ? readdirSync(parent).map((name) => join(parent, name)).filter((d) => d !== dir && statSync(d).isDirectory()) : [])];
   let best: { source: string; epoch: number } | undefined;
@@ -70,7 +61,7 @@ export function prepareAttempt(runDir: string, setup: string, trial: number, att
   const resumedFrom = best ? (best.source === runDir ? '.' : relative(runDir, best.source)) : undefined;
   // RunFolder.open needs a run.json; this one says whose attempt it is.
   writeFileAtomic(
-    join(dir, 'run.json'),
+    join(dir, RUN_FILES.run),
     `${JSON.stringify({ attempt, setup, trial, host: hostname(), pid: process.pid, startedAt: new Date().toISOString(), startEpoch: best?.epoch ?? 0, resumedFrom: resumedFrom ?? null }, null, 2)}\n`,
   );
   return { dir, startEpoch: best?.epoch ?? 0, resumedFrom };
@@ -79,8 +70,8 @@ export function prepareAttempt(runDir: string, setup: string, trial: number, att
 /** Where an attempt's results are: inside the run's attempts folder, or an error. */
 export function attemptFolder(runDir: string, attempt: string): string {
   const dir = resolve(runDir, attempt);
-  const r = relative(join(resolve(runDir), 'attempts'), dir);
-  if (r === '' || r.startsWith('..') || isAbsolute(r)) throw new Error(`attempt ${attempt} is not inside ${join(runDir, 'attempts')}`);
+  const r = relative(join(resolve(runDir), RUN_FOLDERS.attempts), dir);
+  if (r === '' || r.startsWith('..') || isAbsolute(r)) throw new Error(`attempt ${attempt} is not inside ${join(runDir, RUN_FOLDERS.attempts)}`);
   return dir;
 }
 
@@ -106,12 +97,12 @@ export function mergeAttempt(runDir: string, attempt: string, setup: string, tri
     writeFileAtomic(target, lines.length > 0 ? `${lines.join('\n')}\n` : '');
   }
 
-  const analysis = join(dir, 'analysis');
+  const analysis = join(dir, RUN_FOLDERS.analysis);
   for (const name of existsSync(analysis) ? readdirSync(analysis).filter((n) => n.endsWith('.json')) : []) {
-    mergeAnalysisFile(join(analysis, name), join(runDir, 'analysis', name), trial);
+    mergeAnalysisFile(join(analysis, name), join(runDir, RUN_FOLDERS.analysis, name), trial);
   }
 
-  const skip = new Set(['config.json', 'run.json', 'run.lock', 'analysis', outcomeName(setup, trial)]);
+  const skip = new Set<string>([RUN_FILES.config, RUN_FILES.run, RUN_FILES.lock, RUN_FOLDERS.analysis, outcomeName(setup, trial)]);
   for (const file of filesUnder(dir)) {
     if (skip.has(file) || skip.has(file.split(/[\\/]/)[0]) || (!file.includes('/') && file.endsWith('.jsonl'))) continue;
     copyAtomic(join(dir, file), join(runDir, file));
@@ -133,7 +124,7 @@ function filesUnder(dir: string, prefix = ''): string[] {
  * the run's; everything else in the run's file stays.
  */
 function mergeAnalysisFile(from: string, to: string, trial: number): void {
-  const incoming = JSON.parse(readFileSync(from, 'utf8')) as { setups?: Record<string, unknown> };
+  const incoming = readJsonFile<{ setups?: Record<string, unknown> }>(from, 'the attempt\'s analysis file; the job is tried again');
   mkdirSync(dirname(to), { recursive: true });
   updateJsonFile<{ setups: Record<string, unknown> }>(to, () => ({ setups: {} }), (content) => {
     for (const [setup, entry] of Object.entries(incoming.setups ?? {})) {

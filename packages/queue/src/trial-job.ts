@@ -1,6 +1,8 @@
 import { existsSync, realpathSync, statSync } from 'fs';
-import { readJsonFile } from '@mmfuse/core';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'path';
+import { readJsonFile } from '@mmfuse/core';
+import { setupLabel } from '@mmfuse/config';
+import { isQueuedFolder, readQueueRecord, readSweepRecord, RUN_FILES, SWEEP_POINTS } from '@mmfuse/runs';
 
 /**
  * What a queued job carries: identifiers only. Never code, a config or a path the worker would
@@ -88,32 +90,28 @@ export function checkJobData(data: unknown, roots: readonly string[]): CheckedJo
  * (`<sweep>/points/<nnn>-…`), its sweep folder's, whose point folder must be this one.
  */
 function readRecord(runDir: string, point: number | undefined): { runId: string; configDir: string } | undefined {
-  const read = (file: string) => {
-    const r = optionalJson<{ runId?: unknown; configDir?: unknown }>(file);
-    return typeof r?.runId === 'string' && typeof r.configDir === 'string' && isAbsolute(r.configDir) ? { runId: r.runId, configDir: r.configDir } : undefined;
-  };
-  if (point === undefined) return existsSync(join(runDir, 'queue.json')) ? read(join(runDir, 'queue.json')) : undefined;
+  const read = (folder: string) => orUndefined(() => readQueueRecord(folder));
+  if (point === undefined) return isQueuedFolder(runDir) ? read(runDir) : undefined;
   const sweep = dirname(dirname(runDir));
-  if (basename(dirname(runDir)) !== 'points' || !existsSync(join(sweep, 'queue.json'))) return undefined;
-  const points = optionalJson<{ points?: Array<{ index?: unknown; runDir?: unknown }> }>(join(sweep, 'sweep.json'))?.points;
-  const listed = Array.isArray(points) ? points.find((p) => p?.index === point) : undefined;
-  if (typeof listed?.runDir !== 'string' || resolve(sweep, listed.runDir) !== runDir) return undefined;
-  return read(join(sweep, 'queue.json'));
+  if (basename(dirname(runDir)) !== SWEEP_POINTS || !isQueuedFolder(sweep)) return undefined;
+  const listed = orUndefined(() => readSweepRecord(sweep))?.points.find((p) => p.index === point);
+  if (!listed || resolve(sweep, listed.runDir) !== runDir) return undefined;
+  return read(sweep);
 }
 
 /** The set-up labels and trial count of the config in a run folder. */
 function configSetups(runDir: string): { labels: string[]; trials: number } | undefined {
-  const config = optionalJson<{ fusions?: unknown; training?: { trials?: unknown } }>(join(runDir, 'config.json'));
+  const config = orUndefined(() => readJsonFile<{ fusions?: unknown; training?: { trials?: unknown } } | null>(join(runDir, RUN_FILES.config), ''));
   if (!config || !Array.isArray(config.fusions)) return undefined;
-  const labels = (config.fusions as Array<{ type?: unknown; label?: unknown } | null>).map((f) => String(f?.label ?? f?.type));
+  const labels = (config.fusions as Array<{ type: string; label?: string } | null>).map((f) => String(f ? setupLabel(f) : undefined));
   const trials = Number(config.training?.trials ?? 1);
   return Number.isInteger(trials) ? { labels, trials } : undefined;
 }
 
-/** A run folder's JSON record through core's size-bounded reader, or undefined when it is missing or damaged. */
-function optionalJson<T>(file: string): T | undefined {
+/** A run folder's record as its reader checks it, or undefined when it is missing or damaged. */
+function orUndefined<T>(read: () => T): T | undefined {
   try {
-    const value = readJsonFile<T>(file, '');
+    const value = read();
     return typeof value === 'object' && value !== null ? value : undefined;
   } catch {
     return undefined;

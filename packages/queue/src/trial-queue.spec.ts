@@ -162,7 +162,7 @@ describe('the trial queue', () => {
     const runDir = join(root, 'run');
     mkdirSync(runDir);
     writeFileSync(join(runDir, 'config.json'), JSON.stringify({ fusions: [{ type: 'sum' }], training: { trials: 2 } }));
-    writeFileSync(join(runDir, 'queue.json'), JSON.stringify({ runId: 'r1', configDir: runDir }));
+    writeFileSync(join(runDir, 'queue.json'), JSON.stringify({ runId: 'r1', queueName: 'test', configDir: runDir, createdAt: 'now' }));
     const outside = runFolder('r1', ['sum']);
     symlinkSync(outside, join(root, 'link'));
     const queue = await TrialQueue.open(redis.url, { name, attempts: 3 });

@@ -1,4 +1,5 @@
 import { resolve } from 'path';
+import { analysisName, ANALYSIS_FILES, RUN_FILES } from '@mmfuse/runs';
 import { estimatorLabel, finalLossValues, lipschitzCurves, lossCurves, orderEstimators, orderSubModels } from './aggregates';
 import { confusionMatrixFigure, distanceHistogramFigure, reconstructionFigure, robustnessFigure } from './analysis-figures';
 import type { FigureSpec } from './figure-spec';
@@ -35,10 +36,10 @@ export interface ReportContent {
 
 /** The config callbacks that write the optional analysis files. */
 export const OPTIONAL_INPUTS = {
-  lipschitz: { callback: 'lipschitz', file: 'lipschitz.jsonl' },
-  reconstructions: { callback: 'reconstructions', file: 'analysis/reconstructions.json' },
-  failureDetection: { callback: 'failure-detection', file: 'analysis/failure-detection.json' },
-  robustness: { callback: 'robustness', file: 'analysis/robustness.json' },
+  lipschitz: { callback: 'lipschitz', file: RUN_FILES.lipschitz },
+  reconstructions: { callback: 'reconstructions', file: analysisName(ANALYSIS_FILES.reconstructions) },
+  failureDetection: { callback: 'failure-detection', file: analysisName(ANALYSIS_FILES.failureDetection) },
+  robustness: { callback: 'robustness', file: analysisName(ANALYSIS_FILES.robustness) },
 } as const;
 
 function section(id: string, title: string, parts: Partial<Omit<ReportSection, 'id' | 'title'>> = {}): ReportSection {

@@ -1,22 +1,21 @@
-import { existsSync, readFileSync } from 'fs';
+import { existsSync } from 'fs';
 import { join, resolve } from 'path';
-import { readJsonLines as readJsonLinesOf, UserInputError } from '@mmfuse/core';
+import { readJsonFile, readJsonLines as readJsonLinesOf, UserInputError } from '@mmfuse/core';
+import { analysisName, ANALYSIS_FILES, EpochRow, RunRecord, RunSummary, RUN_FILES, SetupSummary } from '@mmfuse/runs';
 import type { MeanStd } from './statistics';
 
 /** Final losses of one split: per loss key (each modality and `total`). */
 export type FinalLosses = Record<string, MeanStd & { values?: number[] }>;
 
-/** The parts of a set-up's entry in `summary.json` the report reads. */
-export interface SetupSummaryData {
-  fusion?: Record<string, unknown>;
-  trials?: number;
-  diverged?: Array<{ trial: number; epoch?: number; subModel?: string | null }>;
-  parameters?: number;
+/**
+ * A set-up's entry in `summary.json` as the report reads it: the record, every field optional but
+ * the final losses (the report also reads runs of earlier versions, checked on reading).
+ */
+export type SetupSummaryData = Partial<Omit<SetupSummary, 'final' | 'parameterNorm'>> & {
+  final: { train: FinalLosses; test: FinalLosses };
   /** Written by some runs: the norm of the trained parameters, a number or mean ± std over trials. */
   parameterNorm?: number | (Partial<MeanStd> & { values?: number[] });
-  final: { train: FinalLosses; test: FinalLosses };
-  curves?: { train: Record<string, { mean: number[]; std: number[] }>; test: Record<string, { mean: number[]; std: number[] }> };
-}
+};
 
 export interface CallbackSummaryData {
   name: string;
@@ -24,29 +23,15 @@ export interface CallbackSummaryData {
   data?: Record<string, unknown>;
 }
 
-/** The parts of `summary.json` (the trainer's RunSummary) the report reads. */
-export interface RunSummaryData {
-  name?: string;
-  startedAt?: string;
-  finishedAt?: string;
-  seconds?: number;
-  seed?: number;
-  backend?: { name?: string; reason?: string };
-  modalities?: string[];
-  trials?: number;
-  epochs?: number;
+/** `summary.json` (RunSummary) as the report reads it: every field optional but the set-ups. */
+export type RunSummaryData = Partial<Omit<RunSummary, 'setups' | 'callbacks' | 'backend'>> & {
+  backend?: Partial<RunSummary['backend']>;
   setups: Record<string, SetupSummaryData>;
   callbacks?: Record<string, CallbackSummaryData>;
-}
+};
 
-/** One line of `metrics.jsonl`. */
-export interface MetricRow {
-  setup: string;
-  trial: number;
-  epoch: number;
-  train: Record<string, number>;
-  test: Record<string, number>;
-}
+/** The parts of a `metrics.jsonl` line the report reads. */
+export type MetricRow = Pick<EpochRow, 'setup' | 'trial' | 'epoch' | 'train' | 'test'>;
 
 /** One line of `lipschitz.jsonl` with a value (rows of failed estimates carry `value: null` and are kept apart). */
 export interface LipschitzRowData {
@@ -123,13 +108,11 @@ export interface ClaimsFile {
 /** An optional file: absent, read, or present but unusable (with why). */
 export type Optional<T> = { state: 'missing'; file: string } | { state: 'ok'; file: string; value: T } | { state: 'damaged'; file: string; reason: string };
 
-export interface RunInfoData {
-  name?: string;
-  startedAt?: string;
-  backend?: { name?: string; reason?: string };
-  node?: string;
-  data?: { train?: number; test?: number; modalities?: Array<{ name: string; kind?: string; shape?: number[] }>; description?: Record<string, unknown> };
-}
+/** `run.json` (RunRecord) as the report reads it: every field optional. */
+export type RunInfoData = Partial<Omit<RunRecord, 'backend' | 'data'>> & {
+  backend?: Partial<RunRecord['backend']>;
+  data?: Partial<Omit<RunRecord['data'], 'modalities'>> & { modalities?: Array<{ name: string; kind?: string; shape?: readonly number[] }> };
+};
 
 /** Everything the report reads from one run folder. */
 export interface RunData {
@@ -157,7 +140,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function readJsonOrUndefined(file: string): unknown {
   if (!existsSync(file)) return undefined;
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    return readJsonFile<unknown>(file, '');
   } catch {
     return undefined;
   }
@@ -165,16 +148,11 @@ function readJsonOrUndefined(file: string): unknown {
 
 /** `summary.json` of a finished run; missing or damaged is the user's problem, named with the file. */
 export function readSummary(dir: string): RunSummaryData {
-  const file = join(dir, 'summary.json');
+  const file = join(dir, RUN_FILES.summary);
   if (!existsSync(file)) {
     throw new UserInputError(`${file}: no summary.json; give the folder of a finished run (runs/<name>-<timestamp>) or a sweep folder with sweep.json`);
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new UserInputError(`${file}: damaged summary.json (${(error as Error).message}); rerun or resume the run to write it again`);
-  }
+  const parsed = readJsonFile<unknown>(file, 'rerun or resume the run to write it again');
   const problems = summaryProblems(parsed);
   if (problems.length > 0) throw new UserInputError(problems.map((p) => `${file}: ${p}`));
   return parsed as RunSummaryData;
@@ -214,9 +192,9 @@ function readOptional<T>(file: string, check: (value: unknown) => string | undef
   if (!existsSync(file)) return { state: 'missing', file };
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
+    value = readJsonFile<unknown>(file, 'the rest of the report is written without it');
   } catch (error) {
-    return { state: 'damaged', file, reason: `not JSON (${(error as Error).message})` };
+    return { state: 'damaged', file, reason: `not JSON (${(error as Error).message.slice(file.length + 2)})` };
   }
   const problem = check(value);
   return problem ? { state: 'damaged', file, reason: problem } : { state: 'ok', file, value: value as T };
@@ -268,11 +246,11 @@ export function readRunFolder(dir: string): RunData {
   const root = resolve(dir);
   const summary = readSummary(root);
   const notes: string[] = [];
-  const config = readJsonOrUndefined(join(root, 'config.json'));
-  const run = readJsonOrUndefined(join(root, 'run.json'));
+  const config = readJsonOrUndefined(join(root, RUN_FILES.config));
+  const run = readJsonOrUndefined(join(root, RUN_FILES.run));
 
   const metrics = lastOfEach(
-    readJsonLines(join(root, 'metrics.jsonl'), notes).filter(
+    readJsonLines(join(root, RUN_FILES.metrics), notes).filter(
       (r): r is MetricRow => isObject(r) && typeof r.setup === 'string' && typeof r.trial === 'number' && typeof r.epoch === 'number' && isObject(r.train) && isObject(r.test),
     ),
     (r) => `${r.setup}\u0000${r.trial}\u0000${r.epoch}`,
@@ -280,7 +258,7 @@ export function readRunFolder(dir: string): RunData {
 
   // The tracker's file name is an option of the callback; its summary says which it used.
   const lipschitzData = summary.callbacks?.lipschitz?.data;
-  const lipschitzName = typeof lipschitzData?.file === 'string' ? lipschitzData.file : 'lipschitz.jsonl';
+  const lipschitzName = typeof lipschitzData?.file === 'string' ? lipschitzData.file : RUN_FILES.lipschitz;
   const lipschitzFile = join(root, lipschitzName);
   const lipschitzRows = readJsonLines(lipschitzFile, notes).filter(
     (r): r is Record<string, unknown> => isObject(r) && typeof r.setup === 'string' && typeof r.trial === 'number' && typeof r.epoch === 'number' && typeof r.subModel === 'string' && typeof r.estimator === 'string',
@@ -300,10 +278,10 @@ export function readRunFolder(dir: string): RunData {
     lipschitz,
     lipschitzFailures,
     lipschitzFile,
-    failureDetection: readOptional<FailureDetectionFile>(join(root, 'analysis', 'failure-detection.json'), (v) => setupsProblem(v, (s, e) => trialsProblem(s, e, 'results'))),
-    robustness: readOptional<RobustnessFile>(join(root, 'analysis', 'robustness.json'), (v) => setupsProblem(v, (s, e) => trialsProblem(s, e, 'curves'))),
-    reconstructions: readOptional<ReconstructionsFile>(join(root, 'analysis', 'reconstructions.json'), (v) => setupsProblem(v, reconstructionProblem)),
-    claims: readOptional<ClaimsFile>(join(root, 'claims.json'), claimsProblem),
+    failureDetection: readOptional<FailureDetectionFile>(join(root, analysisName(ANALYSIS_FILES.failureDetection)), (v) => setupsProblem(v, (s, e) => trialsProblem(s, e, 'results'))),
+    robustness: readOptional<RobustnessFile>(join(root, analysisName(ANALYSIS_FILES.robustness)), (v) => setupsProblem(v, (s, e) => trialsProblem(s, e, 'curves'))),
+    reconstructions: readOptional<ReconstructionsFile>(join(root, analysisName(ANALYSIS_FILES.reconstructions)), (v) => setupsProblem(v, reconstructionProblem)),
+    claims: readOptional<ClaimsFile>(join(root, RUN_FILES.claims), claimsProblem),
     notes,
   };
 }

@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'fs';
+import { existsSync } from 'fs';
 import { join, resolve } from 'path';
-import { UserInputError } from '@mmfuse/core';
+import { readJsonFile, UserInputError } from '@mmfuse/core';
+import { isSweepFolder, RUN_FILES, SWEEP_FILES } from '@mmfuse/runs';
 import { finalLipschitz, FinalLipschitz, preferredEstimate, CERTIFIED_ESTIMATOR } from './aggregates';
 import { readRunFolder, RunData } from './run-data';
 import { MeanStd, meanStd } from './statistics';
@@ -23,27 +24,20 @@ export interface SweepData {
   points: SweepPoint[];
 }
 
-export function isSweepFolder(dir: string): boolean {
-  return existsSync(join(dir, 'sweep.json'));
-}
+export { isSweepFolder };
 
 /** Reads `sweep.json` and every point's run folder; a point without a summary.json yet is listed as unfinished. */
 export function readSweepFolder(dir: string): SweepData {
   const root = resolve(dir);
-  const file = join(root, 'sweep.json');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new UserInputError(`${file}: damaged or unreadable sweep.json (${(error as Error).message})`);
-  }
+  const file = join(root, SWEEP_FILES.sweep);
+  const parsed = readJsonFile<unknown>(file, 'it lists the sweep\'s points, written when the sweep started');
   const sweep = parsed as { name?: unknown; parameters?: unknown; points?: unknown };
   if (typeof sweep !== 'object' || sweep === null || !Array.isArray(sweep.points)) throw new UserInputError(`${file}: damaged sweep.json: no "points" list`);
   const points = (sweep.points as Array<Record<string, unknown>>).map((p, i): SweepPoint => {
     if (typeof p !== 'object' || p === null || typeof p.runDir !== 'string') throw new UserInputError(`${file}: points[${i}] has no "runDir"`);
     const runDir = resolve(root, p.runDir);
     const point: SweepPoint = { index: typeof p.index === 'number' ? p.index : i, assignments: (p.assignments as Record<string, unknown>) ?? {}, runDir };
-    if (!existsSync(join(runDir, 'summary.json'))) return { ...point, problem: existsSync(runDir) ? 'no summary.json yet (running, interrupted or failed)' : 'run folder not found' };
+    if (!existsSync(join(runDir, RUN_FILES.summary))) return { ...point, problem: existsSync(runDir) ? 'no summary.json yet (running, interrupted or failed)' : 'run folder not found' };
     return { ...point, run: readRunFolder(runDir) };
   });
   const parameters = Array.isArray(sweep.parameters) ? sweep.parameters.map(String) : [...new Set(points.flatMap((p) => Object.keys(p.assignments)))];

@@ -10,7 +10,8 @@ import { dataModule } from '@mmfuse/data';
 import { encodersModule } from '@mmfuse/encoders';
 import { fusionConcatModule } from '@mmfuse/fusion-concat';
 import { fusionSumModule } from '@mmfuse/fusion-sum';
-import { ExperimentRunner, RunSummary } from './experiment-runner';
+import { RunSummary } from '@mmfuse/runs';
+import { ExperimentRunner } from './experiment-runner';
 import { meanStd } from './statistics';
 import trainerModule from './trainer-module';
 

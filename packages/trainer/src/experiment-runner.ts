@@ -1,40 +1,17 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { inject, injectable } from 'inversify';
 import { BackendInfo, initBackend } from '@mmfuse/backend';
-import { CallbackSummary, ComponentConfig, ComponentRegistry, DataSource, deriveSeed, LoadedPlugin, ModalitySpec, MultimodalDataset, readJsonFile, Regularizer, TrainingCallback } from '@mmfuse/core';
+import { ComponentConfig, ComponentRegistry, DataSource, deriveSeed, LoadedPlugin, ModalitySpec, MultimodalDataset, Regularizer, TrainingCallback } from '@mmfuse/core';
 import { ExperimentConfig, setupLabel } from '@mmfuse/config';
-import { existsSync, mkdirSync } from 'fs';
+import { existsSync } from 'fs';
 import { join } from 'path';
-import { readCheckpoint, TrialCheckpoint, writeCheckpoint } from './checkpoint-file';
-import { corruptionFailures } from './corruption';
 import { atConfigPath, buildModel } from '@mmfuse/model';
-import { pruneRows } from './prune-rows';
-import { RunFolder, writeFileAtomic } from './run-folder';
-import type { RunReporter } from './run-reporter';
-import { SetupSummary, summarizeSetup, TrialOutcome } from './summary';
-import { DataParallelPool } from './data-parallel-pool';
+import { pruneRows, readCheckpoint, resumedRecordName, RunFolder, RunRecord, RunSummary, RUN_FILES } from '@mmfuse/runs';
+import { corruptionFailures } from './corruption';
 import { checkInputRange } from './input-range';
-import { DivergenceError, TrialTrainer } from './trial-trainer';
-import { decideWorkers, WorkerDecision } from './worker-count';
-
-export interface RunSummary {
-  name: string;
-  runDir: string;
-  startedAt: string;
-  finishedAt: string;
-  seconds: number;
-  seed: number;
-  backend: BackendInfo;
-  /** Threads that computed each batch, and why. */
-  parallel: WorkerDecision;
-  modalities: string[];
-  trials: number;
-  epochs: number;
-  /** One entry per fusion set-up, keyed by its label. */
-  setups: Record<string, SetupSummary>;
-  /** What each callback reported at the end (`summarize()`), by its name. */
-  callbacks: Record<string, CallbackSummary>;
-}
+import type { RunReporter } from './run-reporter';
+import { summarizeSetup } from './summary';
+import { failedTrial, PlannedTrial, restoreTrial, RunContext, TrialResult, trainTrial } from './trial-run';
+import { decideWorkers } from './worker-count';
 
 /** One trial of one set-up: the unit a run can hand to a worker process. */
 export interface TrialJob {
@@ -124,7 +101,7 @@ export class ExperimentRunner {
    */
   async run(prepared: PreparedExperiment, options: RunOptions = {}): Promise<RunSummary> {
     // `runDir`: this exact folder, continued when it already holds an interrupted run (sweep points).
-    const resumeDir = options.resumeDir ?? (options.runDir && existsSync(join(options.runDir, 'run.json')) ? options.runDir : undefined);
+    const resumeDir = options.resumeDir ?? (options.runDir && existsSync(join(options.runDir, RUN_FILES.run)) ? options.runDir : undefined);
     const folder = resumeDir
       ? RunFolder.open(resumeDir)
       : options.runDir
@@ -152,38 +129,57 @@ export class ExperimentRunner {
   }
 
   private async runIn(folder: RunFolder, prepared: PreparedExperiment, reporter: RunReporter, mode: RunMode): Promise<RunSummary | undefined> {
-    const { config, data, backend } = prepared;
     const started = new Date();
+    const context = this.openRun(folder, prepared, reporter, mode, started);
+    const jobs = planTrials(prepared.config).filter((job) => !mode.only || mode.only.has(`${job.setup}#${job.trial}`));
+    const failed = mode.dispatch ? await dispatchUnfinished(context, jobs, mode.dispatch) : new Map<string, string>();
+    const results: TrialResult[] = [];
+    for (const job of jobs) {
+      const error = failed.get(`${job.setup}#${job.trial}`);
+      results.push((await restoreTrial(context, job)) ?? (error !== undefined ? failedTrial(context, job, error) : await trainTrial(context, job)));
+    }
+    if (mode.only) return undefined;
+    const summary = summarizeRun(context, prepared.config, results, started);
+    folder.writeJson(RUN_FILES.summary, summary);
+    folder.writeText(RUN_FILES.summaryCsv, summaryCsv(summary));
+    reporter.runEnded?.(summary);
+    return summary;
+  }
+
+  /**
+   * Writes what a run starts with (the config, the run record; a worker writes neither), builds
+   * the callbacks and regularizers every trial shares, and tells the reporter.
+   */
+  private openRun(folder: RunFolder, prepared: PreparedExperiment, reporter: RunReporter, mode: RunMode, started: Date): RunContext {
+    const { config, data, backend } = prepared;
     const worker = mode.only !== undefined;
-    // Trials left by workers or an interruption continue from their checkpoints.
-    const resuming = mode.resuming || mode.dispatch !== undefined;
-    if (!mode.resuming) folder.writeJson('config.json', config);
+    if (!mode.resuming) folder.writeJson(RUN_FILES.config, config);
     // What an interrupted write left behind goes before anything is restored.
     else if (!worker) folder.removeStaleTemporaries();
-    mkdirSync(folder.file('trials'), { recursive: true });
-    mkdirSync(folder.file('checkpoints'), { recursive: true });
-    if (!worker) folder.writeJson(mode.resuming ? `run-resumed-${started.getTime()}.json` : 'run.json', {
-      name: config.name,
-      startedAt: started.toISOString(),
-      backend,
-      plugins: prepared.plugins,
-      ...(prepared.baseDir ? { configDir: prepared.baseDir } : {}),
-      parallel: decideWorkers(config.training.workers, backend.name, config.training.batchSize, prepared.plugins.length > 0),
-      node: process.version,
-      ...(prepared.warnings?.length ? { warnings: prepared.warnings } : {}),
-      data: { train: data.train.size, test: data.test.size, modalities: data.modalities, description: data.description ?? {} },
-    });
+    folder.makeTrialFolders();
+    const parallel = decideWorkers(config.training.workers, backend.name, config.training.batchSize, prepared.plugins.length > 0);
+    if (!worker) {
+      const record: RunRecord = {
+        name: config.name,
+        startedAt: started.toISOString(),
+        backend,
+        plugins: prepared.plugins,
+        ...(prepared.baseDir ? { configDir: prepared.baseDir } : {}),
+        parallel,
+        node: process.version,
+        ...(prepared.warnings?.length ? { warnings: prepared.warnings } : {}),
+        data: { train: data.train.size, test: data.test.size, modalities: data.modalities, description: data.description ?? {} },
+      };
+      folder.writeJson(mode.resuming ? resumedRecordName(started) : RUN_FILES.run, record);
+    }
     const callbacks: TrainingCallback[] = config.callbacks.map((c, i) => atConfigPath(`callbacks[${i}]`, () => this.registry.create('callback', c, { runDir: folder.path })));
     const createRegularizer = (r: ComponentConfig, path: string): Regularizer => atConfigPath(path, () => this.registry.create('regularizer', r, { name: path }));
     const shared = config.regularizers.map((r, i) => createRegularizer(r, `regularizers[${i}]`));
     // Each set-up trains with the shared regularizers plus its own.
-    const regularizersOf = config.fusions.map((f, i) => [...shared, ...(f.regularizers ?? []).map((r, j) => createRegularizer(r, `fusions[${i}].regularizers[${j}]`))]);
-
-    const labels = config.fusions.map(setupLabel);
-    const parallel = decideWorkers(config.training.workers, backend.name, config.training.batchSize, prepared.plugins.length > 0);
+    const regularizers = config.fusions.map((f, i) => [...shared, ...(f.regularizers ?? []).map((r, j) => createRegularizer(r, `fusions[${i}].regularizers[${j}]`))]);
     reporter.runStarted?.({
       runDir: folder.path,
-      setups: labels,
+      setups: config.fusions.map(setupLabel),
       trials: config.training.trials,
       epochs: config.training.epochs,
       backend: backend.name,
@@ -191,152 +187,74 @@ export class ExperimentRunner {
       trainSamples: data.train.size,
       testSamples: data.test.size,
     });
-
-    const outcomes = new Map<string, TrialOutcome[]>(labels.map((l) => [l, []]));
-    const parameters = new Map<string, number>();
-    const failedJobs = new Map<string, string>();
-    if (mode.dispatch) {
-      const jobs: TrialJob[] = [];
-      for (let trial = 0; trial < config.training.trials; trial++) {
-        for (const setup of labels) {
-          if (existsSync(folder.file(`trials/${setup}.trial${trial}.json`))) continue;
-          // Rows an interrupted attempt wrote after its checkpoint go before any worker appends.
-          pruneRows(folder.path, setup, trial, readCheckpoint(folder.file(`checkpoints/${setup}.trial${trial}.ckpt`))?.epoch ?? 0);
-          jobs.push({ setup, trial });
-        }
-      }
-      if (jobs.length > 0) for (const f of (await mode.dispatch(jobs, folder.path)) ?? []) failedJobs.set(`${f.setup}#${f.trial}`, f.error);
-    }
-    // Trials outermost: an interrupted run still has every fusion for the trials it finished.
-    for (let trial = 0; trial < config.training.trials; trial++) {
-      const seed = deriveSeed(config.seed, 'trial', trial);
-      for (let f = 0; f < config.fusions.length; f++) {
-        const setup = labels[f];
-        if (mode.only && !mode.only.has(`${setup}#${trial}`)) continue;
-        const outcomeFile = folder.file(`trials/${setup}.trial${trial}.json`);
-        const checkpointFile = folder.file(`checkpoints/${setup}.trial${trial}.ckpt`);
-        if (existsSync(outcomeFile)) {
-          // Finished before an interruption: never redone.
-          const done = readJsonFile<TrialOutcome & { parameters: number }>(outcomeFile, 'delete it to train this trial again (from its checkpoint, when there is one)');
-          outcomes.get(setup)!.push(done);
-          parameters.set(setup, done.parameters);
-          for (const c of callbacks) await c.onTrialRestored?.({ setup, trial, seed, runDir: folder.path, seconds: done.seconds });
-          reporter.trialEnded?.(setup, trial, done.seconds);
-          continue;
-        }
-        const failedError = failedJobs.get(`${setup}#${trial}`);
-        if (failedError !== undefined) {
-          // No outcome file: a later --resume tries it again.
-          outcomes.get(setup)!.push({ setup, trial, seed, seconds: 0, epochs: [], status: 'failed', error: failedError });
-          reporter.trialFailed?.(setup, trial, failedError);
-          continue;
-        }
-        const resume = resuming ? readCheckpoint(checkpointFile) : undefined;
-        // A worker's rows were pruned by the run that dispatched it, before other workers appended.
-        if (resuming && !worker) pruneRows(folder.path, setup, trial, resume?.epoch ?? 0);
-        const model = buildModel(this.registry, config, config.fusions[f], `fusions[${f}]`, data.modalities, seed);
-        parameters.set(setup, model.parameterCount());
-        const info = { setup, trial, seed, runDir: folder.path, model, data, startEpoch: resume?.epoch ?? 0 };
-        reporter.trialStarted?.(setup, trial);
-        const trialStarted = Date.now();
-        let pool: DataParallelPool | undefined;
-        try {
-          if (parallel.workers > 1) {
-            const names = config.modalities.map((m) => m.name);
-            const sizes = names.map((n) => data.modalities.find((s) => s.name === n)!.shape.reduce((a, b) => a * b, 1));
-            const corrupted = names.map((n) => config.training.corruption.some((c) => c.modality === n));
-            pool = await DataParallelPool.start(
-              parallel.workers - 1,
-              { backend: backend.name, pluginDirectories: prepared.plugins.map((p) => p.directory), config, fusion: config.fusions[f], regularizers: [], specs: [...data.modalities], seed },
-              model,
-              config.training.batchSize,
-              sizes,
-              corrupted,
-            );
-          }
-          for (const c of callbacks) await c.onTrialStart?.(info);
-          const checkpointing = { every: config.training.checkpointEvery, resume, save: (c: TrialCheckpoint) => writeCheckpoint(checkpointFile, c) };
-          const trainer = new TrialTrainer(model, data, config, regularizersOf[f], seed, pool, checkpointing);
-          let outcome: TrialOutcome;
-          try {
-            const epochs = await trainer.train(async (record) => {
-            // Memory per epoch: a leak shows as a growing tensor count or resident size.
-            const memory = { tensors: tf.memory().numTensors, rssMB: +(process.memoryUsage().rss / 1048576).toFixed(1) };
-            folder.appendJsonLine('metrics.jsonl', { setup, trial, seed, ...record, memory });
-            reporter.epochEnded?.(setup, trial, record.epoch, record.train, record.test);
-            for (const c of callbacks) await c.onEpochEnd?.({ ...info, epoch: record.epoch, train: record.train, test: record.test });
-            });
-            outcome = { setup, trial, seed, seconds: (Date.now() - trialStarted) / 1000, epochs, status: 'done', parameterNorms: parameterNorms(model) };
-          } catch (error) {
-            if (!(error instanceof DivergenceError)) throw error;
-            // This trial stops; the others go on. What went wrong, where, and the last estimates.
-            const details = callbacks.map((c) => c.onDiverged?.({ ...info, epoch: error.epoch, subModel: error.subModel })).filter(Boolean);
-            outcome = {
-              setup,
-              trial,
-              seed,
-              seconds: (Date.now() - trialStarted) / 1000,
-              epochs: error.records,
-              status: 'diverged',
-              divergence: { epoch: error.epoch, step: error.step, subModel: error.subModel ?? null, details: Object.assign({}, ...details), ...(error.where ? { where: error.where } : {}) },
-            };
-            reporter.trialDiverged?.(setup, trial, error.message);
-          }
-          for (const c of callbacks) await c.onTrialEnd?.(info);
-          writeFileAtomic(outcomeFile, `${JSON.stringify({ ...outcome, parameters: model.parameterCount() })}\n`);
-          outcomes.get(setup)!.push(outcome);
-          reporter.trialEnded?.(setup, trial, outcome.seconds);
-        } finally {
-          await pool?.close();
-          model.dispose();
-        }
-      }
-    }
-
-    if (worker) return undefined;
-    const finished = new Date();
-    const summary: RunSummary = {
-      name: config.name,
-      runDir: folder.path,
-      startedAt: started.toISOString(),
-      finishedAt: finished.toISOString(),
-      seconds: (finished.getTime() - started.getTime()) / 1000,
-      seed: config.seed,
-      backend,
-      parallel,
-      modalities: config.modalities.map((m) => m.name),
-      trials: config.training.trials,
-      epochs: config.training.epochs,
-      setups: Object.fromEntries(
-        labels.map((label, f) => {
-          const { label: _l, ...fusion } = config.fusions[f];
-          return [label, summarizeSetup(outcomes.get(label)!, fusion, parameters.get(label) ?? 0)];
-        }),
-      ),
-      callbacks: {},
-    };
-    for (const c of callbacks) {
-      const reported = c.summarize?.();
-      if (reported) summary.callbacks[reported.name] = reported;
-    }
-    folder.writeJson('summary.json', summary);
-    folder.writeText('summary.csv', summaryCsv(summary));
-    reporter.runEnded?.(summary);
-    return summary;
+    // Trials left by workers or an interruption continue from their checkpoints.
+    const resuming = mode.resuming || mode.dispatch !== undefined;
+    const pluginDirectories = prepared.plugins.map((p) => p.directory);
+    return { registry: this.registry, folder, config, data, backend, pluginDirectories, reporter, callbacks, regularizers, parallel, resuming, pruneRows: resuming && !worker };
   }
 }
 
-/** The L2 norm of every sub-model's parameters and of all of them (`model`). */
-export function parameterNorms(model: { subModels(): Array<{ name: string; parameters: ReadonlyArray<{ variable: tf.Variable }> }> }): Record<string, number> {
-  const norms: Record<string, number> = {};
-  let all = 0;
-  for (const subModel of model.subModels()) {
-    const squares = subModel.parameters.reduce((sum, p) => sum + tf.tidy(() => tf.sum(tf.square(p.variable)).dataSync()[0]), 0);
-    norms[subModel.name] = Math.sqrt(squares);
-    all += squares;
+/** Every trial of every set-up, trials outermost: an interrupted run still has every fusion for the trials it finished. */
+export function planTrials(config: ExperimentConfig): PlannedTrial[] {
+  const labels = config.fusions.map(setupLabel);
+  const jobs: PlannedTrial[] = [];
+  for (let trial = 0; trial < config.training.trials; trial++) {
+    const seed = deriveSeed(config.seed, 'trial', trial);
+    labels.forEach((setup, fusion) => jobs.push({ setup, trial, fusion, seed }));
   }
-  norms.model = Math.sqrt(all);
-  return norms;
+  return jobs;
+}
+
+/**
+ * Hands the trials without an outcome file to the dispatcher (other processes) and waits for
+ * them; returns the ones it reports as failed for good, by `setup#trial`.
+ */
+async function dispatchUnfinished(context: RunContext, jobs: readonly PlannedTrial[], dispatch: NonNullable<RunOptions['dispatch']>): Promise<Map<string, string>> {
+  const { folder } = context;
+  const unfinished: TrialJob[] = [];
+  for (const { setup, trial } of jobs) {
+    if (existsSync(folder.outcomeFile(setup, trial))) continue;
+    // Rows an interrupted attempt wrote after its checkpoint go before any worker appends.
+    pruneRows(folder.path, setup, trial, readCheckpoint(folder.checkpointFile(setup, trial))?.epoch ?? 0);
+    unfinished.push({ setup, trial });
+  }
+  const failed = new Map<string, string>();
+  if (unfinished.length > 0) for (const f of (await dispatch(unfinished, folder.path)) ?? []) failed.set(`${f.setup}#${f.trial}`, f.error);
+  return failed;
+}
+
+/** The run's summary from every trial's result: mean ± std per set-up over the trials that finished. */
+function summarizeRun(context: RunContext, config: ExperimentConfig, results: readonly TrialResult[], started: Date): RunSummary {
+  const finished = new Date();
+  const summary: RunSummary = {
+    name: config.name,
+    runDir: context.folder.path,
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    seconds: (finished.getTime() - started.getTime()) / 1000,
+    seed: config.seed,
+    backend: context.backend,
+    parallel: context.parallel,
+    modalities: config.modalities.map((m) => m.name),
+    trials: config.training.trials,
+    epochs: config.training.epochs,
+    setups: Object.fromEntries(
+      config.fusions.map((fusionConfig) => {
+        const label = setupLabel(fusionConfig);
+        const { label: _l, ...fusion } = fusionConfig;
+        const mine = results.filter((r) => r.outcome.setup === label);
+        // The parameter count of the set-up's last trial that built a model.
+        const parameters = [...mine].reverse().find((r) => r.parameters > 0)?.parameters ?? 0;
+        return [label, summarizeSetup(mine.map((r) => r.outcome), fusion, parameters)];
+      }),
+    ),
+    callbacks: {},
+  };
+  for (const c of context.callbacks) {
+    const reported = c.summarize?.();
+    if (reported) summary.callbacks[reported.name] = reported;
+  }
+  return summary;
 }
 
 /** One row per set-up, split and loss: mean, std and n, for spreadsheets. */

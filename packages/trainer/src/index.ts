@@ -1,14 +1,12 @@
 export { BatchArrays, LossLayout, partGradients, PartGradients } from './batch-gradients';
-export { readCheckpoint, SavedTensor, TrialCheckpoint, writeCheckpoint } from './checkpoint-file';
 export { corruptBatch } from './corruption';
 export { DataParallelPool } from './data-parallel-pool';
 export { checkInputRange, MAX_INPUT_MAGNITUDE } from './input-range';
-export { ExperimentRunner, FailedTrialJob, PreparedExperiment, RunOptions, RunSummary, setupLabel, summaryCsv, TrialJob } from './experiment-runner';
-export { RunFolder, writeFileAtomic } from './run-folder';
+export { ExperimentRunner, FailedTrialJob, planTrials, PreparedExperiment, RunOptions, setupLabel, summaryCsv, TrialJob } from './experiment-runner';
+export type { PlannedTrial } from './trial-run';
 export { RunReporter, RunStartInfo } from './run-reporter';
 export { formatMeanStd, MeanStd, meanStd } from './statistics';
-export { SetupSummary, summarizeSetup, TrialOutcome } from './summary';
+export { summarizeSetup } from './summary';
 export { default as trainerModule } from './trainer-module';
-export { DivergenceError, EpochRecord, gatherBatch, splitRows, TrialCheckpointing, TrialTrainer } from './trial-trainer';
-export { pruneRows, RunRow } from './prune-rows';
+export { DivergenceError, gatherBatch, splitRows, TrialCheckpointing, TrialTrainer } from './trial-trainer';
 export { decideWorkers, WorkerDecision } from './worker-count';

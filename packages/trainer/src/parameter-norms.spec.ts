@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { parameterNorms } from './experiment-runner';
+import { parameterNorms } from './trial-run';
 
 describe('parameterNorms', () => {
   it('is the L2 norm of each sub-model’s parameters, and of all of them together', async () => {

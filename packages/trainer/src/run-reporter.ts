@@ -1,5 +1,5 @@
 import type { LossRecord } from '@mmfuse/core';
-import type { RunSummary } from './experiment-runner';
+import type { RunSummary } from '@mmfuse/runs';
 
 export interface RunStartInfo {
   runDir: string;

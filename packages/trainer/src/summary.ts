@@ -1,44 +1,6 @@
 import type { LossRecord } from '@mmfuse/core';
+import type { SetupSummary, TrialOutcome } from '@mmfuse/runs';
 import { MeanStd, meanStd } from './statistics';
-import type { EpochRecord } from './trial-trainer';
-
-export interface TrialOutcome {
-  setup: string;
-  trial: number;
-  seed: number;
-  seconds: number;
-  /** The epochs it completed. */
-  epochs: EpochRecord[];
-  /**
-   * `diverged`: the loss or weights stopped being finite; the trial stopped there. `failed`: the
-   * worker it was handed to failed every time (`error` says why); it has no epochs.
-   */
-  status: 'done' | 'diverged' | 'failed';
-  error?: string;
-  divergence?: { epoch: number; step: number; subModel: string | null; details: Record<string, unknown>; /** Where it showed when not in the weights (e.g. "the test loss of camera"). */ where?: string };
-  /** L2 norm of each sub-model's parameters (and `model`, all of them) after the last epoch. */
-  parameterNorms?: Record<string, number>;
-}
-
-export interface SetupSummary {
-  /** Fusion type and options of this set-up. */
-  fusion: Record<string, unknown>;
-  /** Trials that finished; the statistics below are over these only. */
-  trials: number;
-  /** Trials that diverged, with where; never part of a mean. */
-  diverged: Array<{ trial: number; epoch: number; step: number; subModel: string | null; details: Record<string, unknown>; where?: string }>;
-  /** Trials whose worker failed every time, with its error; never part of a mean. */
-  failed?: Array<{ trial: number; error: string }>;
-  parameters: number;
-  /** Losses after the last epoch over trials: mean, sample std (n − 1), and each trial's value. */
-  final: { train: Record<string, MeanStd & { values: number[] }>; test: Record<string, MeanStd & { values: number[] }> };
-  /** Mean and std over trials of each epoch's loss, for curves. */
-  curves: { train: Record<string, { mean: number[]; std: number[] }>; test: Record<string, { mean: number[]; std: number[] }> };
-  secondsPerTrial: MeanStd;
-  /** L2 norm of each sub-model's parameters after training, and of all of them (the λ ablation's second panel). */
-  parameterNorms: Record<string, MeanStd>;
-  parameterNorm?: MeanStd;
-}
 
 function finalOf(outcomes: TrialOutcome[], split: 'train' | 'test', key: string): MeanStd & { values: number[] } {
   const values = outcomes.map((o) => o.epochs[o.epochs.length - 1][split][key]);

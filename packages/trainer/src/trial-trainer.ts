@@ -5,15 +5,8 @@ import { BatchArrays, LossLayout, partGradients } from './batch-gradients';
 import { corruptBatch, corruptionFailures } from './corruption';
 import type { FailureDefinition } from '@mmfuse/data';
 import type { DataParallelPool } from './data-parallel-pool';
-import type { SavedTensor, TrialCheckpoint } from './checkpoint-file';
+import type { EpochRecord, SavedTensor, TrialCheckpoint } from '@mmfuse/runs';
 import type { MultimodalAutoencoder } from '@mmfuse/model';
-
-export interface EpochRecord {
-  epoch: number;
-  train: LossRecord;
-  test: LossRecord;
-  seconds: number;
-}
 
 /** Checkpointing of one trial: where to save, how often, and where to continue from. */
 export interface TrialCheckpointing {

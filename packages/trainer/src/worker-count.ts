@@ -1,10 +1,9 @@
 import { availableParallelism } from 'os';
 
-export interface WorkerDecision {
-  /** Threads computing each batch, this one included. */
-  workers: number;
-  reason: string;
-}
+import type { ParallelRecord } from '@mmfuse/runs';
+
+/** Threads computing each batch, this one included, and why (as run.json records it). */
+export type WorkerDecision = ParallelRecord;
 
 /** Backends that compute on one thread, where data-parallel threads add cores. */
 const SINGLE_THREADED = new Set(['wasm', 'cpu']);

@@ -1,5 +1,5 @@
 import { initBackend } from '@mmfuse/backend';
-import { TrialCheckpoint } from '@mmfuse/trainer';
+import { TrialCheckpoint } from '@mmfuse/runs';
 import { prepareExperiment, trialLosses } from './feature-gate-experiment';
 
 /** [epoch, train loss, test loss] per epoch of a trial of `epochs`, checkpointing after every epoch. */

@@ -4,7 +4,8 @@ import { MlpDecoder, MlpEncoder } from '@mmfuse/encoders';
 import { AttentionFusion } from '@mmfuse/fusion-attention';
 import { TokenAttentionFusion } from '@mmfuse/fusion-token-attention';
 import { MultimodalAutoencoder } from '@mmfuse/model';
-import { TrialCheckpoint, TrialTrainer } from '@mmfuse/trainer';
+import { TrialCheckpoint } from '@mmfuse/runs';
+import { TrialTrainer } from '@mmfuse/trainer';
 
 /**
  * A trial of a fusion with forward-pass state (spectral normalisation's power-iteration vectors)

@@ -2,6 +2,7 @@ import { CallbackContext, createRng, deriveSeed, ModalitySpec, TrainingCallback,
 import { FailureDefinition, failureByType, failureTypes } from '@mmfuse/data';
 import { DetectionReport, fitFailureDetector } from '../detection';
 import { denseMatrix } from '../matrix-input';
+import { ANALYSIS_FILES } from '@mmfuse/runs';
 import { recordTrial } from './analysis-file';
 import { latentsOf, spreadIndices } from './model-passes';
 
@@ -114,7 +115,7 @@ export class FailureDetectionCallback implements TrainingCallback {
         record(names?.[label] ?? `label ${label}`, 'process', detector.evaluate(clean, latents('test', faulty)));
       }
     }
-    recordTrial(info.runDir, 'failure-detection', info.setup, info.trial, {
+    recordTrial(info.runDir, ANALYSIS_FILES.failureDetection, info.setup, info.trial, {
       residual: detector.includeResidual,
       threshold: detector.threshold,
       percentile: detector.percentile,

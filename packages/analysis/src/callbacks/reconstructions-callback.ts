@@ -1,4 +1,5 @@
 import { CallbackContext, TrainingCallback, TrialInfo, UserInputError } from '@mmfuse/core';
+import { ANALYSIS_FILES } from '@mmfuse/runs';
 import { recordSetup } from './analysis-file';
 import { reconstructionsOf, spreadIndices } from './model-passes';
 
@@ -33,7 +34,7 @@ export class ReconstructionsCallback implements TrainingCallback {
     const samples = reconstructionsOf(info.model, split, spreadIndices(split.size, this.options.samples), spec.name);
     // One set of samples per set-up (the first kept trial's), as the report shows them.
     if (info.trial !== Math.min(...this.options.trials)) return;
-    recordSetup(info.runDir, 'reconstructions', info.setup, { trial: info.trial, modality: spec.name, shape: [...spec.shape], samples });
+    recordSetup(info.runDir, ANALYSIS_FILES.reconstructions, info.setup, { trial: info.trial, modality: spec.name, shape: [...spec.shape], samples });
   }
 }
 

@@ -1,5 +1,6 @@
 import { CallbackContext, createRng, deriveSeed, gatherSamples, ModalitySpec, sampleSize, TrainingCallback, TrialInfo, UserInputError } from '@mmfuse/core';
 import { failureByType, FailureDefinition } from '@mmfuse/data';
+import { ANALYSIS_FILES } from '@mmfuse/runs';
 import { recordTrial } from './analysis-file';
 import { modalityWeightsOf, Perturbation, reconstructionErrors, spreadIndices } from './model-passes';
 
@@ -96,7 +97,7 @@ export class RobustnessCallback implements TrainingCallback {
         curves.push({ perturbed: name, mode: failure.type, severity, loss: reconstructionErrors(model, split, indices, corrupt()), ...(weights ? { weights } : {}) });
       }
     }
-    recordTrial(info.runDir, 'robustness', info.setup, info.trial, { curves });
+    recordTrial(info.runDir, ANALYSIS_FILES.robustness, info.setup, info.trial, { curves });
   }
 }
 

@@ -1,7 +1,6 @@
 import { existsSync, readdirSync } from 'fs';
-import { readJsonLines } from '@mmfuse/core';
 import { join } from 'path';
-import { writeFileAtomic } from './run-folder';
+import { readJsonLines, writeFileAtomic } from '@mmfuse/core';
 
 /**
  * Before a trial continues from its checkpoint at `epoch`, drops the rows of that trial written

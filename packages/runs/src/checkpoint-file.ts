@@ -2,8 +2,8 @@ import { createHash } from 'crypto';
 import { existsSync, readFileSync } from 'fs';
 import { UserInputError } from '@mmfuse/core';
 import type { RngState } from '@mmfuse/core';
-import { writeFileAtomic } from './run-folder';
-import type { EpochRecord } from './trial-trainer';
+import { writeFileAtomic } from '@mmfuse/core';
+import type { EpochRecord } from './records';
 
 /** A named float32 array with its shape. */
 export interface SavedTensor {

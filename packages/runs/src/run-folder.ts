@@ -2,8 +2,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { hostname } from 'os';
 import { dirname, join, resolve } from 'path';
 import { appendFileDurable, environmentError, UserInputError, writeAll, writeFileAtomic } from '@mmfuse/core';
-
-export { writeFileAtomic };
+import { checkpointName, outcomeName, RUN_FILES, RUN_FOLDERS } from './layout';
 
 function isAlive(pid: number): boolean {
   try {
@@ -55,7 +54,7 @@ export class RunFolder {
 
   /** An existing run folder (to resume it). */
   static open(path: string): RunFolder {
-    for (const required of ['config.json', 'run.json']) {
+    for (const required of [RUN_FILES.config, RUN_FILES.run]) {
       if (!existsSync(join(path, required))) throw new UserInputError(`${path}: not a run folder (no ${required}); give the folder a run wrote, e.g. runs/<name>-<timestamp>`);
     }
     return new RunFolder(resolve(path));
@@ -63,7 +62,7 @@ export class RunFolder {
 
   /** A new run in exactly this folder (created if missing; it must not hold a run already). */
   static at(path: string): RunFolder {
-    if (existsSync(join(path, 'run.json'))) throw new UserInputError(`${path}: already holds a run; continue it with --resume ${path}`);
+    if (existsSync(join(path, RUN_FILES.run))) throw new UserInputError(`${path}: already holds a run; continue it with --resume ${path}`);
     makeFolder(path);
     return new RunFolder(resolve(path));
   }
@@ -81,7 +80,7 @@ export class RunFolder {
    * this host is taken over; a live one is refused with its pid.
    */
   lock(): void {
-    const file = this.file('run.lock');
+    const file = this.file(RUN_FILES.lock);
     const mine = JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() });
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
@@ -118,7 +117,7 @@ export class RunFolder {
   }
 
   unlock(): void {
-    if (this.locked) rmSync(this.file('run.lock'), { force: true });
+    if (this.locked) rmSync(this.file(RUN_FILES.lock), { force: true });
     this.locked = false;
   }
 
@@ -141,6 +140,21 @@ export class RunFolder {
 
   file(name: string): string {
     return join(this.path, name);
+  }
+
+  /** A trial's outcome file. */
+  outcomeFile(setup: string, trial: number): string {
+    return this.file(outcomeName(setup, trial));
+  }
+
+  /** A trial's checkpoint. */
+  checkpointFile(setup: string, trial: number): string {
+    return this.file(checkpointName(setup, trial));
+  }
+
+  /** The folders trials write into. */
+  makeTrialFolders(): void {
+    for (const name of [RUN_FOLDERS.trials, RUN_FOLDERS.checkpoints]) makeFolder(this.file(name));
   }
 
   writeJson(name: string, value: unknown): void {

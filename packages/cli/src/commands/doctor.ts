@@ -1,0 +1,22 @@
+import { BackendUnavailableError, initBackend } from '@mmfuse/backend';
+import { UserInputError } from '@mmfuse/core';
+
+/** `mmfuse doctor`: which backend runs and why, and the facts about it. */
+export async function doctorCommand(backend: string): Promise<void> {
+  try {
+    const info = await initBackend(backend as never);
+    const lines = [
+      `backend:      ${info.name} (requested ${info.requested})`,
+      `reason:       ${info.reason}`,
+      `version:      ${info.version} (tfjs-core ${info.tfjsVersion})`,
+      `threads:      ${info.threads ?? 'n/a'}`,
+      `simd:         ${info.simd ?? 'n/a'}`,
+      `gpu:          ${info.gpu ?? 'n/a'}`,
+      `node:         ${process.version} on ${process.platform}-${process.arch}`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } catch (error) {
+    if (error instanceof BackendUnavailableError) throw new UserInputError(`doctor: ${error.message}`);
+    throw error;
+  }
+}
