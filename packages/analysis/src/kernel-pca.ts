@@ -67,6 +67,99 @@ export interface KernelPcaModel {
 }
 
 /**
+ * k for given leading eigenvalues: the positive ones (relative floor), at most `wanted`, then the
+ * fewest reaching the variance share of the trace, unless k was requested.
+ */
+function componentChooser(wanted: number, requested: number | undefined, varianceFraction: number, trace: number): (values: Float64Array) => number {
+  return (values) => {
+    let positive = 0;
+    while (positive < values.length && values[positive] > RELATIVE_EIGENVALUE_FLOOR * values[0]) positive++;
+    const available = Math.min(wanted, positive);
+    if (requested !== undefined) return available;
+    let cumulative = 0;
+    for (let c = 0; c < available; c++) {
+      cumulative += values[c];
+      if (cumulative >= varianceFraction * trace) return c + 1;
+    }
+    return available;
+  };
+}
+
+/** The RBF kernel matrix of the fitted points, double-centred in feature space, with the means that centred it. */
+function centredRbfKernel(points: Float64Array, n: number, d: number, gamma: number): { kernel: Float64Array; columnMeans: Float64Array; grandMean: number; trace: number } {
+  const kernel = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    kernel[i * n + i] = 1;
+    for (let j = 0; j < i; j++) {
+      const value = Math.exp(-gamma * squaredDistance(points, i, points, j, d));
+      kernel[i * n + j] = value;
+      kernel[j * n + i] = value;
+    }
+  }
+  const columnMeans = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) columnMeans[j] += kernel[i * n + j];
+  }
+  let grandMean = 0;
+  for (let j = 0; j < n; j++) {
+    columnMeans[j] /= n;
+    grandMean += columnMeans[j];
+  }
+  grandMean /= n;
+  let trace = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) kernel[i * n + j] += grandMean - columnMeans[i] - columnMeans[j];
+    trace += kernel[i * n + i];
+  }
+  return { kernel, columnMeans, grandMean, trace };
+}
+
+/** What projecting new points needs of a fit: the fitted points, the centring means and the components' coefficients. */
+interface FittedKernel {
+  points: Float64Array;
+  n: number;
+  d: number;
+  gamma: number;
+  columnMeans: Float64Array;
+  grandMean: number;
+  /** α_c, one row of n per component. */
+  coefficients: Float64Array;
+  k: number;
+}
+
+/** Projections of new points onto the components, and their squared feature-space distance left over. */
+function projector(fit: FittedKernel): (y: MatrixInput) => { projections: Float64Array; residuals: Float64Array } {
+  const { points, n, d, gamma, columnMeans, grandMean, coefficients, k } = fit;
+  return (y) => {
+    const queries = toDense(y, 'KernelPcaModel.transform');
+    if (queries.cols !== d) throw new RangeError(`KernelPcaModel.transform: rows have ${queries.cols} columns, the model was fitted on ${d}`);
+    const projections = new Float64Array(queries.rows * k);
+    const residuals = new Float64Array(queries.rows);
+    const centred = new Float64Array(n);
+    for (let q = 0; q < queries.rows; q++) {
+      let rowMean = 0;
+      for (let j = 0; j < n; j++) {
+        centred[j] = Math.exp(-gamma * squaredDistance(queries.data, q, points, j, d));
+        rowMean += centred[j];
+      }
+      rowMean /= n;
+      for (let j = 0; j < n; j++) centred[j] += grandMean - rowMean - columnMeans[j];
+      let captured = 0;
+      for (let c = 0; c < k; c++) {
+        let sum = 0;
+        const offset = c * n;
+        for (let j = 0; j < n; j++) sum += centred[j] * coefficients[offset + j];
+        projections[q * k + c] = sum;
+        captured += sum * sum;
+      }
+      // ‖φ(y) − φ̄‖² = k(y, y) − 2 mean_j k(y, x_j) + mean(K), with k(y, y) = 1 for the RBF kernel.
+      residuals[q] = Math.max(0, 1 - 2 * rowMean + grandMean - captured);
+    }
+    return { projections, residuals };
+  };
+}
+
+/**
  * RBF kernel PCA (Schölkopf, Smola & Müller 1998, "Nonlinear component analysis as a kernel
  * eigenvalue problem", Neural Computation 10(5)). With K_ij = exp(−γ‖x_i − x_j‖²) and
  * H = I − 11ᵀ/n, the centred kernel K_c = H K H holds the inner products of the feature vectors
@@ -103,30 +196,7 @@ export function fitKernelPca(x: MatrixInput, options: KernelPcaOptions = {}): Ke
   const gamma = options.gamma ?? medianHeuristicGamma(points, n, d, seed);
   if (!(gamma > 0) || !Number.isFinite(gamma)) throw new RangeError(`fitKernelPca: gamma must be positive and finite, got ${gamma}`);
 
-  const kernel = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    kernel[i * n + i] = 1;
-    for (let j = 0; j < i; j++) {
-      const value = Math.exp(-gamma * squaredDistance(points, i, points, j, d));
-      kernel[i * n + j] = value;
-      kernel[j * n + i] = value;
-    }
-  }
-  const columnMeans = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) columnMeans[j] += kernel[i * n + j];
-  }
-  let grandMean = 0;
-  for (let j = 0; j < n; j++) {
-    columnMeans[j] /= n;
-    grandMean += columnMeans[j];
-  }
-  grandMean /= n;
-  let trace = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) kernel[i * n + j] += grandMean - columnMeans[i] - columnMeans[j];
-    trace += kernel[i * n + i];
-  }
+  const { kernel, columnMeans, grandMean, trace } = centredRbfKernel(points, n, d, gamma);
 
   const requested = options.components;
   if (requested !== undefined && (!Number.isInteger(requested) || requested < 1)) {
@@ -138,19 +208,7 @@ export function fitKernelPca(x: MatrixInput, options: KernelPcaOptions = {}): Ke
   if (!(trace > 0)) {
     throw new RangeError('fitKernelPca: the centred kernel is zero: all fitted points coincide');
   }
-  /** k for given leading eigenvalues: the positive ones (relative floor), then the fewest reaching the variance share unless k was requested. */
-  const componentCount = (values: Float64Array): number => {
-    let positive = 0;
-    while (positive < values.length && values[positive] > RELATIVE_EIGENVALUE_FLOOR * values[0]) positive++;
-    const available = Math.min(wanted, positive);
-    if (requested !== undefined) return available;
-    let cumulative = 0;
-    for (let c = 0; c < available; c++) {
-      cumulative += values[c];
-      if (cumulative >= varianceFraction * trace) return c + 1;
-    }
-    return available;
-  };
+  const componentCount = componentChooser(wanted, requested, varianceFraction, trace);
   const pairs = leadingEigenpairs(kernel, n, wanted, { solver: options.solver, seed, required: componentCount });
   if (!(pairs.values[0] > 0)) throw new RangeError('fitKernelPca: the centred kernel has no positive eigenvalue');
   const k = componentCount(pairs.values);
@@ -177,33 +235,7 @@ export function fitKernelPca(x: MatrixInput, options: KernelPcaOptions = {}): Ke
     trainingResiduals[i] = Math.max(0, 1 - 2 * columnMeans[i] + grandMean - captured);
   }
 
-  const project = (y: MatrixInput): { projections: Float64Array; residuals: Float64Array } => {
-    const queries = toDense(y, 'KernelPcaModel.transform');
-    if (queries.cols !== d) throw new RangeError(`KernelPcaModel.transform: rows have ${queries.cols} columns, the model was fitted on ${d}`);
-    const projections = new Float64Array(queries.rows * k);
-    const residuals = new Float64Array(queries.rows);
-    const centred = new Float64Array(n);
-    for (let q = 0; q < queries.rows; q++) {
-      let rowMean = 0;
-      for (let j = 0; j < n; j++) {
-        centred[j] = Math.exp(-gamma * squaredDistance(queries.data, q, points, j, d));
-        rowMean += centred[j];
-      }
-      rowMean /= n;
-      for (let j = 0; j < n; j++) centred[j] += grandMean - rowMean - columnMeans[j];
-      let captured = 0;
-      for (let c = 0; c < k; c++) {
-        let sum = 0;
-        const offset = c * n;
-        for (let j = 0; j < n; j++) sum += centred[j] * coefficients[offset + j];
-        projections[q * k + c] = sum;
-        captured += sum * sum;
-      }
-      // ‖φ(y) − φ̄‖² = k(y, y) − 2 mean_j k(y, x_j) + mean(K), with k(y, y) = 1 for the RBF kernel.
-      residuals[q] = Math.max(0, 1 - 2 * rowMean + grandMean - captured);
-    }
-    return { projections, residuals };
-  };
+  const project = projector({ points, n, d, gamma, columnMeans, grandMean, coefficients, k });
 
   return {
     gamma,

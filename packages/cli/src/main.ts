@@ -57,6 +57,14 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
+  addTrainingCommands(program);
+  addResultCommands(program);
+  addConfigCommands(program);
+  return program;
+}
+
+/** run, worker, queue status: training, here or on a queue. */
+function addTrainingCommands(program: Command): void {
   program
     .command('run')
     .description('train every fusion of an experiment config for every trial and write a run folder')
@@ -99,7 +107,10 @@ export function buildProgram(): Command {
     .option('--run <folder>', 'only the run (or sweep) written in this folder')
     .option('--json', 'print the counts as JSON')
     .action(queueStatusCommand);
+}
 
+/** claims, report: what a finished run shows. */
+function addResultCommands(program: Command): void {
   program
     .command('claims')
     .description('test the paper\'s ordering claims on a finished run (lowest loss and Lipschitz constants with attention, encoders above decoders, concat steadier than sum, best failure separation, attention no worse than concat within a margin, attention more robust to a lost or corrupted modality) with permutation tests and effect sizes with bootstrap intervals; each claim holds, is contradicted or is inconclusive, with the reason; writes claims.json and claims.txt')
@@ -117,7 +128,10 @@ export function buildProgram(): Command {
     .argument('<dir>', 'run or sweep folder')
     .option('-o, --out <path>', 'a folder (gets index.html and figures/) or an .html file; default <dir>/report')
     .action(reportCommand);
+}
 
+/** validate, list, schema, data preview, doctor: configs, components, data and the machine. */
+function addConfigCommands(program: Command): void {
   program
     .command('validate')
     .description('check a config (schema, plugins, modality names, model sizes) without running it')
@@ -157,8 +171,6 @@ export function buildProgram(): Command {
     .description('say which TensorFlow.js backend runs here, and why')
     .option('-b, --backend <name>', 'backend to try: auto, tensorflow, wasm, cpu', 'auto')
     .action((options: { backend: string }) => doctorCommand(options.backend));
-
-  return program;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -54,6 +54,74 @@ function trialJobsOf(point: QueuedPoint, record: QueueRecord): TrialJobData[] {
     .map((job) => trialJob(point, record, job));
 }
 
+/** The folder's queue record: the one a resumed run wrote, else a new run id on this queue. */
+function queueRecordOf(folder: string, config: ExperimentConfig, queueName: string, configDir: string): QueueRecord {
+  const record: QueueRecord = isQueuedFolder(folder)
+    ? readQueueRecord(folder)
+    : { runId: `${config.name.replace(/[^A-Za-z0-9_-]/g, '_')}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`, queueName, configDir, createdAt: new Date().toISOString() };
+  if (record.queueName !== queueName) throw new UserInputError(`${folder}: its jobs are on queue "${record.queueName}", not "${queueName}"; resume with --queue-name ${record.queueName}`);
+  writeFileAtomic(join(folder, RUN_FILES.queue), `${JSON.stringify(record, null, 2)}\n`);
+  return record;
+}
+
+/** The points a queued run trains: its sweep's, each with its validated config, or the run itself. */
+function queuedPoints(experiment: LoadedExperiment, folder: string, sweepRecord: SweepRecord | undefined): QueuedPoint[] {
+  if (!sweepRecord) return [{ dir: folder, config: experiment.config }];
+  return sweepRecord.points.map((p) => {
+    let pointConfig: ExperimentConfig;
+    try {
+      pointConfig = sweepPointConfig(experiment.config, p.index, (raw) => experiment.validator.validate(raw));
+    } catch (error) {
+      rethrowInConfigFile(experiment.file, error);
+    }
+    return { index: p.index, dir: join(folder, p.runDir), config: pointConfig, record: p };
+  });
+}
+
+/** What following one queued point shares with the others: the queue, every job, and the log. */
+interface Coordination {
+  readonly queue: TrialQueue;
+  readonly record: QueueRecord;
+  readonly jobsOf: Map<QueuedPoint, TrialJobData[]>;
+  readonly total: number;
+  settled: number;
+  failed: number;
+  log(line: string): void;
+}
+
+/**
+ * The dispatcher the runner hands a point's unfinished trials to: it waits for their jobs, merges
+ * each completed attempt into the run folder, and returns the jobs that failed on every try.
+ */
+function queueDispatcher(point: QueuedPoint, c: Coordination) {
+  const where = point.index !== undefined ? `point ${point.index} ` : '';
+  return async (jobs: TrialJob[], runDir: string): Promise<FailedTrialJob[]> => {
+    const wanted = new Set(jobs.map((j) => `${j.setup}#${j.trial}`));
+    const data = (c.jobsOf.get(point) ?? []).filter((d) => wanted.has(`${d.setup}#${d.trial}`));
+    // Every trial the run needs was enqueued up front (enqueueing again would retry one that already failed for good);
+    // one that was not, should there be any, is enqueued now.
+    const missing = jobs.filter((job) => !data.some((d) => d.setup === job.setup && d.trial === job.trial)).map((job) => trialJob(point, c.record, job));
+    if (missing.length > 0) await c.queue.enqueue(missing);
+    data.push(...missing);
+    const failures: FailedTrialJob[] = [];
+    await c.queue.follow(data, (settled: SettledJob) => {
+      c.settled++;
+      const what = `[${c.settled}/${c.total}] ${where}${settled.data.setup} trial ${settled.data.trial}`;
+      if (settled.state === 'completed') {
+        mergeAttempt(runDir, settled.result.attempt, settled.data.setup, settled.data.trial);
+        // Merged: the attempts of this trial are no longer needed (a failed trial keeps its checkpoints).
+        rmSync(attemptsFolder(runDir, settled.data.setup, settled.data.trial), { recursive: true, force: true });
+        c.log(`  ${what}: done on ${settled.result.host} in ${settled.result.seconds.toFixed(1)} s${settled.result.startEpoch > 0 ? ` (continued from epoch ${settled.result.startEpoch})` : ''}`);
+      } else {
+        failures.push({ setup: settled.data.setup, trial: settled.data.trial, error: settled.error });
+        c.log(`  ${what}: FAILED after ${settled.attempts} tries: ${settled.error}`);
+      }
+    });
+    c.failed += failures.length;
+    return failures;
+  };
+}
+
 /**
  * `mmfuse run <config> --queue redis://…`: the coordinator. It writes the run (or sweep) folder,
  * enqueues one job per trial and sweep point, and, point by point, waits for the workers' results,
@@ -69,31 +137,14 @@ export async function runOnQueue(experiment: LoadedExperiment, options: QueueRun
   try {
     const { config, baseDir } = experiment;
     const sweep = Boolean(config.sweep);
-    let folder: string;
-    if (options.resume) folder = resolve(options.resume);
-    else folder = sweep ? createSweepFolder(config, baseDir, options.out) : RunFolder.create(options.out ?? config.output.dir, config.name, new Date()).path;
-
-    const recordFile = join(folder, RUN_FILES.queue);
-    const record: QueueRecord = isQueuedFolder(folder)
-      ? readQueueRecord(folder)
-      : { runId: `${config.name.replace(/[^A-Za-z0-9_-]/g, '_')}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`, queueName: queue.queue.name, configDir: baseDir, createdAt: new Date().toISOString() };
-    if (record.queueName !== queue.queue.name) throw new UserInputError(`${folder}: its jobs are on queue "${record.queueName}", not "${queue.queue.name}"; resume with --queue-name ${record.queueName}`);
-    writeFileAtomic(recordFile, `${JSON.stringify(record, null, 2)}\n`);
-
-    let points: QueuedPoint[];
-    let sweepRecord: SweepRecord | undefined;
-    if (sweep) {
-      sweepRecord = readSweepRecord(folder);
-      points = sweepRecord.points.map((p) => {
-        let pointConfig: ExperimentConfig;
-        try {
-          pointConfig = sweepPointConfig(config, p.index, (raw) => experiment.validator.validate(raw));
-        } catch (error) {
-          rethrowInConfigFile(experiment.file, error);
-        }
-        return { index: p.index, dir: join(folder, p.runDir), config: pointConfig, record: p };
-      });
-    } else points = [{ dir: folder, config }];
+    const folder = options.resume
+      ? resolve(options.resume)
+      : sweep
+        ? createSweepFolder(config, baseDir, options.out)
+        : RunFolder.create(options.out ?? config.output.dir, config.name, new Date()).path;
+    const record = queueRecordOf(folder, config, queue.queue.name, baseDir);
+    const sweepRecord = sweep ? readSweepRecord(folder) : undefined;
+    const points = queuedPoints(experiment, folder, sweepRecord);
 
     // Every job is on the queue before the first point is waited for, so workers start at once.
     const open = points.filter((p) => !pointFinished(p.dir));
@@ -107,44 +158,17 @@ export async function runOnQueue(experiment: LoadedExperiment, options: QueueRun
     await queue.enqueue(allJobs);
     log(`mmfuse: ${allJobs.length} jobs on queue "${queue.queue.name}" at ${maskRedisUrl(options.queue)} (run ${record.runId})\n  results: ${folder}\n  workers: mmfuse worker --queue ${maskRedisUrl(options.queue)}${queue.queue.name !== DEFAULT_QUEUE_NAME ? ` --queue-name ${queue.queue.name}` : ''}`);
 
+    const coordination: Coordination = { queue, record, jobsOf, total: allJobs.length, settled: 0, failed: 0, log };
     const runner = experiment.container.get(ExperimentRunner);
-    let settledCount = 0;
-    let failed = 0;
     let summary: RunSummary | undefined;
     for (const point of open) {
-      const where = point.index !== undefined ? `point ${point.index} ` : '';
       let prepared;
       try {
         prepared = await runner.prepare(point.config, { baseDir, plugins: experiment.plugins, dataProgress: dataProgress(process.stderr, options.quiet) });
       } catch (error) {
         rethrowInConfigFile(experiment.file, error);
       }
-      const dispatch = async (jobs: TrialJob[], runDir: string): Promise<FailedTrialJob[]> => {
-        const wanted = new Set(jobs.map((j) => `${j.setup}#${j.trial}`));
-        const data = (jobsOf.get(point) ?? []).filter((d) => wanted.has(`${d.setup}#${d.trial}`));
-        // Every trial the run needs was enqueued above (enqueueing again would retry one that already failed for good);
-        // one that was not, should there be any, is enqueued now.
-        const missing = jobs.filter((job) => !data.some((d) => d.setup === job.setup && d.trial === job.trial)).map((job) => trialJob(point, record, job));
-        if (missing.length > 0) await queue.enqueue(missing);
-        data.push(...missing);
-        const failures: FailedTrialJob[] = [];
-        await queue.follow(data, (settled: SettledJob) => {
-          settledCount++;
-          const what = `[${settledCount}/${allJobs.length}] ${where}${settled.data.setup} trial ${settled.data.trial}`;
-          if (settled.state === 'completed') {
-            mergeAttempt(runDir, settled.result.attempt, settled.data.setup, settled.data.trial);
-            // Merged: the attempts of this trial are no longer needed (a failed trial keeps its checkpoints).
-            rmSync(attemptsFolder(runDir, settled.data.setup, settled.data.trial), { recursive: true, force: true });
-            log(`  ${what}: done on ${settled.result.host} in ${settled.result.seconds.toFixed(1)} s${settled.result.startEpoch > 0 ? ` (continued from epoch ${settled.result.startEpoch})` : ''}`);
-          } else {
-            failures.push({ setup: settled.data.setup, trial: settled.data.trial, error: settled.error });
-            log(`  ${what}: FAILED after ${settled.attempts} tries: ${settled.error}`);
-          }
-        });
-        failed += failures.length;
-        return failures;
-      };
-      summary = await runner.run(prepared, { runDir: point.dir, dispatch, reporter: { trialFailed: () => undefined } });
+      summary = await runner.run(prepared, { runDir: point.dir, dispatch: queueDispatcher(point, coordination), reporter: { trialFailed: () => undefined } });
       if (Object.values(summary.setups).every((s) => (s.failed ?? []).length === 0)) rmSync(join(point.dir, RUN_FOLDERS.attempts), { recursive: true, force: true });
     }
 
@@ -152,11 +176,11 @@ export async function runOnQueue(experiment: LoadedExperiment, options: QueueRun
       // A finished run resumed again: its summary as it stands.
       summary ??= readRunSummary(folder);
       if (!summary) throw new UserInputError(`${folder}: the run has no ${RUN_FILES.summary}`);
-      return { dir: folder, sweep, summary, failed };
+      return { dir: folder, sweep, summary, failed: coordination.failed };
     }
     const outcomes = points.map((p) => outcomeOf(folder, p.record!, 'done'));
     writeSweepSummary(folder, sweepRecord!.name, sweepRecord!.parameters, outcomes);
-    return { dir: folder, sweep, outcomes, failed };
+    return { dir: folder, sweep, outcomes, failed: coordination.failed };
   } finally {
     await queue.close();
   }

@@ -101,41 +101,47 @@ function runTables(data: RunData): { tables: ReportTable[]; missing: string[] } 
   return { tables, missing: lipschitz ? [] : [howToFill('lipschitz', 'Lipschitz estimates or certified bounds')] };
 }
 
-/** Sections and figure specs of a run folder, without rendering anything. */
-export function runContent(data: RunData): ReportContent {
-  const setups = setupsOf(data);
-  const losses = lossKeysOf(data);
-  const figures: FigureSpec[] = [];
-  const sections: ReportSection[] = [];
-  const add = (target: ReportSection, figure: FigureSpec | undefined) => {
-    if (!figure) return;
-    figures.push(figure);
-    target.figures.push(figure.name);
-  };
+/** What every section of a run's report shares: its set-ups and losses, and the figures collected so far. */
+interface RunSections {
+  readonly data: RunData;
+  readonly setups: string[];
+  readonly losses: string[];
+  readonly figures: FigureSpec[];
+}
 
-  const { tables, missing } = runTables(data);
-  sections.push(section('tables', 'Final values', { text: ['Statistics over finished trials; diverged trials are listed, never averaged.'], tables, missing }));
+/** Adds a figure to a section (and to the report's figures); nothing when there is none. */
+function addFigure(run: RunSections, target: ReportSection, figure: FigureSpec | undefined): void {
+  if (!figure) return;
+  run.figures.push(figure);
+  target.figures.push(figure.name);
+}
 
+function lossCurvesSection(run: RunSections): ReportSection {
   const curves = section('loss-curves', 'Loss curves');
-  const points = lossCurves(data);
+  const points = lossCurves(run.data);
   if (points.length > 0) {
-    add(curves, lossCurveFigure(points, 'train', setups, losses));
-    add(curves, lossCurveFigure(points, 'test', setups, losses));
-    if (data.metrics.length === 0) curves.text.push('No metrics.jsonl: curves are from summary.json.');
+    addFigure(run, curves, lossCurveFigure(points, 'train', run.setups, run.losses));
+    addFigure(run, curves, lossCurveFigure(points, 'test', run.setups, run.losses));
+    if (run.data.metrics.length === 0) curves.text.push('No metrics.jsonl: curves are from summary.json.');
   } else curves.missing.push('No metrics.jsonl and no curves in summary.json: nothing to plot.');
-  sections.push(curves);
+  return curves;
+}
 
+function finalLossesSection(run: RunSections): ReportSection {
   const boxes = section('final-losses', 'Final loss distributions');
-  const finals = finalLossValues(data);
-  if (finals.length > 0) add(boxes, finalLossBoxplotFigure(finals, setups, losses));
+  const finals = finalLossValues(run.data);
+  if (finals.length > 0) addFigure(run, boxes, finalLossBoxplotFigure(finals, run.setups, run.losses));
   else boxes.missing.push('summary.json lists no per-trial final losses ("values").');
-  sections.push(boxes);
+  return boxes;
+}
 
+function lipschitzSection(run: RunSections): ReportSection {
+  const { data } = run;
   const lipschitz = section('lipschitz', 'Lipschitz constants');
   const lipschitzPoints = lipschitzCurves(data);
   if (lipschitzPoints.length > 0) {
     const subModels = orderSubModels(lipschitzPoints.map((p) => p.subModel));
-    for (const estimator of orderEstimators(lipschitzPoints.map((p) => p.estimator))) add(lipschitz, lipschitzCurveFigure(lipschitzPoints, estimator, setups, subModels));
+    for (const estimator of orderEstimators(lipschitzPoints.map((p) => p.estimator))) addFigure(run, lipschitz, lipschitzCurveFigure(lipschitzPoints, estimator, run.setups, subModels));
   } else if (data.summary.callbacks?.lipschitz) {
     lipschitz.missing.push(`${data.lipschitzFile} not found: only the final values (table above) are known, no curves.`);
   } else lipschitz.missing.push(howToFill('lipschitz', 'Lipschitz curves'));
@@ -143,49 +149,76 @@ export function runContent(data: RunData): ReportContent {
     const failed = [...new Set(data.lipschitzFailures.map((f) => `${estimatorLabel(f.estimator)} on ${f.subModel}: ${f.error}`))];
     lipschitz.text.push(`Estimates that failed (${data.lipschitzFailures.length} rows): ${failed.slice(0, 5).join('; ')}${failed.length > 5 ? '; …' : ''}`);
   }
-  sections.push(lipschitz);
+  return lipschitz;
+}
 
-  const allSetups = (extra: string[]) => [...setups, ...extra.filter((s) => !setups.includes(s))];
+/** The run's set-ups, then any others an analysis file lists. */
+const allSetups = (run: RunSections, extra: string[]) => [...run.setups, ...extra.filter((s) => !run.setups.includes(s))];
 
+function reconstructionsSection(run: RunSections): ReportSection {
+  const { data } = run;
   const reconstructions = section('reconstructions', 'Reconstructions');
-  const reconstructionsProblem = optionalProblem(data.reconstructions, 'reconstructions', 'reconstructions to show');
-  if (reconstructionsProblem) reconstructions.missing.push(reconstructionsProblem);
-  else if (data.reconstructions.state === 'ok') add(reconstructions, reconstructionFigure(data.reconstructions.value, setups));
-  sections.push(reconstructions);
+  const problem = optionalProblem(data.reconstructions, 'reconstructions', 'reconstructions to show');
+  if (problem) reconstructions.missing.push(problem);
+  else if (data.reconstructions.state === 'ok') addFigure(run, reconstructions, reconstructionFigure(data.reconstructions.value, run.setups));
+  return reconstructions;
+}
 
+function detectionSection(run: RunSections): ReportSection {
+  const { data } = run;
   const detection = section('failure-detection', 'Failure detection');
-  const detectionProblem = optionalProblem(data.failureDetection, 'failureDetection', 'kPCA distance distributions or confusion matrices');
-  if (detectionProblem) detection.missing.push(detectionProblem);
+  const problem = optionalProblem(data.failureDetection, 'failureDetection', 'kPCA distance distributions or confusion matrices');
+  if (problem) detection.missing.push(problem);
   else if (data.failureDetection.state === 'ok') {
     const file = data.failureDetection.value;
-    const order = allSetups(Object.keys(file.setups));
+    const order = allSetups(run, Object.keys(file.setups));
     detection.tables.push(failureDetectionTable(file));
     const histogram = distanceHistogramFigure(file, order);
-    if (histogram) add(detection, histogram);
+    if (histogram) addFigure(run, detection, histogram);
     else detection.missing.push(`${data.failureDetection.file} has no "distances": only the confusion matrices can be shown.`);
-    add(detection, confusionMatrixFigure(file, order));
+    addFigure(run, detection, confusionMatrixFigure(file, order));
   }
-  sections.push(detection);
+  return detection;
+}
 
+function robustnessSection(run: RunSections): ReportSection {
+  const { data } = run;
   const robustness = section('robustness', 'Robustness to perturbed modalities');
-  const robustnessProblem = optionalProblem(data.robustness, 'robustness', 'robustness curves');
-  if (robustnessProblem) robustness.missing.push(robustnessProblem);
+  const problem = optionalProblem(data.robustness, 'robustness', 'robustness curves');
+  if (problem) robustness.missing.push(problem);
   else if (data.robustness.state === 'ok') {
-    const figure = robustnessFigure(data.robustness.value, allSetups(Object.keys(data.robustness.value.setups)));
-    if (figure) add(robustness, figure);
+    const figure = robustnessFigure(data.robustness.value, allSetups(run, Object.keys(data.robustness.value.setups)));
+    if (figure) addFigure(run, robustness, figure);
     else robustness.missing.push(`${data.robustness.file} holds no curves.`);
   }
-  sections.push(robustness);
+  return robustness;
+}
 
+function claimsSection({ data }: RunSections): ReportSection {
   const claims = section('claims', 'Claims');
   const rerun = `run mmfuse claims ${data.dir}, then write this report again`;
   if (data.claims.state === 'ok') claims.tables.push(claimsTable(data.claims.value));
   else if (data.claims.state === 'missing') claims.missing.push(`No claims.json in this run, so the paper’s claims are not tested here: ${rerun}.`);
   else claims.missing.push(`${data.claims.file} could not be used (${data.claims.reason}): ${rerun}.`);
-  sections.push(claims);
+  return claims;
+}
 
+/** Sections and figure specs of a run folder, without rendering anything. */
+export function runContent(data: RunData): ReportContent {
+  const run: RunSections = { data, setups: setupsOf(data), losses: lossKeysOf(data), figures: [] };
+  const { tables, missing } = runTables(data);
+  const sections: ReportSection[] = [
+    section('tables', 'Final values', { text: ['Statistics over finished trials; diverged trials are listed, never averaged.'], tables, missing }),
+    lossCurvesSection(run),
+    finalLossesSection(run),
+    lipschitzSection(run),
+    reconstructionsSection(run),
+    detectionSection(run),
+    robustnessSection(run),
+    claimsSection(run),
+  ];
   if (data.notes.length > 0) sections.push(section('notes', 'Notes on the files', { text: data.notes }));
-  return { kind: 'run', dir: data.dir, title: `mmfuse run ${data.summary.name ?? ''}`.trim(), header: runHeader(data), sections, figures };
+  return { kind: 'run', dir: data.dir, title: `mmfuse run ${data.summary.name ?? ''}`.trim(), header: runHeader(data), sections, figures: run.figures };
 }
 
 function pointLabel(sweep: SweepData, assignments: Record<string, unknown>): string {

@@ -40,7 +40,7 @@ export interface AttentionJacobian {
  * TensorFlow.js implementation and its autodiff.
  */
 export function attentionJacobian(inputs: AttentionJacobianInputs): AttentionJacobian {
-  const { weights, latents, epsilon } = inputs;
+  const { latents, epsilon } = inputs;
   const M = latents.length;
   const sizes = latents.map((x) => x.length);
   const offsets = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
@@ -50,46 +50,9 @@ export function attentionJacobian(inputs: AttentionJacobianInputs): AttentionJac
   const u = latents.map((x, i) => (inputs.normalizeInputs ? x.map((v) => v / Math.max(norms[i], epsilon)) : [...x]));
   const v = inputs.scale === 'input' ? latents.map((x) => [...x]) : u;
 
-  // α and ∂α_i/∂u_j (a vector of length d_j)
-  let alpha: number[];
-  let dAlphaDu: (i: number, j: number) => number[];
-  if ((inputs.scores ?? 'pairwise') === 'pairwise') {
-    const factor = 1 / ((M - 1) * inputs.scoreScale);
-    const p = weights.map((W, i) => W.map((row) => dot(row, u[i])));
-    alpha = p.map((pi, i) => factor * p.reduce((s, pj, j) => (j === i ? s : s + dot(pi, pj)), 0));
-    dAlphaDu = (i, j) => transposeTimes(weights[j], j === i ? sumVectors(p.filter((_, k) => k !== i)) : p[i]).map((value) => value * factor);
-  } else {
-    if (!inputs.keys) throw new Error('query-key scores need the key matrices');
-    const keys = inputs.keys;
-    const factor = 1 / (M * inputs.scoreScale);
-    const q = weights.map((W, i) => W.map((row) => dot(row, u[i])));
-    const keySum = sumVectors(keys.map((K, j) => K.map((row) => dot(row, u[j]))));
-    alpha = q.map((qi) => factor * dot(qi, keySum));
-    dAlphaDu = (i, j) => {
-      const fromKey = transposeTimes(keys[j], q[i]);
-      const fromQuery = j === i ? transposeTimes(weights[i], keySum) : fromKey.map(() => 0);
-      return fromKey.map((value, b) => (value + fromQuery[b]) * factor);
-    };
-  }
+  const { alpha, dAlphaDu } = scoresOf(inputs, u);
 
-  // g and ∂g_i/∂α_k
-  const gain = inputs.gain ?? 1;
-  const gate = inputs.gate ?? 'linear';
-  let gates: number[];
-  let dGate: (i: number, k: number) => number;
-  if (gate === 'softmax') {
-    const top = Math.max(...alpha.map((a) => gain * a));
-    const e = alpha.map((a) => Math.exp(gain * a - top));
-    const total = e.reduce((a, b) => a + b, 0);
-    const s = e.map((value) => value / total);
-    gates = s.map((si) => M * si);
-    dGate = (i, k) => M * gain * s[i] * ((i === k ? 1 : 0) - s[k]);
-  } else {
-    const g = gate === 'linear' ? (a: number) => a : gate === 'residual' ? (a: number) => 1 + gain * a : (a: number) => Math.exp(gain * a);
-    const dg = gate === 'linear' ? () => 1 : gate === 'residual' ? () => gain : (a: number) => gain * Math.exp(gain * a);
-    gates = alpha.map(g);
-    dGate = (i, k) => (i === k ? dg(alpha[i]) : 0);
-  }
+  const { gates, dGate } = gatesOf(inputs, alpha);
 
   // J_N(x_i) applied to a vector (symmetric, so also its transpose)
   const applyJN = (i: number, g: number[]): number[] => {
@@ -126,6 +89,49 @@ export function attentionJacobian(inputs: AttentionJacobianInputs): AttentionJac
   }
   const output = v.flatMap((vi, i) => vi.map((value) => gates[i] * value));
   return { output, coefficients: alpha, gates, jacobian };
+}
+
+/** The attention coefficients α and ∂α_i/∂u_j (a vector of length d_j), for pairwise or query-key scores. */
+function scoresOf(inputs: AttentionJacobianInputs, u: number[][]): { alpha: number[]; dAlphaDu: (i: number, j: number) => number[] } {
+  const { weights } = inputs;
+  const M = u.length;
+  if ((inputs.scores ?? 'pairwise') === 'pairwise') {
+    const factor = 1 / ((M - 1) * inputs.scoreScale);
+    const p = weights.map((W, i) => W.map((row) => dot(row, u[i])));
+    const alpha = p.map((pi, i) => factor * p.reduce((s, pj, j) => (j === i ? s : s + dot(pi, pj)), 0));
+    const dAlphaDu = (i: number, j: number) => transposeTimes(weights[j], j === i ? sumVectors(p.filter((_, k) => k !== i)) : p[i]).map((value) => value * factor);
+    return { alpha, dAlphaDu };
+  }
+  if (!inputs.keys) throw new Error('query-key scores need the key matrices');
+  const keys = inputs.keys;
+  const factor = 1 / (M * inputs.scoreScale);
+  const q = weights.map((W, i) => W.map((row) => dot(row, u[i])));
+  const keySum = sumVectors(keys.map((K, j) => K.map((row) => dot(row, u[j]))));
+  const alpha = q.map((qi) => factor * dot(qi, keySum));
+  const dAlphaDu = (i: number, j: number) => {
+    const fromKey = transposeTimes(keys[j], q[i]);
+    const fromQuery = j === i ? transposeTimes(weights[i], keySum) : fromKey.map(() => 0);
+    return fromKey.map((value, b) => (value + fromQuery[b]) * factor);
+  };
+  return { alpha, dAlphaDu };
+}
+
+/** The gates g(α) and ∂g_i/∂α_k. */
+function gatesOf(inputs: AttentionJacobianInputs, alpha: number[]): { gates: number[]; dGate: (i: number, k: number) => number } {
+  const gain = inputs.gain ?? 1;
+  const gate = inputs.gate ?? 'linear';
+  const M = alpha.length;
+  if (gate === 'softmax') {
+    const top = Math.max(...alpha.map((a) => gain * a));
+    const e = alpha.map((a) => Math.exp(gain * a - top));
+    const total = e.reduce((a, b) => a + b, 0);
+    const s = e.map((value) => value / total);
+    const gates = s.map((si) => M * si);
+    return { gates, dGate: (i: number, k: number) => M * gain * s[i] * ((i === k ? 1 : 0) - s[k]) };
+  }
+  const g = gate === 'linear' ? (a: number) => a : gate === 'residual' ? (a: number) => 1 + gain * a : (a: number) => Math.exp(gain * a);
+  const dg = gate === 'linear' ? () => 1 : gate === 'residual' ? () => gain : (a: number) => gain * Math.exp(gain * a);
+  return { gates: alpha.map(g), dGate: (i: number, k: number) => (i === k ? dg(alpha[i]) : 0) };
 }
 
 function dot(a: readonly number[], b: readonly number[]): number {

@@ -99,10 +99,9 @@ function interleave(heap: Float32Array, g: Geometry, dxStart: number, srcStart: 
 /** Below this many input channels the phases share one convolution. */
 const STACK_PHASES_BELOW_CHANNELS = 16;
 
-const conv2DBackpropInput: KernelFunc = ({ inputs, backend: untyped, attrs }) => {
-  const backend = untyped as unknown as WasmBackend;
-  const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
-  const { strides, pad, dimRoundingMode, inputShape, dataFormat } = attrs as unknown as {
+/** The convolution's sizes, strides and padding, from the kernel's attributes (NHWC only). */
+function geometryOf(dy: TensorInfo, filter: TensorInfo, attrs: unknown): Geometry {
+  const { strides, pad, dimRoundingMode, inputShape, dataFormat } = attrs as {
     strides: [number, number] | number;
     pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
     dimRoundingMode?: 'floor' | 'round' | 'ceil';
@@ -126,6 +125,13 @@ const conv2DBackpropInput: KernelFunc = ({ inputs, backend: untyped, attrs }) =>
     outHeight: dy.shape[1],
     outWidth: dy.shape[2],
   };
+  return g;
+}
+
+const conv2DBackpropInput: KernelFunc = ({ inputs, backend: untyped, attrs }) => {
+  const backend = untyped as unknown as WasmBackend;
+  const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+  const g = geometryOf(dy, filter, attrs);
   const filterValues = backend.typedArrayFromHeap(filter).slice();
   const rows = Array.from({ length: g.sh }, (_, p) => phaseAxis(p, g.height, g.kh, g.sh, g.top));
   const cols = Array.from({ length: g.sw }, (_, p) => phaseAxis(p, g.width, g.kw, g.sw, g.left));
