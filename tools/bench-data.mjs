@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
-const { SceneSource, sceneSchema } = require('@mmfuse/data');
+const { SceneSource, sceneSchema } = require('@mmfuse/data-mujoco');
 
 const { values: args } = parseArgs({
   options: {

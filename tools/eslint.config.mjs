@@ -11,14 +11,16 @@ const runtime = {
   'scope:model': ['scope:core'],
   'scope:runs': ['scope:core'],
   'scope:data': ['scope:core'],
+  'scope:data-source': ['scope:core', 'scope:data'],
+  'scope:failures': ['scope:core'],
   'scope:encoders': ['scope:core'],
   'scope:regularizers': ['scope:core'],
   'scope:lipschitz': ['scope:core'],
   'scope:testing': ['scope:core'],
   'scope:plugin': ['scope:core', 'scope:plugin'],
-  'scope:trainer': ['scope:core', 'scope:backend', 'scope:config', 'scope:model', 'scope:data', 'scope:runs'],
+  'scope:trainer': ['scope:core', 'scope:backend', 'scope:config', 'scope:model', 'scope:failures', 'scope:runs'],
   'scope:queue': ['scope:core', 'scope:config', 'scope:runs'],
-  'scope:analysis': ['scope:core', 'scope:data', 'scope:runs'],
+  'scope:analysis': ['scope:core', 'scope:failures', 'scope:runs'],
   'scope:report': ['scope:core', 'scope:runs'],
   'scope:cli': ['*'],
   'scope:tools': ['*'],
@@ -28,7 +30,7 @@ const runtime = {
  * configs, fusions to estimate), never the layers above them: a spec that needs a trained run
  * belongs to the tools project's end-to-end tests.
  */
-const fixtures = ['scope:backend', 'scope:config', 'scope:model', 'scope:encoders', 'scope:data', 'scope:plugin', 'scope:core', 'scope:testing'];
+const fixtures = ['scope:backend', 'scope:config', 'scope:model', 'scope:encoders', 'scope:data', 'scope:failures', 'scope:plugin', 'scope:core', 'scope:testing'];
 
 const constraints = (extra) =>
   Object.entries(runtime).map(([sourceTag, allowed]) => ({

@@ -48,7 +48,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 describe('README examples', () => {
   it('finds the examples of the packages that have them', () => {
     const readmes = new Set(all.map((e) => e.readme));
-    for (const readme of ['packages/core/README.md', 'packages/config/README.md', 'packages/model/README.md', 'packages/runs/README.md', 'packages/trainer/README.md', 'plugins/fusion-sum/README.md', 'plugins/fusion-concat/README.md']) expect(readmes).toContain(readme);
+    for (const readme of ['packages/core/README.md', 'packages/config/README.md', 'packages/model/README.md', 'packages/runs/README.md', 'packages/failures/README.md', 'packages/data-files/README.md', 'packages/data-mujoco/README.md', 'packages/data-robomnist/README.md', 'packages/trainer/README.md', 'plugins/fusion-sum/README.md', 'plugins/fusion-concat/README.md']) expect(readmes).toContain(readme);
   });
 
   it.each(all.map((e) => [`${e.readme} #${e.index + 1}`, e] as const))('%s runs as written', (_, example) => {

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { PNG } from 'pngjs';
-import { FAILURES } from '@mmfuse/data';
+import { FAILURES } from '@mmfuse/failures';
 
 const BIN = join(__dirname, '..', 'bin', 'mmfuse.js');
 

@@ -6,7 +6,7 @@ import { ConfigValidator, ExperimentConfig, readConfigFile } from '@mmfuse/confi
 import { trainerModule } from '@mmfuse/trainer';
 
 /** Packages mmfuse loads for every config, exactly as it loads a config's own plugins. */
-export const BUILTIN_PLUGINS = ['@mmfuse/encoders', '@mmfuse/data', '@mmfuse/fusion-sum', '@mmfuse/fusion-concat', '@mmfuse/fusion-attention', '@mmfuse/fusion-feature-gate', '@mmfuse/fusion-token-attention', '@mmfuse/regularizers', '@mmfuse/lipschitz', '@mmfuse/analysis'] as const;
+export const BUILTIN_PLUGINS = ['@mmfuse/encoders', '@mmfuse/data', '@mmfuse/data-files', '@mmfuse/data-mujoco', '@mmfuse/data-robomnist', '@mmfuse/fusion-sum', '@mmfuse/fusion-concat', '@mmfuse/fusion-attention', '@mmfuse/fusion-feature-gate', '@mmfuse/fusion-token-attention', '@mmfuse/regularizers', '@mmfuse/lipschitz', '@mmfuse/analysis'] as const;
 
 export interface LoadedExperiment {
   file: string;

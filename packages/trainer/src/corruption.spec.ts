@@ -1,6 +1,6 @@
 import { createRng, ModalitySpec, UserInputError } from '@mmfuse/core';
 import type { CorruptionConfig } from '@mmfuse/config';
-import { failureByType } from '@mmfuse/data';
+import { failureByType } from '@mmfuse/failures';
 import { corruptBatch, corruptionFailures } from './corruption';
 
 const image: ModalitySpec = { name: 'camera', kind: 'image', shape: [8, 8, 3] };

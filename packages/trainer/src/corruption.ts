@@ -1,6 +1,6 @@
 import { ModalitySpec, normal, Rng, UserInputError } from '@mmfuse/core';
 import type { CorruptionConfig } from '@mmfuse/config';
-import { FailureDefinition, failureByType, failureTypes } from '@mmfuse/data';
+import { FailureDefinition, failureByType, failureTypes } from '@mmfuse/failures';
 
 /** The failures a `failures` corruption draws from for a modality, checked against its kind. */
 export function corruptionFailures(corruption: CorruptionConfig, spec: ModalitySpec, path: string): FailureDefinition[] {

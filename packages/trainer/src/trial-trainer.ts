@@ -3,7 +3,7 @@ import { createRng, deriveSeed, gatherSamples, LossRecord, ModalitySamples, Moda
 import type { CorruptionConfig, ExperimentConfig } from '@mmfuse/config';
 import { BatchArrays, LossLayout, partGradients } from './batch-gradients';
 import { corruptBatch, corruptionFailures } from './corruption';
-import type { FailureDefinition } from '@mmfuse/data';
+import type { FailureDefinition } from '@mmfuse/failures';
 import type { DataParallelPool } from './data-parallel-pool';
 import type { EpochRecord, SavedTensor, TrialCheckpoint } from '@mmfuse/runs';
 import type { MultimodalAutoencoder } from '@mmfuse/model';

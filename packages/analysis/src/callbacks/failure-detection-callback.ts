@@ -1,5 +1,5 @@
 import { CallbackContext, createRng, deriveSeed, ModalitySpec, TrainingCallback, TrialInfo, UserInputError } from '@mmfuse/core';
-import { FailureDefinition, failureByType, failureTypes } from '@mmfuse/data';
+import { FailureDefinition, failureByType, failureTypes } from '@mmfuse/failures';
 import { DetectionReport, fitFailureDetector } from '../detection';
 import { denseMatrix } from '../matrix-input';
 import { ANALYSIS_FILES } from '@mmfuse/runs';

@@ -1,5 +1,5 @@
 import { CallbackContext, createRng, deriveSeed, gatherSamples, ModalitySpec, sampleSize, TrainingCallback, TrialInfo, UserInputError } from '@mmfuse/core';
-import { failureByType, FailureDefinition } from '@mmfuse/data';
+import { failureByType, FailureDefinition } from '@mmfuse/failures';
 import { ANALYSIS_FILES } from '@mmfuse/runs';
 import { recordTrial } from './analysis-file';
 import { modalityWeightsOf, Perturbation, reconstructionErrors, spreadIndices } from './model-passes';

@@ -1,6 +1,6 @@
 import { basename, extname, resolve } from 'path';
 import { deriveSeed, MultimodalDataset } from '@mmfuse/core';
-import { ContactSheetOptions, renderContactSheet, resolveContactSheetOptions, writeContactSheetPng } from '@mmfuse/data';
+import { ContactSheetOptions, renderContactSheet, resolveContactSheetOptions, writeContactSheetPng } from '../preview/contact-sheet';
 import { ExperimentRunner } from '@mmfuse/trainer';
 import { loadExperiment, rethrowInConfigFile } from '../load-experiment';
 import { dataProgress } from '../terminal-reporter';

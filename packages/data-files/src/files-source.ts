@@ -1,8 +1,8 @@
 import { realpathSync, statSync } from 'fs';
-import { checkInsideRoot, listDataFolder } from '../data-folder';
+import { checkInsideRoot, listDataFolder } from '@mmfuse/data';
 import { basename, isAbsolute, join, resolve } from 'path';
 import { createRng, DataSource, DataSourceContext, deriveSeed, ModalitySpec, MultimodalDataset, permutation, UserInputError } from '@mmfuse/core';
-import { channelStatistics, concatBlocks, splitEpisodes, standardize } from '../transforms';
+import { channelStatistics, concatBlocks, splitEpisodes, standardize } from '@mmfuse/data';
 import { CsvDelimiter, CsvSeries, readCsvSeries, TIME_UNITS, TimeUnit } from './csv-series';
 import { Crop, decodeImage, DecodedImage, ImageFile, listImageFiles, naturalCompare, resizeInto } from './image-frames';
 

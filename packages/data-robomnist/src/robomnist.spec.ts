@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { UserInputError } from '@mmfuse/core';
-import { channelStatistics } from '../transforms';
+import { channelStatistics } from '@mmfuse/data';
 import { CSI_UNUSED_SUBCARRIERS, CSI_USED_SUBCARRIERS, parseComplex, readCsi } from './robomnist-csi';
 import { readKinematics } from './robomnist-kinematics';
 import { parseFileName, parseStem } from './robomnist-names';

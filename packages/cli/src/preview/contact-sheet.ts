@@ -2,8 +2,8 @@ import { renameSync, unlinkSync, writeFileSync } from 'fs';
 import { basename, dirname, join } from 'path';
 import { PNG } from 'pngjs';
 import { createRng, DataSplit, deriveSeed, didYouMean, gatherSamples, ModalitySpec, MultimodalDataset, sampleSize, UserInputError } from '@mmfuse/core';
-import type { FailureDefinition } from '../failures/failure-types';
-import { applyFailureToBatch, FAILURES } from '../failures/failures';
+import type { FailureDefinition } from '@mmfuse/failures';
+import { applyFailureToBatch, FAILURES } from '@mmfuse/failures';
 import { drawText, textHeight, textWidth } from './bitmap-font';
 import { Rgb, RgbaCanvas } from './rgba-canvas';
 

@@ -2,8 +2,8 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'fs';
 import { isAbsolute, resolve } from 'path';
 import type { Dataset, Entity, Group, Metadata } from 'h5wasm';
 import { closestName, DataSource, DataSourceContext, importEsm, isUserInputError, ModalityKind, MultimodalDataset, UserInputError } from '@mmfuse/core';
-import { buildArrayDataset, checkArrayRank, StoredArray, StoredModality } from './array-dataset';
-import { listNames } from './npy-format';
+import { buildArrayDataset, checkArrayRank, StoredArray, StoredModality } from '@mmfuse/data';
+import { listNames } from '@mmfuse/data';
 
 export interface Hdf5ModalityOptions {
   name: string;

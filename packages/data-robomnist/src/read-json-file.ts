@@ -1,4 +1,4 @@
-import { readTextFile } from '../read-text-file';
+import { readTextFile } from '@mmfuse/data';
 import { UserInputError } from '@mmfuse/core';
 
 /** Reads a JSON data file; a missing, unreadable or malformed file is one error naming it. */

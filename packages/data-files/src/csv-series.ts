@@ -1,7 +1,7 @@
 import { closeSync, createReadStream, openSync, readSync } from 'fs';
 import { parse } from 'csv-parse';
 import { didYouMean, UserInputError } from '@mmfuse/core';
-import { checkDataFile } from '../read-text-file';
+import { checkDataFile } from '@mmfuse/data';
 
 export type TimeUnit = 's' | 'ms' | 'us' | 'ns';
 export const TIME_UNITS: readonly TimeUnit[] = ['s', 'ms', 'us', 'ns'];

@@ -374,7 +374,7 @@ describe('reading a CSV series', () => {
       // A header, one row, then 5 GB of a file system's holes (NUL bytes, no line break): sparse, so it costs no disk.
       writeFileSync(file, 'time,a\n0,1\n');
       truncateSync(file, 5 * 1024 ** 3);
-      const script = `require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'index.js'))}).readCsvSeries(${JSON.stringify(file)}, { timestamp: 'time', timeUnit: 's', delimiter: 'auto' })
+      const script = `require(${JSON.stringify(join(__dirname, '..', 'dist', 'index.js'))}).readCsvSeries(${JSON.stringify(file)}, { timestamp: 'time', timeUnit: 's', delimiter: 'auto' })
         .then(() => console.log(JSON.stringify({ error: null })), (e) => console.log(JSON.stringify({ error: e.message, rssKb: process.resourceUsage().maxRSS })));`;
       const started = Date.now();
       const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60000 }));

@@ -1,7 +1,7 @@
 import { totalmem } from 'os';
 import { join, resolve } from 'path';
 import { createRng, DataSource, DataSourceContext, DataSplit, deriveSeed, gatherSamples, JsonSchema, ModalitySpec, MultimodalDataset, normal, permutation, UserInputError } from '@mmfuse/core';
-import { splitEpisodes, standardize, storeChannelStatistics } from '../transforms';
+import { splitEpisodes, standardize, storeChannelStatistics } from '@mmfuse/data';
 import { armSensorChannels } from './arm-mjcf';
 import { defaultCacheDirectory, episodeKey, readCachedEpisode, writeCachedEpisode } from './episode-cache';
 import { EpisodeRecording, simulateEpisode, SimulationOptions } from './episode-simulator';

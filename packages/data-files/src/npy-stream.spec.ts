@@ -4,7 +4,7 @@ import { join } from 'path';
 import { dump } from 'npyjs';
 import { gatherSamples, isSampleStore, UserInputError } from '@mmfuse/core';
 import { NpySource, NpySourceOptions } from './npy-source';
-import { readNpyHeader } from './npy-stream';
+import { readNpyHeader } from '@mmfuse/data';
 
 function save(dir: string, name: string, values: ArrayLike<number>, shape: number[], type: 'f4' | 'f8' | 'u1' | 'i4' = 'f4'): void {
   const typed = type === 'u1' ? Uint8Array.from(values) : type === 'i4' ? Int32Array.from(values) : type === 'f8' ? Float64Array.from(values) : Float32Array.from(values);

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'fs';
-import { checkInsideRoot, listDataFolder } from '../data-folder';
+import { checkInsideRoot, listDataFolder } from '@mmfuse/data';
 import { join } from 'path';
 import { decode as decodeJpeg } from 'jpeg-js';
 import { PNG } from 'pngjs';

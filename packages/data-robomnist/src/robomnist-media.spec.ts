@@ -16,7 +16,7 @@ const FIXTURES = join(__dirname, 'fixtures');
 const REAL_AUDIO = join(FIXTURES, 'Rp01_Ac6_Vhigh_Ar1_UNC187_Rx1_mic_first2s.wav');
 const REAL_POS = join(FIXTURES, 'Rp01_Ac6_Vhigh_Ar1_UNC187_Rxall_pos.json');
 // The whole 15 s recording, present only beside a checkout that carries the shared data.
-const FULL_REAL_AUDIO = join(__dirname, '..', '..', '..', '..', '..', 'shared', 'data', 'robomnist', 'Rp01_Ac6_Vhigh_Ar1_UNC187_Rx1_mic.wav');
+const FULL_REAL_AUDIO = join(__dirname, '..', '..', '..', '..', 'shared', 'data', 'robomnist', 'Rp01_Ac6_Vhigh_Ar1_UNC187_Rx1_mic.wav');
 
 const ffmpeg = locateFfmpeg();
 const TOLERANCE = 3 / 255;

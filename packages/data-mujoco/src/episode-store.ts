@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from 'fs';
 import { join } from 'path';
 import { SampleStore } from '@mmfuse/core';
-import { readNpyHeader } from '../arrays/npy-stream';
+import { readNpyHeader } from '@mmfuse/data';
 
 /**
  * Reads float32 rows of the cached episodes' .npy files on demand, so a dataset larger than memory

@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'fs';
-import { listDataFolder } from '../data-folder';
+import { listDataFolder } from '@mmfuse/data';
 import { isAbsolute, join, resolve } from 'path';
 import { createRng, DataSource, DataSourceContext, deriveSeed, ModalitySpec, MultimodalDataset, permutation, UserInputError } from '@mmfuse/core';
-import { channelStatistics, concatBlocks, slidingWindows, splitEpisodes, standardize, windowCount } from '../transforms';
+import { channelStatistics, concatBlocks, slidingWindows, splitEpisodes, standardize, windowCount } from '@mmfuse/data';
 import { AUDIO_MAX_HZ, audioSpectra, isPowerOfTwo, readMicrophone } from './robomnist-audio';
 import { CSI_USED_SUBCARRIERS, readCsi } from './robomnist-csi';
 import { readKinematics } from './robomnist-kinematics';

@@ -1,8 +1,8 @@
 import { isAbsolute, resolve } from 'path';
 import { DataSource, DataSourceContext, ModalityKind, MultimodalDataset, UserInputError } from '@mmfuse/core';
-import { buildArrayDataset } from './array-dataset';
-import { NpzArchive, readNpyFile } from './npy-format';
-import { readNpyHeader, streamNpyDataset, worthStreaming } from './npy-stream';
+import { buildArrayDataset } from '@mmfuse/data';
+import { NpzArchive, readNpyFile } from '@mmfuse/data';
+import { readNpyHeader, streamNpyDataset, worthStreaming } from '@mmfuse/data';
 
 export interface NpyModalityOptions {
   name: string;
