@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { environmentError, isUserInputError } from '@mmfuse/core';
-import { claimsCommand, dataPreviewCommand, doctorCommand, listCommand, queueStatusCommand, reportCommand, runCommand, schemaCommand, validateCommand, workerCommand } from './commands';
+import { childCommand, claimsCommand, dataPreviewCommand, doctorCommand, listCommand, queueStatusCommand, reportCommand, runCommand, schemaCommand, validateCommand, workerCommand } from './commands';
 
 /** Exit codes: 0 success, 1 internal error, 2 bad input (config, data, plugin, arguments). */
 export const EXIT_OK = 0;
@@ -79,7 +79,6 @@ function addTrainingCommands(program: Command): void {
     .option('--run-dir <dir>', 'run in exactly this folder; continues it when it holds an interrupted run')
     .option('--base-dir <dir>', 'resolve the config\'s relative paths against this folder instead of the config\'s own')
     .option('--no-report', 'do not write the report (HTML page and figures) at the end')
-    .option('--job <setup:trial>', 'train only this trial in --run-dir (repeatable; a run with training.processes > 1 starts its workers this way)', collect)
     .option('--queue <redis-url>', 'coordinate the run through a BullMQ queue on Redis (redis://[:password@]host:port[/db], rediss:// for TLS): `mmfuse worker` processes train, this one merges and summarises')
     .option('--queue-name <name>', 'queue name (default mmfuse); workers must use the same')
     .option('--attempts <n>', 'tries per queued job before it fails for good (default 3; a worker that dies counts as one)', positiveInteger)
@@ -107,6 +106,9 @@ function addTrainingCommands(program: Command): void {
     .option('--run <folder>', 'only the run (or sweep) written in this folder')
     .option('--json', 'print the counts as JSON')
     .action(queueStatusCommand);
+
+  // Internal: the entry of a child process, which reads its job from the IPC channel.
+  program.command('child', { hidden: true }).description('run the job a parent mmfuse process sends over IPC').action(childCommand);
 }
 
 /** claims, report: what a finished run shows. */

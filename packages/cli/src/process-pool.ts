@@ -1,5 +1,6 @@
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess, fork } from 'child_process';
 import { join } from 'path';
+import type { ChildJob } from './child-job';
 
 const CLI = join(__dirname, '..', 'bin', 'mmfuse.js');
 
@@ -18,16 +19,16 @@ export function failure(result: ChildResult): string {
 }
 
 /**
- * Runs `mmfuse <argsOf(item)>` for every item in up to `processes` child processes at once (each
- * with its own memory, so one that crashes takes no other down); `finished` hears of each as it ends.
+ * Runs the job of every item in up to `processes` child processes at once (each with its own
+ * memory, so one that crashes takes no other down); `finished` hears of each as it ends.
  */
-export async function runCliPool<T>(items: readonly T[], processes: number, argsOf: (item: T) => string[], finished: (item: T, result: ChildResult) => void): Promise<void> {
+export async function runChildPool<T>(items: readonly T[], processes: number, jobOf: (item: T) => ChildJob, finished: (item: T, result: ChildResult) => void): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(processes, items.length) }, async () => {
       while (next < items.length) {
         const item = items[next++];
-        finished(item, await runCli(argsOf(item)));
+        finished(item, await runChild(jobOf(item)));
       }
     }),
   );
@@ -41,15 +42,20 @@ export function stopChildren(signal: NodeJS.Signals = 'SIGTERM'): void {
   for (const child of running) child.kill(signal);
 }
 
-/** Runs `mmfuse <args>` in a child process and resolves when it ends. */
-export function runCli(args: readonly string[]): Promise<ChildResult> {
+/**
+ * Runs one job in a child mmfuse process: the child reads it from its IPC channel (`mmfuse child`
+ * takes no arguments), checks it, and exits with 0, 2 (bad input, one line on stderr) or 1.
+ */
+export function runChild(job: ChildJob): Promise<ChildResult> {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = fork(CLI, ['child'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [] });
     running.add(child);
     child.on('close', () => running.delete(child));
     let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr = (stderr + String(chunk)).slice(-4000)));
+    child.stderr!.on('data', (chunk) => (stderr = (stderr + String(chunk)).slice(-4000)));
+    // A child that died before reading its job fails like any other: its exit code says so.
+    child.send(job, (error) => error && child.kill('SIGTERM'));
     child.on('close', (code, signal) => resolve({ code, signal, lastLine: stderr.trim().split('\n').pop() ?? '', seconds: (Date.now() - started) / 1000 }));
   });
 }

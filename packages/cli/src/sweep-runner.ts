@@ -5,15 +5,14 @@ import { Presets, SingleBar } from 'cli-progress';
 import { UserInputError, writeFileAtomic } from '@mmfuse/core';
 import { ExperimentConfig, expandSweep, pointLabel, SweepPoint } from '@mmfuse/config';
 import { isSweepFolder, pointFolderName, PointOutcome, readRunSummary, readSweepRecord, RunFolder, RUN_FILES, SWEEP_FILES, SweepRecord } from '@mmfuse/runs';
-import { failure, runCliPool } from './process-pool';
+import type { ChildJob } from './child-job';
+import { failure, runChildPool } from './process-pool';
 
 export interface SweepOptions {
   /** An existing sweep folder to continue. */
   resume?: string;
   out?: string;
   quiet?: boolean;
-  /** Passed on to every point (`--epochs`, `--trials`). */
-  pointArguments: string[];
   /** Told the sweep folder once it exists. */
   onFolder?: (dir: string) => void;
 }
@@ -59,12 +58,15 @@ export async function runSweep(configFile: string, config: ExperimentConfig, con
   if (!options.quiet) process.stderr.write(`mmfuse: sweep of ${total} points (${total - pending.length} already done) in ${processes} worker process${processes > 1 ? 'es' : ''}\n  sweep folder: ${folder}\n`);
   bar?.start(total, total - pending.length, { left: '?' });
 
-  const argsOf = (point: SweepRecord['points'][number]) => {
-    const args = ['run', configCopy, '--base-dir', record.configDir, '--point', String(point.index), '--run-dir', join(folder, point.runDir), '-q', ...options.pointArguments];
-    if (threads !== undefined) args.push('--workers', String(threads));
-    return args;
-  };
-  await runCliPool(pending, processes, argsOf, (point, result) => {
+  const jobOf = (point: SweepRecord['points'][number]): ChildJob => ({
+    kind: 'point',
+    config: configCopy,
+    baseDir: record.configDir,
+    point: point.index,
+    runDir: join(folder, point.runDir),
+    ...(threads !== undefined ? { workers: threads } : {}),
+  });
+  await runChildPool(pending, processes, jobOf, (point, result) => {
     const outcome: PointOutcome =
       result.code === 0
         ? { ...outcomeOf(folder, point, 'done'), seconds: result.seconds }

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'child_process';
+import { fork, Serializable, spawn, spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -84,11 +84,24 @@ describe('trials in worker processes', () => {
     expect(keys).toHaveLength(2 * 3 * 6);
   }, 180000);
 
-  it('names a malformed --job', () => {
+  it('hands a child its job over IPC, and the child refuses a malformed one in one line, exit code 2, writing nothing', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'mmfuse-pool-'));
     writeFileSync(join(cwd, 'config.json'), JSON.stringify(CONFIG));
-    const bad = mmfuse(cwd, 'run', 'config.json', '--run-dir', 'x', '--job', 'concat');
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--job concat: expected <set-up>:<trial>/);
+    const child = (job: unknown) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const forked = fork(BIN, ['child'], { cwd, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [] });
+        let stderr = '';
+        forked.stderr!.on('data', (chunk) => (stderr += String(chunk)));
+        forked.send(job as Serializable);
+        forked.on('close', (code) => resolve({ code, stderr }));
+      });
+    const relative = await child({ kind: 'trials', config: 'config.json', baseDir: cwd, runDir: join(cwd, 'x'), trials: [{ setup: 'concat', trial: 0 }] });
+    expect(relative).toEqual({ code: 2, stderr: 'error: child job: config must be an absolute path, got "config.json"\n' });
+    const argv = await child({ kind: 'trials', config: join(cwd, 'config.json'), baseDir: cwd, runDir: join(cwd, 'x'), trials: ['concat:0'] });
+    expect(argv.code).toBe(2);
+    expect(argv.stderr).toMatch(/^error: child job: not a job this version sends \(.*\)\n$/);
+    expect(readdirSync(cwd)).toEqual(['config.json']);
+    // Without a parent there is no job to read.
+    expect(mmfuse(cwd, 'child')).toEqual({ code: 2, stdout: '', stderr: 'error: child: runs only as a child of another mmfuse process, which sends it its job\n' });
   }, 180000);
 });

@@ -1,9 +1,10 @@
 import { availableParallelism } from 'os';
-import { join } from 'path';
+import { resolve } from 'path';
 import { ExperimentConfig } from '@mmfuse/config';
 import { RUN_FILES } from '@mmfuse/runs';
 import { TrialJob } from '@mmfuse/trainer';
-import { failure, runCliPool } from './process-pool';
+import type { ChildJob } from './child-job';
+import { failure, runChildPool } from './process-pool';
 
 /** How many worker processes run trials at once for this config (1: none, train in this process). */
 export function trialProcesses(config: ExperimentConfig): number {
@@ -13,20 +14,23 @@ export function trialProcesses(config: ExperimentConfig): number {
 }
 
 /**
- * Runs trials in a pool of worker processes, each `mmfuse run <run>/config.json --run-dir <run>
- * --job <setup>:<trial>`, writing into the run folder. A worker that fails leaves its trial without
+ * Runs trials in a pool of worker processes, each handed one trial of the run as a typed job
+ * (its config.json, folder and trial) and writing into the run folder. A worker that fails leaves its trial without
  * an outcome file; the dispatching run then trains it itself (from its checkpoint, if any).
  */
 export function trialPool(processes: number, configDir: string, threads: number | undefined, quiet: boolean | undefined) {
   return async (jobs: TrialJob[], runDir: string): Promise<void> => {
     if (!quiet) process.stderr.write(`  ${jobs.length} trials in ${Math.min(processes, jobs.length)} worker processes\n`);
     let done = 0;
-    const argsOf = (job: TrialJob) => {
-      const args = ['run', join(runDir, RUN_FILES.config), '--base-dir', configDir, '--run-dir', runDir, '--job', `${job.setup}:${job.trial}`, '-q'];
-      if (threads !== undefined) args.push('--workers', String(threads));
-      return args;
-    };
-    await runCliPool(jobs, processes, argsOf, (job, result) => {
+    const jobOf = (job: TrialJob): ChildJob => ({
+      kind: 'trials',
+      config: resolve(runDir, RUN_FILES.config),
+      baseDir: resolve(configDir),
+      runDir: resolve(runDir),
+      trials: [{ setup: job.setup, trial: job.trial }],
+      ...(threads !== undefined ? { workers: threads } : {}),
+    });
+    await runChildPool(jobs, processes, jobOf, (job, result) => {
       done++;
       if (quiet) return;
       const status = result.code === 0 ? 'done' : `failed (${failure(result)}); trained here instead`;

@@ -1,6 +1,7 @@
 import { ContainerModule, injectable } from 'inversify';
 import { ComponentContribution, ComponentRegistry } from '@mmfuse/core';
-import { createFilesSource, FILES_SOURCE_SCHEMA } from './files-source';
+import { FILES_SOURCE_SCHEMA } from './files-options';
+import { createFilesSource } from './files-source';
 import { createHdf5Source, HDF5_SOURCE_SCHEMA } from './hdf5-source';
 import { createNpySource, NPY_SOURCE_SCHEMA } from './npy-source';
 

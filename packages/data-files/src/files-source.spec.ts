@@ -6,7 +6,8 @@ import { encode as encodeJpeg } from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { inMemory, isUserInputError, MultimodalDataset } from '@mmfuse/core';
 import { parseTime, readCsvSeries } from './csv-series';
-import { FilesSource, FilesSourceInput } from './files-source';
+import { FilesSourceInput } from './files-options';
+import { FilesSource } from './files-source';
 
 type Rgb = [number, number, number];
 

@@ -106,6 +106,59 @@ function segmentAt(schedule: Schedule, t: number): { index: number; s: number } 
   return { index: times.length - 1, s: 1 };
 }
 
+/** When each waypoint of a task ends, its motion scaled to last `span` seconds in all. */
+function scheduleOf(task: SceneEpisode['tasks'][number], joints: Schedule['joints'], span: number): Schedule {
+  const total = task.waypoints.reduce((sum, w) => sum + w.duration, 0);
+  const scale = span / Math.max(total, 1e-9);
+  const times: number[] = [];
+  let t = 0;
+  for (const w of task.waypoints) times.push((t += w.duration * scale));
+  return { times, joints, waypoints: task.waypoints };
+}
+
+/** A random moment inside the failure windows of the first arm's schedule (uniform over their total length). */
+function plannedFailureOnset(first: Schedule, rng: Rng): number {
+  const windows = first.waypoints.map((w, i) => (w.failureWindow ? [i === 0 ? 0 : first.times[i - 1], first.times[i]] : null)).filter((w): w is number[] => w !== null);
+  const total = windows.reduce((s, [a, b]) => s + b - a, 0);
+  let pick = rng() * total;
+  for (const [a, b] of windows) {
+    if (pick <= b - a) return a + pick;
+    pick -= b - a;
+  }
+  return Infinity;
+}
+
+/** A worn gearbox: much more friction and a weaker servo on one of the big joints. */
+function degradeJoint(model: MjModel, arm: ArmHandles, joint: number): void {
+  model.dof_damping[arm.dof[joint]] *= 30;
+  const actuator = arm.actuators[joint];
+  model.actuator_gainprm[10 * actuator] *= 0.3;
+  model.actuator_biasprm[10 * actuator + 1] *= 0.3;
+}
+
+/**
+ * Sets one arm's servo targets at time t along its schedule (minimum-jerk between waypoints), its
+ * gripper (held loosely when `slipping`) and whether its welding arc shows.
+ */
+function driveArm(arm: ArmHandles, schedule: Schedule, t: number, data: MjData, slipping: boolean, hidden: Set<number>): void {
+  const { index, s } = segmentAt(schedule, t);
+  const from = schedule.joints[Math.max(0, index - 1)];
+  const to = schedule.joints[index];
+  const k = minimumJerk(Math.max(0, Math.min(1, s)));
+  for (let j = 0; j < arm.actuators.length; j++) data.ctrl[arm.actuators[j]] = from[j] + k * (to[j] - from[j]);
+  const waypoint = schedule.waypoints[index];
+  if (arm.fingerActuators.length) {
+    // A slipping grip: the fingers lose their hold part way through the carry.
+    const opening = slipping ? Math.max(waypoint.gripper ?? 0, 0.012) : waypoint.gripper ?? 0;
+    for (const actuator of arm.fingerActuators) data.ctrl[actuator] = opening;
+  }
+  if (arm.arcGeom >= 0) {
+    const burning = waypoint.arc === true && s > 0 && s < 1;
+    if (burning) hidden.delete(arm.arcGeom);
+    else hidden.add(arm.arcGeom);
+  }
+}
+
 /** Simulates one episode and records camera frames, robot sensors and (optionally) the radio channel. */
 export function simulateEpisode(mujoco: Mujoco, episode: SceneEpisode, options: SimulationOptions, rng: Rng): EpisodeRecording {
   const model = compileModel(mujoco, episode.xml, 'scene');
@@ -123,14 +176,7 @@ function record(mujoco: Mujoco, model: MjModel, data: MjData, episode: SceneEpis
   const duration = (options.frames - 1) / options.frameRate;
   const arms = episode.tasks.map((task) => handles(mujoco, model, task.arm));
   const plans = episode.tasks.map((task, a) => planJoints(mujoco, model, arms[a], task));
-  const schedules: Schedule[] = episode.tasks.map((task, a) => {
-    const total = task.waypoints.reduce((sum, w) => sum + w.duration, 0);
-    const scale = (options.taskShare * duration) / Math.max(total, 1e-9);
-    const times: number[] = [];
-    let t = 0;
-    for (const w of task.waypoints) times.push((t += w.duration * scale));
-    return { times, joints: plans[a], waypoints: task.waypoints };
-  });
+  const schedules: Schedule[] = episode.tasks.map((task, a) => scheduleOf(task, plans[a], options.taskShare * duration));
   // Start at rest on the first waypoint.
   arms.forEach((arm, a) =>
     arm.qpos.forEach((adr, j) => {
@@ -150,23 +196,9 @@ function record(mujoco: Mujoco, model: MjModel, data: MjData, episode: SceneEpis
   const subcarriers = options.radio?.subcarriers ?? 0;
   const radio = new Float32Array(rows * subcarriers);
 
-  // The failure starts at a random moment inside the first arm's failure window.
   let failureOnset: number | null = null;
-  let plannedOnset = Infinity;
   const failure = episode.failure;
-  if (failure && failure !== 'collision') {
-    const first = schedules[0];
-    const windows = first.waypoints.map((w, i) => (w.failureWindow ? [i === 0 ? 0 : first.times[i - 1], first.times[i]] : null)).filter((w): w is number[] => w !== null);
-    const total = windows.reduce((s, [a, b]) => s + b - a, 0);
-    let pick = rng() * total;
-    for (const [a, b] of windows) {
-      if (pick <= b - a) {
-        plannedOnset = a + pick;
-        break;
-      }
-      pick -= b - a;
-    }
-  }
+  const plannedOnset = failure && failure !== 'collision' ? plannedFailureOnset(schedules[0], rng) : Infinity;
   const degradedJoint = 1 + Math.floor(rng() * 3);
 
   const renderer = new RayRenderer(size, size, episode.camera);
@@ -195,34 +227,10 @@ function record(mujoco: Mujoco, model: MjModel, data: MjData, episode: SceneEpis
     const t = step * dt;
     if (!failureOnset && t >= plannedOnset) {
       failureOnset = t;
-      if (failure === 'joint-degradation') {
-        // A worn gearbox: much more friction and a weaker servo on one of the big joints.
-        const arm = arms[0];
-        model.dof_damping[arm.dof[degradedJoint]] *= 30;
-        const actuator = arm.actuators[degradedJoint];
-        model.actuator_gainprm[10 * actuator] *= 0.3;
-        model.actuator_biasprm[10 * actuator + 1] *= 0.3;
-      }
+      if (failure === 'joint-degradation') degradeJoint(model, arms[0], degradedJoint);
     }
-    arms.forEach((arm, a) => {
-      const schedule = schedules[a];
-      const { index, s } = segmentAt(schedule, t);
-      const from = schedule.joints[Math.max(0, index - 1)];
-      const to = schedule.joints[index];
-      const k = minimumJerk(Math.max(0, Math.min(1, s)));
-      for (let j = 0; j < arm.actuators.length; j++) data.ctrl[arm.actuators[j]] = from[j] + k * (to[j] - from[j]);
-      const waypoint = schedule.waypoints[index];
-      if (arm.fingerActuators.length) {
-        // A slipping grip: the fingers lose their hold part way through the carry.
-        const opening = failure === 'object-slip' && failureOnset !== null && a === 0 ? Math.max(waypoint.gripper ?? 0, 0.012) : waypoint.gripper ?? 0;
-        for (const actuator of arm.fingerActuators) data.ctrl[actuator] = opening;
-      }
-      if (arm.arcGeom >= 0) {
-        const burning = waypoint.arc === true && s > 0 && s < 1;
-        if (burning) hidden.delete(arm.arcGeom);
-        else hidden.add(arm.arcGeom);
-      }
-    });
+    const slipping = failure === 'object-slip' && failureOnset !== null;
+    arms.forEach((arm, a) => driveArm(arm, schedules[a], t, data, slipping && a === 0, hidden));
     if (step >= Math.round(nextRow * stepsPerRow)) {
       const row = nextRow++;
       // After mj_step the kinematics and sensors describe the state the step started from: 2 ms late, consistently for every modality.

@@ -160,6 +160,42 @@ function hitPlane(oz: number, dz: number, hit: Hit): boolean {
   return true;
 }
 
+/** Intersection of a ray with a geom in the geom's own frame (origin o, direction l, MuJoCo size s); updates `hit` when nearer. */
+function hitLocal(type: number, ox: number, oy: number, oz: number, lx: number, ly: number, lz: number, s0: number, s1: number, s2: number, hit: Hit): boolean {
+  switch (type) {
+    case MJ_GEOM.plane: {
+      // MuJoCo planes are finite when their size is positive.
+      const before = hit.t;
+      let found = hitPlane(oz, lz, hit);
+      if (found && ((s0 > 0 && Math.abs(ox + hit.t * lx) > s0) || (s1 > 0 && Math.abs(oy + hit.t * ly) > s1))) {
+        found = false;
+        hit.t = before;
+      }
+      return found;
+    }
+    case MJ_GEOM.sphere:
+      return hitSphere(ox, oy, oz, lx, ly, lz, s0, hit);
+    case MJ_GEOM.capsule:
+      return hitCapsule(ox, oy, oz, lx, ly, lz, s0, s1, hit);
+    case MJ_GEOM.ellipsoid: {
+      // A unit sphere in coordinates scaled by the semi-axes; t is preserved by the scaling.
+      const before = hit.t;
+      const found = hitSphere(ox / s0, oy / s1, oz / s2, lx / s0, ly / s1, lz / s2, 1, hit);
+      if (found) {
+        const n = normalize([hit.nx / s0, hit.ny / s1, hit.nz / s2]);
+        [hit.nx, hit.ny, hit.nz] = n;
+      } else hit.t = before;
+      return found;
+    }
+    case MJ_GEOM.cylinder:
+      return hitCylinder(ox, oy, oz, lx, ly, lz, s0, s1, hit);
+    case MJ_GEOM.box:
+      return hitBox(ox, oy, oz, lx, ly, lz, s0, s1, s2, hit);
+    default:
+      return false;
+  }
+}
+
 export class RayRenderer {
   private readonly hit: Hit = { t: Infinity, nx: 0, ny: 0, nz: 0 };
   /** Per-frame list of geoms whose bounding sphere a pixel block can see. */
@@ -201,46 +237,7 @@ export class RayRenderer {
       const lx = R[m] * dx + R[m + 3] * dy + R[m + 6] * dz;
       const ly = R[m + 1] * dx + R[m + 4] * dy + R[m + 7] * dz;
       const lz = R[m + 2] * dx + R[m + 5] * dy + R[m + 8] * dz;
-      const s0 = scene.size[3 * g];
-      const s1 = scene.size[3 * g + 1];
-      const s2 = scene.size[3 * g + 2];
-      let found = false;
-      switch (type) {
-        case MJ_GEOM.plane: {
-          // MuJoCo planes are finite when their size is positive.
-          const before = hit.t;
-          found = hitPlane(oz, lz, hit);
-          if (found && ((s0 > 0 && Math.abs(ox + hit.t * lx) > s0) || (s1 > 0 && Math.abs(oy + hit.t * ly) > s1))) {
-            found = false;
-            hit.t = before;
-          }
-          break;
-        }
-        case MJ_GEOM.sphere:
-          found = hitSphere(ox, oy, oz, lx, ly, lz, s0, hit);
-          break;
-        case MJ_GEOM.capsule:
-          found = hitCapsule(ox, oy, oz, lx, ly, lz, s0, s1, hit);
-          break;
-        case MJ_GEOM.ellipsoid: {
-          // A unit sphere in coordinates scaled by the semi-axes; t is preserved by the scaling.
-          const before = hit.t;
-          found = hitSphere(ox / s0, oy / s1, oz / s2, lx / s0, ly / s1, lz / s2, 1, hit);
-          if (found) {
-            const n = normalize([hit.nx / s0, hit.ny / s1, hit.nz / s2]);
-            [hit.nx, hit.ny, hit.nz] = n;
-          } else hit.t = before;
-          break;
-        }
-        case MJ_GEOM.cylinder:
-          found = hitCylinder(ox, oy, oz, lx, ly, lz, s0, s1, hit);
-          break;
-        case MJ_GEOM.box:
-          found = hitBox(ox, oy, oz, lx, ly, lz, s0, s1, s2, hit);
-          break;
-        default:
-          break;
-      }
+      const found = hitLocal(type, ox, oy, oz, lx, ly, lz, scene.size[3 * g], scene.size[3 * g + 1], scene.size[3 * g + 2], hit);
       if (found) {
         best = g;
         // Back to the world frame: n = R n_local.
@@ -256,16 +253,17 @@ export class RayRenderer {
     return best;
   }
 
-  /** Renders the scene into `out` (RGB in [0, 1], row-major height × width × 3) at `offset`. */
-  render(scene: GeomScene, out: Float32Array, offset = 0): void {
-    const { width, height } = this;
+  /** The camera's viewing direction and the image's right and up directions in the world. */
+  private cameraBasis(): { forward: number[]; right: number[]; up: number[] } {
     const [cx, cy, cz] = this.camera.position;
     const forward = normalize([this.camera.target[0] - cx, this.camera.target[1] - cy, this.camera.target[2] - cz]);
     const right = normalize([forward[1], -forward[0], 0]);
     const up = [right[1] * forward[2] - right[2] * forward[1], right[2] * forward[0] - right[0] * forward[2], right[0] * forward[1] - right[1] * forward[0]];
-    const tanHalf = Math.tan((this.camera.fovy * Math.PI) / 360);
-    const aspect = width / height;
+    return { forward, right, up };
+  }
 
+  /** The geoms a ray can hit (shown and not transparent), those that cast shadows, and the lights (shown emissive geoms). */
+  private drawnGeoms(scene: GeomScene): { visible: Int32Array; visibleCount: number; casters: Int32Array; casterCount: number; lights: number[] } {
     if (this.candidates.length < scene.count) this.candidates = new Int32Array(scene.count);
     const visible = this.candidates;
     let visibleCount = 0;
@@ -278,6 +276,77 @@ export class RayRenderer {
       if (scene.type[g] !== MJ_GEOM.plane && !scene.emissive?.has(g)) casters[casterCount++] = g;
     }
     const lights = scene.emissive ? [...scene.emissive].filter((g) => !scene.hidden?.has(g)) : [];
+    return { visible, visibleCount, casters, casterCount, lights };
+  }
+
+  /**
+   * The colour of a hit of geom g seen along (dx, dy, dz) from the camera: Lambert shading with a
+   * shadow ray to the light, a Blinn–Phong highlight, the glow of emissive geoms and distance haze.
+   */
+  private shadeHit(scene: GeomScene, g: number, cx: number, cy: number, cz: number, dx: number, dy: number, dz: number, casters: Int32Array, casterCount: number, lights: number[], out: Float32Array, o: number): void {
+    const t = this.hit.t;
+    let nx = this.hit.nx;
+    let ny = this.hit.ny;
+    let nz = this.hit.nz;
+    if (nx * dx + ny * dy + nz * dz > 0) {
+      nx = -nx;
+      ny = -ny;
+      nz = -nz;
+    }
+    const hx = cx + t * dx;
+    const hy = cy + t * dy;
+    const hz = cz + t * dz;
+    let r = scene.rgba[4 * g];
+    let gr = scene.rgba[4 * g + 1];
+    let b = scene.rgba[4 * g + 2];
+    if (scene.emissive?.has(g)) {
+      out[o] = Math.min(1, r);
+      out[o + 1] = Math.min(1, gr);
+      out[o + 2] = Math.min(1, b);
+      return;
+    }
+    if (scene.type[g] === MJ_GEOM.plane && (Math.floor(hx * 4) + Math.floor(hy * 4)) % 2 !== 0) {
+      // Floor tiles give the eye a depth cue.
+      r *= 0.86;
+      gr *= 0.86;
+      b *= 0.86;
+    }
+    let diffuse = nx * LIGHT[0] + ny * LIGHT[1] + nz * LIGHT[2];
+    if (diffuse > 0) {
+      const sx = hx + 1e-4 * nx;
+      const sy = hy + 1e-4 * ny;
+      const sz = hz + 1e-4 * nz;
+      if (this.trace(scene, casters, casterCount, sx, sy, sz, LIGHT[0], LIGHT[1], LIGHT[2], 50, true) >= 0) diffuse *= 0.15;
+    } else diffuse = 0;
+    // Blinn–Phong highlight with the half vector between light and eye.
+    const hxv = LIGHT[0] - dx;
+    const hyv = LIGHT[1] - dy;
+    const hzv = LIGHT[2] - dz;
+    const hn = Math.hypot(hxv, hyv, hzv);
+    const spec = diffuse > 0.2 ? Math.pow(Math.max(0, (nx * hxv + ny * hyv + nz * hzv) / hn), 24) * 0.25 : 0;
+    let glow = 0;
+    for (const l of lights) {
+      const lx = scene.position[3 * l] - hx;
+      const ly = scene.position[3 * l + 1] - hy;
+      const lz = scene.position[3 * l + 2] - hz;
+      const d2 = lx * lx + ly * ly + lz * lz;
+      glow += (0.004 / (d2 + 0.002)) * Math.max(0.2, (nx * lx + ny * ly + nz * lz) / Math.sqrt(d2 + 1e-12));
+    }
+    const shade = 0.28 + 0.72 * diffuse;
+    const haze = Math.min(0.35, Math.max(0, (t - 2) * 0.06));
+    out[o] = Math.min(1, (r * shade + spec + glow * 1.0) * (1 - haze) + 0.6 * haze);
+    out[o + 1] = Math.min(1, (gr * shade + spec + glow * 0.85) * (1 - haze) + 0.63 * haze);
+    out[o + 2] = Math.min(1, (b * shade + spec + glow * 0.6) * (1 - haze) + 0.68 * haze);
+  }
+
+  /** Renders the scene into `out` (RGB in [0, 1], row-major height × width × 3) at `offset`. */
+  render(scene: GeomScene, out: Float32Array, offset = 0): void {
+    const { width, height } = this;
+    const [cx, cy, cz] = this.camera.position;
+    const { forward, right, up } = this.cameraBasis();
+    const tanHalf = Math.tan((this.camera.fovy * Math.PI) / 360);
+    const aspect = width / height;
+    const { visible, visibleCount, casters, casterCount, lights } = this.drawnGeoms(scene);
 
     for (let row = 0; row < height; row++) {
       const v = (1 - (2 * (row + 0.5)) / height) * tanHalf;
@@ -300,59 +369,7 @@ export class RayRenderer {
           out[o + 2] = 0.62 + 0.22 * k;
           continue;
         }
-        const t = this.hit.t;
-        let nx = this.hit.nx;
-        let ny = this.hit.ny;
-        let nz = this.hit.nz;
-        if (nx * dx + ny * dy + nz * dz > 0) {
-          nx = -nx;
-          ny = -ny;
-          nz = -nz;
-        }
-        const hx = cx + t * dx;
-        const hy = cy + t * dy;
-        const hz = cz + t * dz;
-        let r = scene.rgba[4 * g];
-        let gr = scene.rgba[4 * g + 1];
-        let b = scene.rgba[4 * g + 2];
-        if (scene.emissive?.has(g)) {
-          out[o] = Math.min(1, r);
-          out[o + 1] = Math.min(1, gr);
-          out[o + 2] = Math.min(1, b);
-          continue;
-        }
-        if (scene.type[g] === MJ_GEOM.plane && (Math.floor(hx * 4) + Math.floor(hy * 4)) % 2 !== 0) {
-          // Floor tiles give the eye a depth cue.
-          r *= 0.86;
-          gr *= 0.86;
-          b *= 0.86;
-        }
-        let diffuse = nx * LIGHT[0] + ny * LIGHT[1] + nz * LIGHT[2];
-        if (diffuse > 0) {
-          const sx = hx + 1e-4 * nx;
-          const sy = hy + 1e-4 * ny;
-          const sz = hz + 1e-4 * nz;
-          if (this.trace(scene, casters, casterCount, sx, sy, sz, LIGHT[0], LIGHT[1], LIGHT[2], 50, true) >= 0) diffuse *= 0.15;
-        } else diffuse = 0;
-        // Blinn–Phong highlight with the half vector between light and eye.
-        const hxv = LIGHT[0] - dx;
-        const hyv = LIGHT[1] - dy;
-        const hzv = LIGHT[2] - dz;
-        const hn = Math.hypot(hxv, hyv, hzv);
-        const spec = diffuse > 0.2 ? Math.pow(Math.max(0, (nx * hxv + ny * hyv + nz * hzv) / hn), 24) * 0.25 : 0;
-        let glow = 0;
-        for (const l of lights) {
-          const lx = scene.position[3 * l] - hx;
-          const ly = scene.position[3 * l + 1] - hy;
-          const lz = scene.position[3 * l + 2] - hz;
-          const d2 = lx * lx + ly * ly + lz * lz;
-          glow += (0.004 / (d2 + 0.002)) * Math.max(0.2, (nx * lx + ny * ly + nz * lz) / Math.sqrt(d2 + 1e-12));
-        }
-        const shade = 0.28 + 0.72 * diffuse;
-        const haze = Math.min(0.35, Math.max(0, (t - 2) * 0.06));
-        out[o] = Math.min(1, (r * shade + spec + glow * 1.0) * (1 - haze) + 0.6 * haze);
-        out[o + 1] = Math.min(1, (gr * shade + spec + glow * 0.85) * (1 - haze) + 0.63 * haze);
-        out[o + 2] = Math.min(1, (b * shade + spec + glow * 0.6) * (1 - haze) + 0.68 * haze);
+        this.shadeHit(scene, g, cx, cy, cz, dx, dy, dz, casters, casterCount, lights, out, o);
       }
     }
   }

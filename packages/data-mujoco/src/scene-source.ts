@@ -180,18 +180,17 @@ export class SceneSource implements DataSource {
     return streaming;
   }
 
-  async load(): Promise<MultimodalDataset> {
+  /**
+   * Every episode, simulated or read from the cache: in memory, or (streaming) left in the cache
+   * files with only what the labels need kept here.
+   */
+  private async recordEpisodes(failures: (ProcessFailure | undefined)[], streaming: boolean): Promise<{ episodes: EpisodeArrays; channels: readonly string[]; onsets: (number | null)[] }> {
     const o = this.options;
-    const { rowsPerFrame, firstFrame, perEpisode } = sampling(o);
-    const failures = this.episodeFailures();
-    const failureNames = ['none', ...PROCESS_FAILURES];
-    const streaming = this.streams(o.episodes * perEpisode, sceneModalities(o, this.type)[1].shape[1]);
     const kept: Record<EpisodeArray, Float32Array>[] = [];
     const folders: string[] = [];
     const onsets: (number | null)[] = [];
     let channels: readonly string[] = [];
     for (let e = 0; e < o.episodes; e++) {
-      // Streaming keeps only what labels need; the arrays stay in the cache files.
       const recording = await this.episode(e, failures[e]);
       channels = recording.sensorChannels;
       onsets.push(recording.failureOnset);
@@ -199,7 +198,16 @@ export class SceneSource implements DataSource {
       else kept.push({ frames: recording.frames, sensors: recording.sensors, radio: recording.radio });
       this.progress?.(e + 1, o.episodes);
     }
-    const episodes: EpisodeArrays = streaming ? new FileEpisodes(folders) : new MemoryEpisodes(kept);
+    return { episodes: streaming ? new FileEpisodes(folders) : new MemoryEpisodes(kept), channels, onsets };
+  }
+
+  async load(): Promise<MultimodalDataset> {
+    const o = this.options;
+    const { rowsPerFrame, firstFrame, perEpisode } = sampling(o);
+    const failures = this.episodeFailures();
+    const failureNames = ['none', ...PROCESS_FAILURES];
+    const streaming = this.streams(o.episodes * perEpisode, sceneModalities(o, this.type)[1].shape[1]);
+    const { episodes, channels, onsets } = await this.recordEpisodes(failures, streaming);
     const c = channels.length;
     const k = o.radio ? o.subcarriers : 0;
     const pixels = o.imageSize * o.imageSize * 3;

@@ -250,6 +250,48 @@ export class RoboMnistSource implements DataSource {
     return this.ffmpegPath;
   }
 
+  /** Windows of the chosen sniffers' CSI amplitudes: each kinematics frame gets each sniffer's latest row. */
+  private csiWindows(file: string, times: Float64Array): Float32Array {
+    const o = this.resolved;
+    const frames = times.length;
+    const sniffers = readCsi(file);
+    const used = o.sniffers.map((n) => {
+      const s = sniffers.find((x) => x.module === n);
+      if (!s) throw new UserInputError(`${file}: no module_number ${n} (it has ${sniffers.map((x) => x.module).join(', ')}); check data.sniffers`);
+      return s;
+    });
+    const channels = CSI_USED_SUBCARRIERS * used.length;
+    const series = new Float32Array(frames * channels);
+    for (let f = 0; f < frames; f++) {
+      used.forEach((s, k) => {
+        const row = rowAtOrBefore(s.timestampsNs, times[f]);
+        series.set(s.amplitudes.subarray(row * CSI_USED_SUBCARRIERS, (row + 1) * CSI_USED_SUBCARRIERS), f * channels + k * CSI_USED_SUBCARRIERS);
+      });
+    }
+    return slidingWindows(series, frames, channels, o.window, o.windowStep);
+  }
+
+  /** Windows of the chosen microphones' spectra, one per kinematics frame (`seconds` after the first). */
+  private audioWindows(files: Record<string, string>, seconds: readonly number[]): Float32Array {
+    const o = this.resolved;
+    const frames = seconds.length;
+    const channels = o.audioBins * o.microphones.length;
+    const series = new Float32Array(frames * channels);
+    o.microphones.forEach((n, m) => {
+      const file = files[`mic${n}`];
+      const audio = readMicrophone(file);
+      const ends = seconds.map((t) => Math.round(t * audio.sampleRate));
+      if (ends[frames - 1] > audio.samples.length) {
+        throw new UserInputError(
+          `${file}: ${(audio.samples.length / audio.sampleRate).toFixed(3)} s of audio, shorter than the kinematics (${seconds[frames - 1].toFixed(3)} s from their first frame)`,
+        );
+      }
+      const spectra = audioSpectra(audio.samples, audio.sampleRate, ends, o.audioWindow, o.audioBins);
+      for (let f = 0; f < frames; f++) series.set(spectra.subarray(f * o.audioBins, (f + 1) * o.audioBins), f * channels + m * o.audioBins);
+    });
+    return slidingWindows(series, frames, channels, o.window, o.windowStep);
+  }
+
   private async readRepetition(files: Record<string, string>): Promise<Record<string, Float32Array> & { windows: number }> {
     const o = this.resolved;
     const robots = readKinematics(files.pos);
@@ -279,23 +321,7 @@ export class RoboMnistSource implements DataSource {
       }
       out.kinematics = slidingWindows(series, frames, channels, o.window, o.windowStep);
     }
-    if (o.modalities.includes('csi')) {
-      const sniffers = readCsi(files.csi);
-      const used = o.sniffers.map((n) => {
-        const s = sniffers.find((x) => x.module === n);
-        if (!s) throw new UserInputError(`${files.csi}: no module_number ${n} (it has ${sniffers.map((x) => x.module).join(', ')}); check data.sniffers`);
-        return s;
-      });
-      const channels = CSI_USED_SUBCARRIERS * used.length;
-      const series = new Float32Array(frames * channels);
-      for (let f = 0; f < frames; f++) {
-        used.forEach((s, k) => {
-          const row = rowAtOrBefore(s.timestampsNs, times[f]);
-          series.set(s.amplitudes.subarray(row * CSI_USED_SUBCARRIERS, (row + 1) * CSI_USED_SUBCARRIERS), f * channels + k * CSI_USED_SUBCARRIERS);
-        });
-      }
-      out.csi = slidingWindows(series, frames, channels, o.window, o.windowStep);
-    }
+    if (o.modalities.includes('csi')) out.csi = this.csiWindows(files.csi, times);
     if (o.modalities.includes('camera')) {
       const ends = Array.from({ length: windows }, (_, k) => k * o.windowStep + o.window - 1);
       // The nearest video frame rather than the one before: timestamps jitter around the 30 Hz grid.
@@ -316,23 +342,7 @@ export class RoboMnistSource implements DataSource {
         });
       }
     }
-    if (o.modalities.includes('audio')) {
-      const channels = o.audioBins * o.microphones.length;
-      const series = new Float32Array(frames * channels);
-      o.microphones.forEach((n, m) => {
-        const file = files[`mic${n}`];
-        const audio = readMicrophone(file);
-        const ends = seconds.map((t) => Math.round(t * audio.sampleRate));
-        if (ends[frames - 1] > audio.samples.length) {
-          throw new UserInputError(
-            `${file}: ${(audio.samples.length / audio.sampleRate).toFixed(3)} s of audio, shorter than the kinematics (${seconds[frames - 1].toFixed(3)} s from their first frame)`,
-          );
-        }
-        const spectra = audioSpectra(audio.samples, audio.sampleRate, ends, o.audioWindow, o.audioBins);
-        for (let f = 0; f < frames; f++) series.set(spectra.subarray(f * o.audioBins, (f + 1) * o.audioBins), f * channels + m * o.audioBins);
-      });
-      out.audio = slidingWindows(series, frames, channels, o.window, o.windowStep);
-    }
+    if (o.modalities.includes('audio')) out.audio = this.audioWindows(files, seconds);
     return out;
   }
 }

@@ -3,6 +3,7 @@ import { hostname } from 'os';
 import { join, relative } from 'path';
 import { randomBytes } from 'crypto';
 import { UnrecoverableError, Worker } from 'bullmq';
+import { outcomeName } from '@mmfuse/runs';
 import { prepareAttempt } from './attempts';
 import { connectRedis } from './redis-connection';
 import { CheckedJob, checkJobData, InvalidJobError, TrialJobData, TrialJobResult } from './trial-job';
@@ -65,7 +66,7 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Wor
       const ran = await options.train(data, attempt.dir);
       if (ran.code === 2) throw new UnrecoverableError(ran.message ?? 'bad input');
       if (ran.code !== 0) throw new Error(ran.message ?? `training stopped with exit code ${ran.code}`);
-      const outcome = join(attempt.dir, 'trials', `${data.setup}.trial${data.trial}.json`);
+      const outcome = join(attempt.dir, outcomeName(data.setup, data.trial));
       if (!existsSync(outcome)) throw new UnrecoverableError(`${what}: training ended without writing ${relative(data.runDir, outcome)}; is "${data.setup}" a set-up of the run's config?`);
       const seconds = (Date.now() - started) / 1000;
       log(`${what}: done in ${seconds.toFixed(1)} s`);

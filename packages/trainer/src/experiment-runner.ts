@@ -30,18 +30,24 @@ export interface RunOptions {
   resumeDir?: string;
   runDir?: string;
   /**
-   * Hands the unfinished trials to other processes (`runJobs` in each) and resolves when they are
-   * done; the run then restores their outcomes and trains any they left unfinished itself, except
-   * those the dispatcher reports as failed for good: the summary lists them with their error.
+   * Where the trials train: here, one after another, when absent; otherwise an executor that
+   * trains them elsewhere (a process pool, a queue's workers).
    */
-  dispatch?: (jobs: TrialJob[], runDir: string) => Promise<void | FailedTrialJob[]>;
+  dispatch?: TrialExecutor;
 }
+
+/**
+ * Trains a run's unfinished trials in other processes (`runJobs` in each) and resolves when they
+ * are done; the run then restores their outcomes and trains any they left unfinished itself, except
+ * those the executor reports as failed for good: the summary lists them with their error.
+ */
+export type TrialExecutor = (jobs: TrialJob[], runDir: string) => Promise<void | FailedTrialJob[]>;
 
 interface RunMode {
   resuming: boolean;
   /** Worker: only these trials (`setup#trial`), no summary. */
   only?: Set<string>;
-  dispatch?: RunOptions['dispatch'];
+  dispatch?: TrialExecutor;
 }
 
 /** An experiment whose data are loaded and whose models were built once: ready to run. */
@@ -209,7 +215,7 @@ export function planTrials(config: ExperimentConfig): PlannedTrial[] {
  * Hands the trials without an outcome file to the dispatcher (other processes) and waits for
  * them; returns the ones it reports as failed for good, by `setup#trial`.
  */
-async function dispatchUnfinished(context: RunContext, jobs: readonly PlannedTrial[], dispatch: NonNullable<RunOptions['dispatch']>): Promise<Map<string, string>> {
+async function dispatchUnfinished(context: RunContext, jobs: readonly PlannedTrial[], dispatch: TrialExecutor): Promise<Map<string, string>> {
   const { folder } = context;
   const unfinished: TrialJob[] = [];
   for (const { setup, trial } of jobs) {

@@ -2,7 +2,7 @@ export { BatchArrays, LossLayout, partGradients, PartGradients } from './batch-g
 export { corruptBatch } from './corruption';
 export { DataParallelPool } from './data-parallel-pool';
 export { checkInputRange, MAX_INPUT_MAGNITUDE } from './input-range';
-export { ExperimentRunner, FailedTrialJob, planTrials, PreparedExperiment, RunOptions, setupLabel, summaryCsv, TrialJob } from './experiment-runner';
+export { ExperimentRunner, FailedTrialJob, planTrials, PreparedExperiment, RunOptions, setupLabel, summaryCsv, TrialExecutor, TrialJob } from './experiment-runner';
 export type { PlannedTrial } from './trial-run';
 export { RunReporter, RunStartInfo } from './run-reporter';
 export { formatMeanStd, MeanStd, meanStd } from './statistics';

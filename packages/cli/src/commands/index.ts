@@ -1,4 +1,5 @@
 // One file per command; main.ts wires them to the command line.
+export { childCommand } from './child';
 export { claimsCommand } from './claims';
 export { dataPreviewCommand, DataPreviewOptions } from './data-preview';
 export { doctorCommand } from './doctor';

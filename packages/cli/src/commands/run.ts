@@ -12,6 +12,7 @@ import { summaryTable } from '../summary-table';
 import { runSweep, sweepFolder, sweepPointConfig } from '../sweep-runner';
 import { dataProgress, TerminalReporter } from '../terminal-reporter';
 import { trialPool, trialProcesses } from '../trial-pool';
+import type { ChildJob } from '../child-job';
 import { finishSweep, writeReport } from './run-results';
 
 export interface RunOptions {
@@ -29,8 +30,6 @@ export interface RunOptions {
   baseDir?: string;
   /** Write the report when the run (or sweep) ends; `--no-report` turns it off. */
   report?: boolean;
-  /** Worker of a run that dispatched its trials: train only these (`setup:trial`) in `runDir`. */
-  job?: string[];
   /** Coordinate the run through this Redis queue (`redis://…`): workers train, this process merges and summarises. */
   queue?: string;
   queueName?: string;
@@ -79,9 +78,9 @@ export async function runCommand(configFile: string | undefined, options: RunOpt
   // A resumed run loads exactly the plugins its config.json lists, resolved against the folder the
   // original config was in (run.json says which), as the first run did.
   const experiment = loadExperiment(file, overrides(options), options.baseDir ?? (options.resume ? configDirOfRun(options.resume) : undefined));
-  if (!options.job && options.point === undefined) announcePlugins(experiment.plugins, (line) => process.stderr.write(line));
+  if (options.point === undefined) announcePlugins(experiment.plugins, (line) => process.stderr.write(line));
   if (experiment.config.sweep && options.point === undefined) {
-    const { dir, outcomes } = await sweepStoppingCleanly((onFolder) => runSweep(file, experiment.config, experiment.baseDir, { out: options.out, quiet: options.quiet, pointArguments: [], onFolder }));
+    const { dir, outcomes } = await sweepStoppingCleanly((onFolder) => runSweep(file, experiment.config, experiment.baseDir, { out: options.out, quiet: options.quiet, onFolder }));
     await finishSweep(dir, outcomes, options.report);
     return;
   }
@@ -101,10 +100,9 @@ export async function runCommand(configFile: string | undefined, options: RunOpt
     if (error instanceof BackendUnavailableError) throw new UserInputError(`${file}: backend: ${error.message}`);
     rethrowInConfigFile(file, error);
   }
-  if (options.job) return runJobs(runner, prepared, options.job, options.runDir);
   if (!options.quiet) process.stderr.write(`backend: ${prepared.backend.name} (${prepared.backend.reason})\n`);
   // Stated even with -q: the run goes on, but its results may not mean what the user thinks.
-  if (!options.job && options.point === undefined) for (const w of prepared.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
+  if (options.point === undefined) for (const w of prepared.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
   await trainAndReport(runner, prepared, experiment.baseDir, options);
 }
 
@@ -112,20 +110,32 @@ export async function runCommand(configFile: string | undefined, options: RunOpt
 async function resumeSweep(folder: string, options: RunOptions): Promise<void> {
   const record = readSweepRecord(folder);
   const experiment = loadExperiment(join(folder, SWEEP_FILES.config), undefined, record.configDir);
-  const { dir, outcomes } = await sweepStoppingCleanly((onFolder) => runSweep(experiment.file, experiment.config, experiment.baseDir, { resume: folder, quiet: options.quiet, pointArguments: [], onFolder }));
+  const { dir, outcomes } = await sweepStoppingCleanly((onFolder) => runSweep(experiment.file, experiment.config, experiment.baseDir, { resume: folder, quiet: options.quiet, onFolder }));
   await finishSweep(dir, outcomes, options.report);
 }
 
-/** `mmfuse run … --job <set-up>:<trial> --run-dir <folder>`: a pool worker training the trials its run handed it. */
-async function runJobs(runner: ExperimentRunner, prepared: PreparedExperiment, specs: string[], runDir: string | undefined): Promise<void> {
+/**
+ * A child process's job: trains the given trials of a run in its folder (a process pool's share,
+ * or a queue worker's attempt), with the run's own config; no summary, no report.
+ */
+export async function runTrialsJob(job: Extract<ChildJob, { kind: 'trials' }>): Promise<void> {
   exitWhenOrphaned();
-  if (!runDir) throw new UserInputError('run: --job needs --run-dir, the folder of the run that dispatched it');
-  const jobs = specs.map((j) => {
-    const match = /^(.+):(\d+)$/.exec(j);
-    if (!match) throw new UserInputError(`--job ${j}: expected <set-up>:<trial>, e.g. concat:2`);
-    return { setup: match[1], trial: Number(match[2]) };
-  });
-  await runner.runJobs(prepared, runDir, jobs);
+  const experiment = loadExperiment(job.config, overrides({ workers: job.workers }), job.baseDir);
+  const runner = experiment.container.get(ExperimentRunner);
+  let prepared;
+  try {
+    prepared = await runner.prepare(experiment.config, { baseDir: experiment.baseDir, plugins: experiment.plugins, dataProgress: dataProgress(process.stderr, true) });
+  } catch (error) {
+    if (error instanceof BackendUnavailableError) throw new UserInputError(`${job.config}: backend: ${error.message}`);
+    rethrowInConfigFile(job.config, error);
+  }
+  await runner.runJobs(prepared, job.runDir, job.trials);
+}
+
+/** A child process's job: one point of a sweep, run in its own folder as `mmfuse run --point` would. */
+export async function runPointJob(job: Extract<ChildJob, { kind: 'point' }>): Promise<void> {
+  exitWhenOrphaned();
+  await runCommand(job.config, { baseDir: job.baseDir, point: job.point, runDir: job.runDir, workers: job.workers, quiet: true });
 }
 
 /** Trains a prepared run here (its trials in a process pool when the config asks), then prints its table and writes its report. */
@@ -178,7 +188,7 @@ function exitWhenOrphaned(): void {
 
 /** `mmfuse run <config> --queue <url>` and `mmfuse run --resume <folder> --queue <url>`: the coordinator of a queued run. */
 async function queuedRunCommand(configFile: string | undefined, options: RunOptions): Promise<void> {
-  for (const [flag, given] of [['--point', options.point !== undefined], ['--run-dir', options.runDir !== undefined], ['--job', options.job !== undefined], ['--base-dir', options.baseDir !== undefined]] as const) {
+  for (const [flag, given] of [['--point', options.point !== undefined], ['--run-dir', options.runDir !== undefined], ['--base-dir', options.baseDir !== undefined]] as const) {
     if (given) throw new UserInputError(`run: ${flag} cannot be combined with --queue`);
   }
   let experiment;

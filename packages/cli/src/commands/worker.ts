@@ -4,7 +4,7 @@ import { join, resolve } from 'path';
 import { readJsonFile, UserInputError } from '@mmfuse/core';
 import { DEFAULT_QUEUE_NAME, maskRedisUrl, startTrialWorker } from '@mmfuse/queue';
 import { RUN_FILES } from '@mmfuse/runs';
-import { failure, runCli, stopChildren } from '../process-pool';
+import { failure, runChild, stopChildren } from '../process-pool';
 import { STOP_EXIT_CODES } from '../stop-signals';
 
 export interface WorkerCommandOptions {
@@ -19,8 +19,8 @@ export interface WorkerCommandOptions {
 }
 
 /**
- * `mmfuse worker --queue <url>`: trains queued trials, each in a child `mmfuse run --job` process
- * in a fresh attempt folder, until stopped (SIGINT or SIGTERM: within seconds, whatever Redis is
+ * `mmfuse worker --queue <url>`: trains queued trials, each handed as a typed job to a child
+ * process that trains it in a fresh attempt folder, until stopped (SIGINT or SIGTERM: within seconds, whatever Redis is
  * doing; the jobs in hand go back to the queue).
  */
 export async function workerCommand(options: WorkerCommandOptions): Promise<void> {
@@ -44,10 +44,15 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<void
         return { code: 2, message: `the run's config lists plugins (${plugins.join(', ')}), which are code; this worker runs none (start it with --allow-plugins to run them)` };
       }
       if (plugins.length > 0) log(`${job.runName} ${job.setup} trial ${job.trial}: runs the plugins its config lists: ${plugins.join(', ')} (from ${job.configDir})`);
-      const args = ['run', join(attemptDir, RUN_FILES.config), '--base-dir', job.configDir, '--run-dir', attemptDir, '--job', `${job.setup}:${job.trial}`, '-q'];
       // Threads: what the run's config fixes, else the cores each job has to itself here.
-      if (options.workers !== undefined || workers === 'auto') args.push('--workers', String(threads));
-      const result = await runCli(args);
+      const result = await runChild({
+        kind: 'trials',
+        config: join(attemptDir, RUN_FILES.config),
+        baseDir: job.configDir,
+        runDir: attemptDir,
+        trials: [{ setup: job.setup, trial: job.trial }],
+        ...(options.workers !== undefined || workers === 'auto' ? { workers: threads } : {}),
+      });
       return { code: result.code, message: result.code === 0 ? undefined : failure(result) };
     },
   });
