@@ -60,6 +60,16 @@ export default tseslint.config(
     },
   },
   {
+    // Library code stays in small pieces: a file over 300 lines or a function over 80 states why
+    // (an eslint-disable comment with its reason), as schema literals and the failure catalogue do.
+    files: ['packages/*/src/**/*.ts', 'plugins/*/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/testing/**', '**/test-support/**'],
+    rules: {
+      'max-lines': ['error', { max: 300, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true, IIFEs: true }],
+    },
+  },
+  {
     files: ['**/*.spec.ts', '**/testing/**/*.ts', '**/test-support/**/*.ts'],
     rules: {
       '@nx/enforce-module-boundaries': boundaries(fixtures),

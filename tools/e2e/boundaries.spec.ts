@@ -19,7 +19,7 @@ function lint(file: string, source: string): { code: number; messages: string[] 
   return { code: result.status ?? -1, messages: reports.flatMap((r) => r.messages.map((m) => `${m.ruleId}: ${m.message}`)) };
 }
 
-describe('the module boundaries', () => {
+describe('the lint rules on workspace code', () => {
   it('refuse a plugin that imports the trainer', () => {
     const result = lint('plugins/fusion-feature-gate/src/uses-trainer.ts', "import { ExperimentRunner } from '@mmfuse/trainer';\nexport const runner = ExperimentRunner;\n");
     expect(result.code).toBe(1);
@@ -43,5 +43,12 @@ describe('the module boundaries', () => {
   it('refuse reaching into another project by a relative path', () => {
     const result = lint('packages/cli/src/reach.spec.ts', "import { startTestRedis } from '../../testing/src/redis-server';\nexport const start = startTestRedis;\n");
     expect(result.messages).toEqual([expect.stringMatching(/enforce-module-boundaries: Projects cannot be imported by a relative or absolute path/)]);
+  }, 60000);
+
+  it('refuse a library function over 80 lines, and let a spec have one', () => {
+    // 89 lines: the signature, a declaration, 85 statements, the return and the closing brace.
+    const long = `export function long(): number {\n  let n = 0;\n${'  n += 1;\n'.repeat(85)}  return n;\n}\n`;
+    expect(lint('packages/model/src/long.ts', long).messages).toEqual([expect.stringMatching(/^max-lines-per-function: Function 'long' has too many lines \(89\)\. Maximum allowed is 80/)]);
+    expect(lint('packages/model/src/long.spec.ts', long)).toEqual({ code: 0, messages: [] });
   }, 60000);
 });

@@ -23,6 +23,7 @@ const FUSION_LABEL: JsonSchema = {
  * The experiment's own keys. Component slots accept any object with a `type` here; their options
  * are checked afterwards against the chosen type's own schema (see ConfigValidator).
  */
+// eslint-disable-next-line max-lines-per-function -- a JSON Schema literal: one object, read top to bottom
 export function experimentSkeleton(slot: (kind: ComponentKind) => JsonSchema): JsonSchema {
   return {
     type: 'object',

@@ -1,7 +1,7 @@
 import { createRng, isUserInputError, normal } from '@mmfuse/core';
 import type { FailureDefinition } from './failure-types';
 import { applyFailureToBatch, applyRandomFailures, FAILURES, failureByType, failureTypes } from './failures';
-import { gaussianKernel } from './image-failures';
+import { gaussianKernel } from './image-ops';
 import { createPerlinNoise2D } from './perlin-noise';
 import { randomTimeWarp } from './series-failures';
 

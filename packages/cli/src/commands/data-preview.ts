@@ -1,6 +1,8 @@
 import { basename, extname, resolve } from 'path';
 import { deriveSeed, MultimodalDataset } from '@mmfuse/core';
-import { ContactSheetOptions, renderContactSheet, resolveContactSheetOptions, writeContactSheetPng } from '../preview/contact-sheet';
+import { renderContactSheet } from '../preview/contact-sheet';
+import { writeContactSheetPng } from '../preview/contact-sheet-png';
+import { ContactSheetOptions, resolveContactSheetOptions } from '../preview/contact-sheet-options';
 import { ExperimentRunner } from '@mmfuse/trainer';
 import { loadExperiment, rethrowInConfigFile } from '../load-experiment';
 import { dataProgress } from '../terminal-reporter';

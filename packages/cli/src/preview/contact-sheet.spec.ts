@@ -3,7 +3,9 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { PNG } from 'pngjs';
 import { isUserInputError, MultimodalDataset, SampleStore } from '@mmfuse/core';
-import { CHANNEL_COLOURS, ContactSheet, FRAME_LINE, renderContactSheet, writeContactSheetPng } from './contact-sheet';
+import { ContactSheet, renderContactSheet } from './contact-sheet';
+import { CHANNEL_COLOURS, FRAME_LINE } from './contact-sheet-style';
+import { writeContactSheetPng } from './contact-sheet-png';
 
 const SIDE = 8;
 const STEPS = 6;

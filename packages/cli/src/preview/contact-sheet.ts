@@ -1,24 +1,9 @@
-import { renameSync, unlinkSync, writeFileSync } from 'fs';
-import { basename, dirname, join } from 'path';
-import { PNG } from 'pngjs';
-import { createRng, DataSplit, deriveSeed, didYouMean, gatherSamples, ModalitySpec, MultimodalDataset, sampleSize, UserInputError } from '@mmfuse/core';
-import type { FailureDefinition } from '@mmfuse/failures';
-import { applyFailureToBatch, FAILURES } from '@mmfuse/failures';
+import { createRng, DataSplit, deriveSeed, gatherSamples, ModalitySpec, MultimodalDataset, sampleSize, UserInputError } from '@mmfuse/core';
+import { applyFailureToBatch } from '@mmfuse/failures';
 import { drawText, textHeight, textWidth } from './bitmap-font';
+import { ContactSheetOptions, resolveContactSheetOptions, ResolvedContactSheetOptions } from './contact-sheet-options';
 import { Rgb, RgbaCanvas } from './rgba-canvas';
-
-export interface ContactSheetOptions {
-  /** Samples per row, evenly spaced over the split (default 8). */
-  samples?: number;
-  /** Severity of the library failures, in [0, 1] (default 0.7). */
-  severity?: number;
-  /** Library failures to show as rows: all of them (true, the default), none (false), or these types. */
-  failures?: boolean | readonly string[];
-  /** Seed of the failures' random streams (default 0). */
-  seed?: number;
-  /** Split to draw samples from (default: test, or train when test is empty). */
-  split?: 'train' | 'test';
-}
+import { BACKGROUND, CHANNEL_COLOURS, FRAME_LINE, LABEL_GAP, LABEL_TEXT, LEGEND_ENTRY_GAP, LINE_GAP, MARGIN, MAX_PLOTTED_CHANNELS, MIN_FRAME_SIDE, PLOT_HEIGHT, ROW_GAP, SECTION_GAP, SWATCH_GAP, TEXT, TEXT_SCALE, TILE_GAP, TITLE_GAP, ZERO_LINE } from './contact-sheet-style';
 
 /** Where one modality is drawn inside a tile: its content box, relative to the tile's origin (the frame line lies just outside). */
 export interface ContactSheetSection {
@@ -56,82 +41,6 @@ export interface ContactSheet {
   readonly layout: ContactSheetLayout;
 }
 
-/** Options with defaults applied and failure types resolved. */
-export interface ResolvedContactSheetOptions {
-  readonly samples: number;
-  readonly severity: number;
-  readonly failures: readonly FailureDefinition[];
-  /** Whether the failures were named: a named failure that fits no modality is an error, not a silent omission. */
-  readonly failuresNamed: boolean;
-  readonly seed: number;
-  readonly split?: 'train' | 'test';
-}
-
-/** Plot colours of the first six channels of a series (distinct on white and from the grey lines). */
-export const CHANNEL_COLOURS: readonly Rgb[] = [
-  [31, 119, 180],
-  [255, 127, 14],
-  [44, 160, 44],
-  [214, 39, 40],
-  [148, 103, 189],
-  [140, 86, 75],
-];
-export const BACKGROUND: Rgb = [255, 255, 255];
-export const FRAME_LINE: Rgb = [170, 170, 170];
-export const ZERO_LINE: Rgb = [220, 220, 220];
-const TEXT: Rgb = [20, 20, 20];
-/** Modality names and plot ranges are lighter than row titles, so a title reads as the start of its row. */
-const LABEL_TEXT: Rgb = [110, 110, 110];
-
-export const DEFAULT_SAMPLES = 8;
-export const DEFAULT_SEVERITY = 0.7;
-/** Beyond this a sheet gets too wide to look at (and to encode quickly). */
-export const MAX_SAMPLES = 64;
-
-const TEXT_SCALE = 2;
-const MARGIN = 12;
-const TILE_GAP = 8;
-const ROW_GAP = 16;
-const TITLE_GAP = 8;
-const SECTION_GAP = 6;
-const LABEL_GAP = 10;
-const LINE_GAP = 6;
-const SWATCH_GAP = 6;
-const LEGEND_ENTRY_GAP = 18;
-const MIN_FRAME_SIDE = 96;
-const PLOT_HEIGHT = 64;
-const MAX_PLOTTED_CHANNELS = CHANNEL_COLOURS.length;
-
-/** Applies defaults and checks every option, so bad input fails before any data are loaded. */
-export function resolveContactSheetOptions(options: ContactSheetOptions = {}): ResolvedContactSheetOptions {
-  const samples = options.samples ?? DEFAULT_SAMPLES;
-  if (!Number.isInteger(samples) || samples < 1 || samples > MAX_SAMPLES) {
-    throw new UserInputError(`samples: expected a whole number from 1 to ${MAX_SAMPLES}, got ${samples}`);
-  }
-  const severity = options.severity ?? DEFAULT_SEVERITY;
-  if (typeof severity !== 'number' || !(severity >= 0 && severity <= 1)) {
-    throw new UserInputError(`severity: expected a number from 0 to 1, got ${severity}`);
-  }
-  const seed = options.seed ?? 0;
-  if (!Number.isFinite(seed)) throw new UserInputError(`seed: expected a number, got ${seed}`);
-  if (options.split !== undefined && options.split !== 'train' && options.split !== 'test') {
-    throw new UserInputError(`split: expected "train" or "test", got "${options.split}"`);
-  }
-  const selection = options.failures ?? true;
-  let failures: FailureDefinition[];
-  if (selection === true) failures = [...FAILURES];
-  else if (selection === false) failures = [];
-  else {
-    const known = FAILURES.map((f) => f.type);
-    failures = [...new Set(selection)].map((type) => {
-      const failure = FAILURES.find((f) => f.type === type);
-      // One line: the CLI prints each line of a UserInputError on its own.
-      if (!failure) throw new UserInputError(`failures: unknown failure type "${type}".${didYouMean(type, known)} Known types: ${known.join(', ')}.`);
-      return failure;
-    });
-  }
-  return { samples, severity, failures, failuresNamed: Array.isArray(selection), seed, split: options.split };
-}
 
 /** One titled strip: per tile, the sample of each shown modality. */
 interface SheetRow {
@@ -415,32 +324,4 @@ export function renderContactSheet(dataset: MultimodalDataset, options: ContactS
     rows: rows.map((row) => row.title),
     layout: { tileWidth, tileHeight, tileGap: TILE_GAP, rowHeight, columns, sections, tileOrigin },
   };
-}
-
-/** The sheet as PNG bytes. */
-export function encodeContactSheetPng(sheet: Pick<ContactSheet, 'width' | 'height' | 'rgba'>): Buffer {
-  const png = new PNG({ width: sheet.width, height: sheet.height });
-  png.data.set(sheet.rgba);
-  return PNG.sync.write(png);
-}
-
-/** Writes the sheet as a PNG through a temporary file in the same folder, so `file` is never left half-written. */
-export function writeContactSheetPng(file: string, sheet: Pick<ContactSheet, 'width' | 'height' | 'rgba'>): void {
-  const bytes = encodeContactSheetPng(sheet);
-  const temporary = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(temporary, bytes);
-    renameSync(temporary, file);
-  } catch (error) {
-    try {
-      unlinkSync(temporary);
-    } catch {
-      // Nothing was written, or it is already gone.
-    }
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'EISDIR' || code === 'ENOTDIR' || code === 'EROFS') {
-      throw new UserInputError(`${file}: cannot write the preview (${code})`);
-    }
-    throw error;
-  }
 }
