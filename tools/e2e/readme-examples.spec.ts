@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'os';
 import { join, relative } from 'path';
 import { transformSync } from '@swc/core';
+import { startTestRedis, TestRedis } from '@mmfuse/testing';
 
 /**
  * Every TypeScript or JavaScript example in a package's README runs, as written, against the built
@@ -44,11 +45,17 @@ const all = examples();
 const scratch = mkdtempSync(join(tmpdir(), 'mmfuse-readme-examples-'));
 symlinkSync(join(ROOT, 'docs'), join(scratch, 'docs'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+// The queue's example needs a Redis server: the one CI starts, else a private one.
+let redis: TestRedis | undefined;
+beforeAll(async () => {
+  redis = await startTestRedis();
+}, 30000);
+afterAll(() => redis?.stop());
 
 describe('README examples', () => {
   it('finds the examples of the packages that have them', () => {
     const readmes = new Set(all.map((e) => e.readme));
-    for (const readme of ['packages/core/README.md', 'packages/config/README.md', 'packages/model/README.md', 'packages/runs/README.md', 'packages/failures/README.md', 'packages/data-files/README.md', 'packages/data-mujoco/README.md', 'packages/data-robomnist/README.md', 'packages/trainer/README.md', 'plugins/fusion-sum/README.md', 'plugins/fusion-concat/README.md']) expect(readmes).toContain(readme);
+    for (const readme of ['packages/core/README.md', 'packages/config/README.md', 'packages/model/README.md', 'packages/runs/README.md', 'packages/failures/README.md', 'packages/queue/README.md', 'packages/data-files/README.md', 'packages/data-mujoco/README.md', 'packages/data-robomnist/README.md', 'packages/trainer/README.md', 'plugins/fusion-sum/README.md', 'plugins/fusion-concat/README.md']) expect(readmes).toContain(readme);
   });
 
   it.each(all.map((e) => [`${e.readme} #${e.index + 1}`, e] as const))('%s runs as written', (_, example) => {
@@ -56,7 +63,7 @@ describe('README examples', () => {
     const file = join(ROOT, 'tools', `.readme-example-${example.readme.replace(/[/.]/g, '-')}-${example.index}.js`);
     writeFileSync(file, runnable(example));
     try {
-      const result = spawnSync(process.execPath, [file], { cwd: scratch, encoding: 'utf8', timeout: 120000 });
+      const result = spawnSync(process.execPath, [file], { cwd: scratch, encoding: 'utf8', timeout: 120000, env: { ...process.env, REDIS_URL: redis!.url } });
       // On failure the diff shows the first lines of what the example printed to stderr.
       expect({ code: result.status, stderr: result.stderr.split('\n').slice(0, 8).join('\n') }).toEqual({ code: 0, stderr: result.status === 0 ? expect.any(String) : '' });
     } finally {
