@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { environmentError, isUserInputError } from '@mmfuse/core';
-import { childCommand, claimsCommand, dataPreviewCommand, doctorCommand, listCommand, queueStatusCommand, reportCommand, runCommand, schemaCommand, validateCommand, workerCommand } from './commands';
+import { childCommand, claimsCommand, dataIndexCommand, dataPreviewCommand, doctorCommand, listCommand, queueStatusCommand, reportCommand, runCommand, schemaCommand, validateCommand, workerCommand } from './commands';
 
 /** Exit codes: 0 success, 1 internal error, 2 bad input (config, data, plugin, arguments). */
 export const EXIT_OK = 0;
@@ -167,6 +167,13 @@ function addConfigCommands(program: Command): void {
     .option('--no-failures', 'no library failure rows')
     .addOption(new Option('--split <split>', 'split to draw samples from (default: test, or train when test is empty)').choices(['train', 'test']))
     .action(dataPreviewCommand);
+  data
+    .command('index')
+    .description('what a RoboMNIST folder holds: complete recordings per digit × arm × speed, incomplete ones, and every file that looks like a recording but is not used, with the reason')
+    .argument('<folder>', 'the data folder (condition folders, or a manifest.csv at the top)')
+    .option('--json', 'print the index as JSON')
+    .option('--follow-links-outside', 'follow symbolic links that lead out of the folder')
+    .action(dataIndexCommand);
 
   program
     .command('doctor')

@@ -1,12 +1,11 @@
-import { existsSync, statSync } from 'fs';
-import { listDataFolder } from '@mmfuse/data';
-import { isAbsolute, join, resolve } from 'path';
+import { dirname, isAbsolute, join, resolve } from 'path';
 import { createRng, DataSource, DataSourceContext, deriveSeed, ModalitySpec, MultimodalDataset, permutation, UserInputError } from '@mmfuse/core';
 import { channelStatistics, concatBlocks, slidingWindows, splitEpisodes, standardize, windowCount } from '@mmfuse/data';
 import { AUDIO_MAX_HZ, audioSpectra, isPowerOfTwo, readMicrophone } from './robomnist-audio';
 import { CSI_USED_SUBCARRIERS, readCsi } from './robomnist-csi';
 import { readKinematics } from './robomnist-kinematics';
-import { parseFileName, RoboMnistStem } from './robomnist-names';
+import { indexRoboMnist, RoboMnistIndex } from './robomnist-index';
+import { RoboMnistStem } from './robomnist-names';
 import { locateFfmpeg, readCameraFrames, StereoView, VIDEO_FRAME_RATE } from './robomnist-video';
 
 export type RoboMnistModality = 'kinematics' | 'csi' | 'camera' | 'audio';
@@ -153,6 +152,7 @@ export class RoboMnistSource implements DataSource {
   private readonly directory: string;
   private readonly resolved: ResolvedOptions;
   private ffmpegPath: string | undefined;
+  private index: RoboMnistIndex | undefined;
 
   constructor(
     readonly options: RoboMnistOptions,
@@ -164,33 +164,31 @@ export class RoboMnistSource implements DataSource {
     this.resolved = resolveOptions(options);
   }
 
-  /** Repetitions in the folder that pass the filters, with the files each needs. */
+  /**
+   * Repetitions in the folder (condition folders included, or as its manifest.csv lists them) that
+   * pass the filters, with the files each needs. Trials the manifest marks incomplete are left out
+   * and reported in the description, with every file that looks like a recording but is not used.
+   */
   repetitions(): Array<RoboMnistStem & { files: Record<string, string> }> {
-    if (!existsSync(this.directory) || !statSync(this.directory).isDirectory()) throw new UserInputError(`data.directory: ${this.directory} is not a folder`);
     const o = this.resolved;
     const needed = ['pos'];
     if (o.modalities.includes('csi')) needed.push('csi');
     if (o.modalities.includes('camera')) needed.push(...o.cameras.map((n) => `cam${n}`));
     if (o.modalities.includes('audio')) needed.push(...o.microphones.map((n) => `mic${n}`));
-    const byStem = new Map<string, RoboMnistStem & { files: Record<string, string> }>();
-    for (const name of listDataFolder(this.directory, this.directory, o.followLinksOutside === true, 'data.followLinksOutside').sort()) {
-      const parsed = parseFileName(name);
-      if (!parsed) continue;
-      const key = parsed.receiver === 'all' ? parsed.kind : `${parsed.kind}${parsed.receiver}`;
-      // Files of unused modalities do not make a repetition count, nor make it incomplete.
-      if (!needed.includes(key)) continue;
-      if (!o.digits.includes(parsed.digit) || !o.speeds.includes(parsed.speed) || !o.arms.includes(parsed.arm)) continue;
-      const entry = byStem.get(parsed.stem) ?? { ...parsed, files: {} };
-      entry.files[key] = join(this.directory, name);
-      byStem.set(parsed.stem, entry);
-    }
-    const complete = [...byStem.values()].filter((r) => needed.every((k) => r.files[k]));
-    const incomplete = [...byStem.values()].filter((r) => !needed.every((k) => r.files[k]));
+    this.index = indexRoboMnist(this.directory, { followLinksOutside: o.followLinksOutside === true });
+    // Files of unused modalities do not make a repetition count, nor make it incomplete.
+    const chosen = this.index.recordings
+      .filter((r) => r.complete && needed.some((k) => r.files[k]))
+      .filter((r) => o.digits.includes(r.digit) && o.speeds.includes(r.speed) && o.arms.includes(r.arm))
+      .map((r) => ({ ...r, files: Object.fromEntries(needed.filter((k) => r.files[k]).map((k) => [k, r.files[k]])) }));
+    const complete = chosen.filter((r) => needed.every((k) => r.files[k]));
+    const incomplete = chosen.filter((r) => !needed.every((k) => r.files[k]));
     if (incomplete.length > 0) {
       const r = incomplete[0];
       const list = needed.map(suffixOf);
+      const folder = dirname(Object.values(r.files)[0]);
       throw new UserInputError(
-        `${join(this.directory, r.stem)}${suffixOf(needed.find((k) => !r.files[k]) as string)}: missing (${incomplete.length} repetition(s) incomplete; every repetition needs ${list.length > 1 ? `${list.slice(0, -1).join(', ')} and ${list[list.length - 1]}` : list[0]})`,
+        `${join(folder, r.stem)}${suffixOf(needed.find((k) => !r.files[k]) as string)}: missing (${incomplete.length} repetition(s) incomplete; every repetition needs ${list.length > 1 ? `${list.slice(0, -1).join(', ')} and ${list[list.length - 1]}` : list[0]})`,
       );
     }
     if (complete.length < 2) throw new UserInputError(`data.directory: ${this.directory} holds ${complete.length} usable repetition(s) for these filters; at least 2 are needed to split train and test`);
@@ -231,6 +229,9 @@ export class RoboMnistSource implements DataSource {
         trainRepetitions: split.train.map((e) => reps[e].stem),
         testRepetitions: split.test.map((e) => reps[e].stem),
         labels: reps.map(({ stem, digit, speed, arm, repetition, uncertainty }) => ({ stem, digit, speed, arm, repetition, uncertainty })),
+        ...(this.index?.manifest ? { manifest: this.index.manifest } : {}),
+        incompleteTrials: (this.index?.recordings ?? []).filter((r) => !r.complete).map((r) => r.stem),
+        skippedFiles: this.index?.skipped ?? [],
         standardisation,
         ...(o.modalities.includes('camera') && {
           video: { ffmpeg: this.ffmpegPath, cameras: o.cameras, view: o.view, crop: 'centre 720x720 of the view', imageSize: o.imageSize, frameRate: VIDEO_FRAME_RATE, videoOffsetSeconds: o.videoOffsetSeconds },

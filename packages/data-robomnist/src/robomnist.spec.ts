@@ -5,6 +5,7 @@ import { UserInputError } from '@mmfuse/core';
 import { channelStatistics } from '@mmfuse/data';
 import { CSI_UNUSED_SUBCARRIERS, CSI_USED_SUBCARRIERS, parseComplex, readCsi } from './robomnist-csi';
 import { readKinematics } from './robomnist-kinematics';
+import { indexRoboMnist } from './robomnist-index';
 import { parseFileName, parseStem } from './robomnist-names';
 import { RoboMnistOptions, RoboMnistSource } from './robomnist-source';
 
@@ -189,5 +190,86 @@ describe('the robomnist data source', () => {
     await expect(new RoboMnistSource(options(partial), 1, '/').load()).rejects.toThrow(/Rp03_Ac1_Vmedium_Ar1_UNC100_Rxall_csi\.json: missing/);
     await expect(new RoboMnistSource(options(dir, { sniffers: [1, 3] }), 1, '/').load()).rejects.toThrow(/no module_number 3 \(it has 1, 2\); check data\.sniffers/);
     await expect(new RoboMnistSource(options(join(dir, 'nope')), 1, '/').load()).rejects.toThrow(/is not a folder/);
+  });
+});
+
+describe('a RoboMNIST folder in the published layout', () => {
+  /** Empty files with the published names: the index reads names only. */
+  const touch = (dir: string, files: string[]) => files.forEach((f) => (mkdirSync(join(dir, f, '..'), { recursive: true }), writeFileSync(join(dir, f), '')));
+  const recording = (folder: string, stem: string, skip: string[] = []) =>
+    ['Rxall_pos.json', 'Rxall_csi.json', 'Rx1_cam.mp4', 'Rx1_mic.wav', 'Rx2_cam.mp4', 'Rx2_mic.wav', 'Rx3_cam.mp4', 'Rx3_mic.wav']
+      .filter((suffix) => !skip.includes(suffix))
+      .map((suffix) => `${folder}/${stem}_${suffix}`);
+
+  it('finds recordings in condition folders, reads Vmed as medium, and names every file it does not use', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmfuse-robomnist-layout-'));
+    touch(dir, [
+      ...recording('00_Ar1_Vhigh_Ac0', 'Rp01_Ac0_Vhigh_Ar1_UNC062'),
+      ...recording('25_Ar1_Vmed_Ac2', 'Rp21_Ac2_Vmed_Ar1_UNC292'),
+      ...recording('25_Ar1_Vmed_Ac2', 'Rp22_Ac2_Vmed_Ar1_UNC100', ['Rx2_cam.mp4']),
+      'stray/Rp09_Ac1_Vfast_Ar1_UNC100_Rx1_cam.mp4',
+      'stray/Rp09_Ac1_Vhigh_Ar1_UNC100_Rx1_cam.mov',
+      'copies/Rp01_Ac0_Vhigh_Ar1_UNC062_Rxall_pos.json',
+      'README.md',
+    ]);
+    const index = indexRoboMnist(dir);
+    expect(index.manifest).toBeUndefined();
+    expect(index.recordings.map((r) => [r.stem, r.speed, r.complete, r.missing])).toEqual([
+      ['Rp01_Ac0_Vhigh_Ar1_UNC062', 'high', true, []],
+      ['Rp21_Ac2_Vmed_Ar1_UNC292', 'medium', true, []],
+      ['Rp22_Ac2_Vmed_Ar1_UNC100', 'medium', true, ['cam2']],
+    ]);
+    expect(index.skipped).toEqual([
+      { file: join('copies', 'Rp01_Ac0_Vhigh_Ar1_UNC062_Rxall_pos.json'), reason: `the same recording file as ${join('00_Ar1_Vhigh_Ac0', 'Rp01_Ac0_Vhigh_Ar1_UNC062_Rxall_pos.json')}` },
+      { file: join('stray', 'Rp09_Ac1_Vfast_Ar1_UNC100_Rx1_cam.mp4'), reason: 'speed "Vfast" is not one of Vhigh, Vmed, Vmedium, Vlow' },
+      { file: join('stray', 'Rp09_Ac1_Vhigh_Ar1_UNC100_Rx1_cam.mov'), reason: 'a cam file is .mp4, not .mov' },
+    ]);
+  });
+
+  it('follows manifest.csv when there is one: its complete column, and files it does not list are reported', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmfuse-robomnist-manifest-'));
+    const rows = [
+      ['00_Ar1_Vhigh_Ac0', 'Rp01_Ac0_Vhigh_Ar1_UNC062', 'True'],
+      ['00_Ar1_Vhigh_Ac0', 'Rp02_Ac0_Vhigh_Ar1_UNC207', 'False'],
+      ['25_Ar1_Vmed_Ac2', 'Rp21_Ac2_Vmed_Ar1_UNC292', 'True'],
+    ];
+    touch(dir, [...rows.flatMap(([folder, stem]) => recording(folder, stem)), '25_Ar1_Vmed_Ac2/Rp30_Ac2_Vmed_Ar1_UNC111_Rxall_pos.json']);
+    const cells = (folder: string, stem: string) => recording(folder, stem);
+    const header = 'id,digit,arm,speed,repetition,unc_code,unc_u,complete,position,csi,camera_1,audio_1,camera_2,audio_2,camera_3,audio_3';
+    writeFileSync(join(dir, 'manifest.csv'), [header, ...rows.map(([folder, stem, complete]) => [`${folder}/${stem}`, 0, 1, 'high', 1, 62, 0.62, complete, ...cells(folder, stem)].join(','))].join('\n') + '\n');
+    const index = indexRoboMnist(dir);
+    expect(index.manifest).toBe(join(dir, 'manifest.csv'));
+    expect(index.recordings.map((r) => [r.stem, r.complete, r.missing.length])).toEqual([
+      ['Rp01_Ac0_Vhigh_Ar1_UNC062', true, 0],
+      ['Rp02_Ac0_Vhigh_Ar1_UNC207', false, 0],
+      ['Rp21_Ac2_Vmed_Ar1_UNC292', true, 0],
+    ]);
+    expect(index.skipped).toEqual([{ file: join('25_Ar1_Vmed_Ac2', 'Rp30_Ac2_Vmed_Ar1_UNC111_Rxall_pos.json'), reason: 'not listed in manifest.csv' }]);
+    writeFileSync(join(dir, 'manifest.csv'), `${header}\n00_Ar1_Vhigh_Ac0/Rp01_Ac0_Vhigh_Ar1_UNC062,0,1,high,1,62,0.62,True,../../etc/passwd,,,,,,,\n`);
+    expect(() => indexRoboMnist(dir)).toThrow(`${join(dir, 'manifest.csv')} line 2: position "../../etc/passwd" leaves the data folder`);
+  });
+
+  it('trains on the complete recordings of nested condition folders, leaving out the trials the manifest marks incomplete', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmfuse-robomnist-nested-'));
+    const layout: Array<[string, string]> = [
+      ['06_Ar1_Vhigh_Ac6', 'Rp01_Ac6_Vhigh_Ar1_UNC187'],
+      ['06_Ar1_Vhigh_Ac6', 'Rp02_Ac6_Vhigh_Ar1_UNC150'],
+      ['17_Ar2_Vmed_Ac3', 'Rp01_Ac3_Vmed_Ar2_UNC100'],
+      ['17_Ar2_Vmed_Ac3', 'Rp02_Ac3_Vmed_Ar2_UNC120'],
+    ];
+    for (const [folder, stem] of layout) {
+      mkdirSync(join(dir, folder), { recursive: true });
+      writeRepetitions(join(dir, folder), [stem]);
+    }
+    const source = new RoboMnistSource(options(dir), 5, '/');
+    const d = (await source.load()).description as { labels: Array<{ stem: string; speed: string }> };
+    expect(d.labels.map((l) => [l.stem, l.speed]).sort()).toEqual(layout.map(([, stem]) => [stem, stem.includes('Vmed') ? 'medium' : 'high']).sort());
+
+    const header = 'id,digit,arm,speed,repetition,unc_code,unc_u,complete,position,csi,camera_1,audio_1,camera_2,audio_2,camera_3,audio_3';
+    const row = ([folder, stem]: [string, string], complete: string) => [`${folder}/${stem}`, 0, 1, 'high', 1, 1, 0.01, complete, `${folder}/${stem}_Rxall_pos.json`, `${folder}/${stem}_Rxall_csi.json`, '', '', '', '', '', ''].join(',');
+    writeFileSync(join(dir, 'manifest.csv'), [header, row(layout[0], 'True'), row(layout[1], 'True'), row(layout[2], 'True'), row(layout[3], 'False')].join('\n') + '\n');
+    const listed = (await new RoboMnistSource(options(dir), 5, '/').load()).description as { labels: Array<{ stem: string }>; incompleteTrials: string[] };
+    expect(listed.labels.map((l) => l.stem).sort()).toEqual(layout.slice(0, 3).map(([, stem]) => stem).sort());
+    expect(listed.incompleteTrials).toEqual([layout[3][1]]);
   });
 });

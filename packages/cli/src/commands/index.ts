@@ -1,6 +1,7 @@
 // One file per command; main.ts wires them to the command line.
 export { childCommand } from './child';
 export { claimsCommand } from './claims';
+export { dataIndexCommand } from './data-index';
 export { dataPreviewCommand, DataPreviewOptions } from './data-preview';
 export { doctorCommand } from './doctor';
 export { listCommand } from './list';
