@@ -8,10 +8,10 @@ export const CSI_USED_SUBCARRIERS = CSI_SUBCARRIERS - CSI_UNUSED_SUBCARRIERS.len
 
 const UNSIGNED = '(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:[eE][+-]?\\d+)?';
 const REAL_ONLY = new RegExp(`^([+-]?${UNSIGNED})$`);
-const IMAGINARY_ONLY = new RegExp(`^([+-]?${UNSIGNED})?j$`);
-const BOTH = new RegExp(`^([+-]?${UNSIGNED})([+-])(${UNSIGNED})?j$`);
+const IMAGINARY_ONLY = new RegExp(`^([+-]?${UNSIGNED})?[jJ]$`);
+const BOTH = new RegExp(`^([+-]?${UNSIGNED})([+-])(${UNSIGNED})?[jJ]$`);
 
-/** Parses Python's `complex()` text: `"(12+3j)"`, `"-4-7j"`, `"3j"`, `"5"`, `"(1e-3-2.5e+1j)"`. Undefined when it is not one. */
+/** Parses Python's `complex()` text: `"(12+3j)"`, `"-4-7j"`, `"3j"`, `"5"`, `"(1e-3-2.5e+1j)"`, `"(1+2J)"`. Undefined when it is not one. */
 export function parseComplex(text: string): [number, number] | undefined {
   const t = text.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1');
   let m = REAL_ONLY.exec(t);

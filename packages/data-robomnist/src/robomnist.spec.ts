@@ -81,6 +81,9 @@ describe('CSI', () => {
     expect(parseComplex('(1e-3-2.5e+1j)')).toEqual([0.001, -25]);
     expect(parseComplex('5')).toEqual([5, 0]);
     expect(parseComplex('(1+j)')).toEqual([1, 1]);
+    // Python's complex() takes an upper-case J too.
+    expect(parseComplex('(1+2J)')).toEqual([1, 2]);
+    expect(parseComplex('-3J')).toEqual([0, -3]);
     expect(parseComplex('twelve')).toBeUndefined();
   });
 
@@ -126,8 +129,12 @@ describe('kinematics', () => {
     const file = join(dir, 'x_pos.json');
     const good = JSON.stringify(kinematics(3));
     writeFileSync(file, good.slice(0, good.length / 2));
-    expect(() => readKinematics(file)).toThrow(`${file}: not valid JSON`);
-    expect(() => readKinematics(file)).toThrow(/the file ends early: truncated\?/);
+    expect(() => readKinematics(file)).toThrow(`${file} line 1: the file ends early (truncated?)`);
+    // Python's json module writes NaN for a missing value: named, with where it is.
+    writeFileSync(file, `[{"robot_number": 1,\n  "time_stamp_ns": [0, NaN]}]`);
+    expect(() => readKinematics(file)).toThrow(`${file} line 2, column 24: NaN is not a JSON number (Python's json module writes it for a non-finite value); expected a finite number`);
+    writeFileSync(file, '[{"robot_number": 1 "x": 2}]');
+    expect(() => readKinematics(file)).toThrow(`${file} line 1, column 21: comma expected, found '"x": 2}]'`);
     const data = kinematics(3) as Array<Record<string, unknown>>;
     delete data[1].EE_positions;
     writeFileSync(file, JSON.stringify(data));
