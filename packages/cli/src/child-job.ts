@@ -1,6 +1,7 @@
 import Ajv from 'ajv';
-import { isAbsolute } from 'path';
+import { isAbsolute, join } from 'path';
 import { UserInputError } from '@mmfuse/core';
+import { RUN_FILES } from '@mmfuse/runs';
 
 /**
  * What a parent mmfuse process hands a child process over its IPC channel: a typed job, checked
@@ -30,6 +31,18 @@ export type ChildJob =
       runDir: string;
       workers?: number;
     };
+
+/** The job of one trial of a run, trained in `runDir` with the run's (or attempt's) own config.json. */
+export function trialJob(runDir: string, baseDir: string, trial: { setup: string; trial: number }, workers?: number): ChildJob {
+  return {
+    kind: 'trials',
+    config: join(runDir, RUN_FILES.config),
+    baseDir,
+    runDir,
+    trials: [{ setup: trial.setup, trial: trial.trial }],
+    ...(workers !== undefined ? { workers } : {}),
+  };
+}
 
 const path = { type: 'string', minLength: 1, maxLength: 4096 } as const;
 const workers = { type: 'integer', minimum: 1, maximum: 1024 } as const;

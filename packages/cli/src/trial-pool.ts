@@ -1,9 +1,8 @@
 import { availableParallelism } from 'os';
 import { resolve } from 'path';
 import { ExperimentConfig } from '@mmfuse/config';
-import { RUN_FILES } from '@mmfuse/runs';
 import { TrialJob } from '@mmfuse/trainer';
-import type { ChildJob } from './child-job';
+import { trialJob } from './child-job';
 import { failure, runChildPool } from './process-pool';
 
 /** How many worker processes run trials at once for this config (1: none, train in this process). */
@@ -22,14 +21,7 @@ export function trialPool(processes: number, configDir: string, threads: number 
   return async (jobs: TrialJob[], runDir: string): Promise<void> => {
     if (!quiet) process.stderr.write(`  ${jobs.length} trials in ${Math.min(processes, jobs.length)} worker processes\n`);
     let done = 0;
-    const jobOf = (job: TrialJob): ChildJob => ({
-      kind: 'trials',
-      config: resolve(runDir, RUN_FILES.config),
-      baseDir: resolve(configDir),
-      runDir: resolve(runDir),
-      trials: [{ setup: job.setup, trial: job.trial }],
-      ...(threads !== undefined ? { workers: threads } : {}),
-    });
+    const jobOf = (job: TrialJob) => trialJob(resolve(runDir), resolve(configDir), job, threads);
     await runChildPool(jobs, processes, jobOf, (job, result) => {
       done++;
       if (quiet) return;

@@ -5,7 +5,8 @@ import { BackendUnavailableError } from '@mmfuse/backend';
 import { readJsonFile, UserInputError } from '@mmfuse/core';
 import { isQueuedFolder, readQueueRecord, readSweepRecord, RUN_FILES, SWEEP_FILES } from '@mmfuse/runs';
 import { ExperimentRunner, PreparedExperiment } from '@mmfuse/trainer';
-import { announcePlugins, loadExperiment, rethrowInConfigFile } from '../load-experiment';
+import { ExperimentConfig } from '@mmfuse/config';
+import { announcePlugins, LoadedExperiment, loadExperiment, rethrowInConfigFile } from '../load-experiment';
 import { runOnQueue } from '../queue-runner';
 import { stopCleanlyOnSignals } from '../stop-signals';
 import { summaryTable } from '../summary-table';
@@ -93,13 +94,7 @@ export async function runCommand(configFile: string | undefined, options: RunOpt
     }
   }
   const runner = experiment.container.get(ExperimentRunner);
-  let prepared;
-  try {
-    prepared = await runner.prepare(config, { baseDir: experiment.baseDir, plugins: experiment.plugins, dataProgress: dataProgress(process.stderr, options.quiet) });
-  } catch (error) {
-    if (error instanceof BackendUnavailableError) throw new UserInputError(`${file}: backend: ${error.message}`);
-    rethrowInConfigFile(file, error);
-  }
+  const prepared = await prepareIn(file, runner, config, experiment, options.quiet);
   if (!options.quiet) process.stderr.write(`backend: ${prepared.backend.name} (${prepared.backend.reason})\n`);
   // Stated even with -q: the run goes on, but its results may not mean what the user thinks.
   if (options.point === undefined) for (const w of prepared.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
@@ -114,6 +109,16 @@ async function resumeSweep(folder: string, options: RunOptions): Promise<void> {
   await finishSweep(dir, outcomes, options.report);
 }
 
+/** Starts the backend and loads the data; a problem is named in the config file it comes from. */
+async function prepareIn(file: string, runner: ExperimentRunner, config: ExperimentConfig, experiment: LoadedExperiment, quiet: boolean | undefined): Promise<PreparedExperiment> {
+  try {
+    return await runner.prepare(config, { baseDir: experiment.baseDir, plugins: experiment.plugins, dataProgress: dataProgress(process.stderr, quiet) });
+  } catch (error) {
+    if (error instanceof BackendUnavailableError) throw new UserInputError(`${file}: backend: ${error.message}`);
+    rethrowInConfigFile(file, error);
+  }
+}
+
 /**
  * A child process's job: trains the given trials of a run in its folder (a process pool's share,
  * or a queue worker's attempt), with the run's own config; no summary, no report.
@@ -122,13 +127,7 @@ export async function runTrialsJob(job: Extract<ChildJob, { kind: 'trials' }>): 
   exitWhenOrphaned();
   const experiment = loadExperiment(job.config, overrides({ workers: job.workers }), job.baseDir);
   const runner = experiment.container.get(ExperimentRunner);
-  let prepared;
-  try {
-    prepared = await runner.prepare(experiment.config, { baseDir: experiment.baseDir, plugins: experiment.plugins, dataProgress: dataProgress(process.stderr, true) });
-  } catch (error) {
-    if (error instanceof BackendUnavailableError) throw new UserInputError(`${job.config}: backend: ${error.message}`);
-    rethrowInConfigFile(job.config, error);
-  }
+  const prepared = await prepareIn(job.config, runner, experiment.config, experiment, true);
   await runner.runJobs(prepared, job.runDir, job.trials);
 }
 

@@ -4,6 +4,7 @@ import { join, resolve } from 'path';
 import { readJsonFile, UserInputError } from '@mmfuse/core';
 import { DEFAULT_QUEUE_NAME, maskRedisUrl, startTrialWorker } from '@mmfuse/queue';
 import { RUN_FILES } from '@mmfuse/runs';
+import { trialJob } from '../child-job';
 import { failure, runChild, stopChildren } from '../process-pool';
 import { STOP_EXIT_CODES } from '../stop-signals';
 
@@ -45,14 +46,7 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<void
       }
       if (plugins.length > 0) log(`${job.runName} ${job.setup} trial ${job.trial}: runs the plugins its config lists: ${plugins.join(', ')} (from ${job.configDir})`);
       // Threads: what the run's config fixes, else the cores each job has to itself here.
-      const result = await runChild({
-        kind: 'trials',
-        config: join(attemptDir, RUN_FILES.config),
-        baseDir: job.configDir,
-        runDir: attemptDir,
-        trials: [{ setup: job.setup, trial: job.trial }],
-        ...(options.workers !== undefined || workers === 'auto' ? { workers: threads } : {}),
-      });
+      const result = await runChild(trialJob(attemptDir, job.configDir, job, options.workers !== undefined || workers === 'auto' ? threads : undefined));
       return { code: result.code, message: result.code === 0 ? undefined : failure(result) };
     },
   });
