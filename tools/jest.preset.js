@@ -19,5 +19,6 @@ module.exports = {
     ],
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  setupFiles: [path.join(__dirname, 'jest-cache-dir.js')],
   reporters: ['default', path.join(__dirname, 'jest-count-reporter.js')],
 };

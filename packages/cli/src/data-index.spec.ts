@@ -1,7 +1,9 @@
 import { spawnSync } from 'child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { locateFfmpeg } from '@mmfuse/data-robomnist';
+import { writeRoboMnistSample } from '@mmfuse/testing';
 
 const BIN = join(__dirname, '..', 'bin', 'mmfuse.js');
 
@@ -65,5 +67,55 @@ describe('mmfuse data index', () => {
 
   it('names a folder that is not there, exit code 2', () => {
     expect(mmfuse('data', 'index', join(dir, 'nope'))).toEqual({ code: 2, stdout: '', stderr: `error: data.directory: ${join(dir, 'nope')} is not a folder\n` });
+  });
+});
+
+describe('a generated RoboMNIST download (32 recordings, H.264 video, manifest.csv, two incomplete)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmfuse-robomnist-download-'));
+  // Debian's ffmpeg encodes the clips as published (H.264, 2560×720).
+  const written = writeRoboMnistSample(join(dir, 'robomnist'), { recordings: 32, frames: 40, incomplete: 2, ffmpeg: locateFfmpeg('ffmpeg'), cameras: 3, manifest: true });
+  const complete = written.filter((r) => r.complete);
+
+  it('is counted by `mmfuse data index` as written: per digit, arm and speed, Vmed included', () => {
+    const result = mmfuse('data', 'index', join(dir, 'robomnist'), '--json');
+    expect(result.code).toBe(0);
+    const index = JSON.parse(result.stdout) as { complete: number; incomplete: number; recordings: Array<{ stem: string; digit: number; arm: number; speed: string; complete: boolean }>; skipped: unknown[] };
+    expect([index.complete, index.incomplete, index.skipped.length]).toEqual([30, 2, 0]);
+    const cells = (list: Array<{ digit: number; arm: number; speed: string }>) => {
+      const counts: Record<string, number> = {};
+      for (const r of list) counts[`${r.digit} ${r.arm} ${r.speed}`] = (counts[`${r.digit} ${r.arm} ${r.speed}`] ?? 0) + 1;
+      return counts;
+    };
+    expect(cells(index.recordings.filter((r) => r.complete))).toEqual(cells(complete));
+    expect(complete.some((r) => r.speed === 'medium')).toBe(true);
+    expect(index.recordings.filter((r) => !r.complete).map((r) => r.stem).sort()).toEqual(written.filter((r) => !r.complete).map((r) => r.stem).sort());
+  });
+
+  it('trains on every complete recording, camera, kinematics and CSI', () => {
+    const config = {
+      name: 'robomnist-download',
+      seed: 1,
+      backend: 'cpu',
+      data: { type: 'robomnist', directory: 'robomnist', modalities: ['camera', 'kinematics', 'csi'], imageSize: 16, window: 16, windowStep: 12, cacheDirectory: 'cache' },
+      modalities: [
+        { name: 'camera', encoder: { type: 'conv2d', channels: [4], kernelSize: 3, stride: 2, padding: 1 }, decoder: { type: 'conv2d-transpose' } },
+        { name: 'kinematics', encoder: { type: 'mlp', units: [16], latentSize: 8 }, decoder: { type: 'mlp' } },
+        { name: 'csi', encoder: { type: 'mlp', units: [16], latentSize: 8 }, decoder: { type: 'mlp' } },
+      ],
+      fusions: [{ type: 'concat' }],
+      training: { epochs: 1, batchSize: 16, trials: 1 },
+    };
+    writeFileSync(join(dir, 'run.json'), JSON.stringify(config));
+    const result = mmfuse('run', join(dir, 'run.json'), '--out', join(dir, 'runs'), '--quiet', '--no-report');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const [folder] = readdirSync(join(dir, 'runs'));
+    const record = JSON.parse(readFileSync(join(dir, 'runs', folder, 'run.json'), 'utf8')) as { data: { train: number; test: number; description: { labels: Array<{ stem: string }>; incompleteTrials: string[]; decoding: { decoded: number } } } };
+    const d = record.data.description;
+    expect(d.labels.map((l) => l.stem).sort()).toEqual(complete.map((r) => r.stem).sort());
+    expect(d.incompleteTrials.sort()).toEqual(written.filter((r) => !r.complete).map((r) => r.stem).sort());
+    expect(d.decoding.decoded).toBe(30);
+    // 40 frames, windows of 16 every 12: 3 per recording.
+    expect(record.data.train + record.data.test).toBe(30 * 3);
   });
 });

@@ -61,6 +61,8 @@ export interface MultimodalDataset {
   readonly test: DataSplit;
   /** Free-form facts about how the data were made (shown in the run folder). */
   readonly description?: Record<string, unknown>;
+  /** Problems the source went on despite (by an option the user chose), to be stated when the data are used. */
+  readonly warnings?: readonly string[];
 }
 
 /** A registered data source turns its options into a dataset (deterministic for a given seed). */

@@ -1,13 +1,14 @@
 import { totalmem } from 'os';
 import { join, resolve } from 'path';
 import { createRng, DataSource, DataSourceContext, DataSplit, deriveSeed, gatherSamples, JsonSchema, ModalitySpec, MultimodalDataset, normal, permutation, UserInputError } from '@mmfuse/core';
-import { splitEpisodes, standardize, storeChannelStatistics } from '@mmfuse/data';
+import { defaultCacheDirectory, EpisodeArrays, EpisodeSampleStore, FileEpisodes, MemoryEpisodes, SampleLocation, splitEpisodes, standardize, storeChannelStatistics } from '@mmfuse/data';
 import { armSensorChannels } from './arm-mjcf';
-import { defaultCacheDirectory, episodeKey, readCachedEpisode, writeCachedEpisode } from './episode-cache';
+import { episodeKey, readCachedEpisode, writeCachedEpisode } from './episode-cache';
 import { EpisodeRecording, simulateEpisode, SimulationOptions } from './episode-simulator';
-import { EpisodeArray, EpisodeArrays, EpisodeSampleStore, FileEpisodes, MemoryEpisodes, SampleLocation } from './episode-store';
 import { loadMujoco } from './mujoco-runtime';
 import { ProcessFailure, PROCESS_FAILURES, SCENES, SceneType } from './scenes';
+
+type EpisodeArray = 'frames' | 'sensors' | 'radio';
 
 export interface SceneSourceOptions {
   episodes: number;
@@ -198,7 +199,7 @@ export class SceneSource implements DataSource {
       else kept.push({ frames: recording.frames, sensors: recording.sensors, radio: recording.radio });
       this.progress?.(e + 1, o.episodes);
     }
-    return { episodes: streaming ? new FileEpisodes(folders) : new MemoryEpisodes(kept), channels, onsets };
+    return { episodes: streaming ? FileEpisodes.inFolders(folders) : new MemoryEpisodes(kept), channels, onsets };
   }
 
   async load(): Promise<MultimodalDataset> {

@@ -1,6 +1,7 @@
 import { ContainerModule, injectable } from 'inversify';
 import { ComponentContribution, ComponentRegistry } from '@mmfuse/core';
-import { createRoboMnistSource, ROBOMNIST_SCHEMA, roboMnistModalities } from './robomnist-source';
+import { ROBOMNIST_SCHEMA, roboMnistModalities } from './robomnist-options';
+import { createRoboMnistSource } from './robomnist-source';
 
 /** RoboMNIST in its published layout. */
 @injectable()

@@ -6,7 +6,8 @@ import { WaveFile } from 'wavefile';
 import { UserInputError } from '@mmfuse/core';
 import { readKinematics } from './robomnist-kinematics';
 import { AUDIO_LOG_FLOOR, audioBandOf, audioSpectra, readMicrophone } from './robomnist-audio';
-import { RoboMnistOptions, RoboMnistSource, roboMnistModalities } from './robomnist-source';
+import { RoboMnistOptions, roboMnistModalities } from './robomnist-options';
+import { RoboMnistSource } from './robomnist-source';
 import { locateFfmpeg, readCameraFrames } from './robomnist-video';
 
 jest.setTimeout(60_000);

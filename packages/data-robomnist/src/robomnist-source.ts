@@ -1,123 +1,17 @@
+import { totalmem } from 'os';
 import { dirname, isAbsolute, join, resolve } from 'path';
-import { createRng, DataSource, DataSourceContext, deriveSeed, ModalitySpec, MultimodalDataset, permutation, UserInputError } from '@mmfuse/core';
-import { channelStatistics, concatBlocks, slidingWindows, splitEpisodes, standardize, windowCount } from '@mmfuse/data';
-import { AUDIO_MAX_HZ, audioSpectra, isPowerOfTwo, readMicrophone } from './robomnist-audio';
-import { CSI_USED_SUBCARRIERS, readCsi } from './robomnist-csi';
-import { readKinematics } from './robomnist-kinematics';
+import { createRng, DataSource, DataSourceContext, DataSplit, deriveSeed, gatherSamples, MultimodalDataset, permutation, UserInputError } from '@mmfuse/core';
+import { defaultCacheDirectory, EpisodeArrays, EpisodeSampleStore, SampleLocation, splitEpisodes, standardize, storeChannelStatistics, windowCount } from '@mmfuse/data';
+import { AUDIO_MAX_HZ, isPowerOfTwo } from './robomnist-audio';
+import { DecodedArrayName } from './robomnist-decode';
+import { decodedRecordings, decodeOptions } from './robomnist-decoded';
 import { indexRoboMnist, RoboMnistIndex } from './robomnist-index';
 import { RoboMnistStem } from './robomnist-names';
-import { locateFfmpeg, readCameraFrames, StereoView, VIDEO_FRAME_RATE } from './robomnist-video';
+import { cameraModality, resolveOptions, ResolvedOptions, RoboMnistOptions, roboMnistModalities } from './robomnist-options';
+import { locateFfmpeg, VIDEO_FRAME_RATE } from './robomnist-video';
 
-export type RoboMnistModality = 'kinematics' | 'csi' | 'camera' | 'audio';
-
-/** Defaults of the camera and audio options, which older configs and callers leave out. */
-export const ROBOMNIST_MEDIA_DEFAULTS = {
-  cameras: [1],
-  view: 'left' as StereoView,
-  imageSize: 64,
-  videoOffsetSeconds: 0,
-  microphones: [1],
-  audioWindow: 2048,
-  audioBins: 64,
-};
-
-export interface RoboMnistOptions {
-  /** Folder of RoboMNIST files (relative to the config). */
-  directory: string;
-  /** Follow symbolic links that lead out of the folder (refused by default). */
-  followLinksOutside?: boolean;
-  modalities: RoboMnistModality[];
-  digits: number[];
-  speeds: Array<'high' | 'medium' | 'low'>;
-  arms: number[];
-  /** Robots whose kinematics are used (1 and 2 in the published data). */
-  robots: number[];
-  /** CSI sniffers used, by module number. */
-  sniffers: number[];
-  window: number;
-  windowStep: number;
-  testFraction: number;
-  /** Cameras (Rx<n>_cam.mp4) used by the `camera` modality; several give `camera<n>` modalities. Default [1]. */
-  cameras?: number[];
-  /** Half of the stereo pair used. Default 'left'. */
-  view?: StereoView;
-  /** Side of the square camera image. Default 64. */
-  imageSize?: number;
-  /** ffmpeg binary (relative to the config, or a name on PATH); default: FFMPEG_PATH, @ffmpeg-installer/ffmpeg, then PATH. */
-  ffmpeg?: string;
-  /** Seconds from the first kinematics timestamp to video frame 0. Default 0. */
-  videoOffsetSeconds?: number;
-  /** Microphones (Rx<n>_mic.wav) whose spectra form the `audio` modality, side by side. Default [1]. */
-  microphones?: number[];
-  /** Audio samples per spectrum (a power of two). Default 2048. */
-  audioWindow?: number;
-  /** Frequency bands per spectrum, equal widths from 0 to 8 kHz. Default 64. */
-  audioBins?: number;
-}
-
-type ResolvedOptions = RoboMnistOptions & typeof ROBOMNIST_MEDIA_DEFAULTS;
-
-function resolveOptions(options: RoboMnistOptions): ResolvedOptions {
-  const out = { ...ROBOMNIST_MEDIA_DEFAULTS } as ResolvedOptions;
-  for (const [key, value] of Object.entries(options)) if (value !== undefined) (out as unknown as Record<string, unknown>)[key] = value;
-  return out;
-}
-
-export const ROBOMNIST_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['directory'],
-  properties: {
-    directory: { type: 'string', minLength: 1, description: 'Folder holding the RoboMNIST files (…_Rxall_pos.json, …_Rxall_csi.json, …_Rx<n>_cam.mp4, …_Rx<n>_mic.wav), relative to the config file.' },
-    followLinksOutside: { type: 'boolean', default: false, description: 'Follow symbolic links in the folder that lead out of it; by default such a link is an error.' },
-    modalities: {
-      type: 'array',
-      items: { enum: ['kinematics', 'csi', 'camera', 'audio'] },
-      minItems: 1,
-      uniqueItems: true,
-      default: ['kinematics', 'csi'],
-      description:
-        'kinematics: joint angles (7) and end-effector position (3) of each robot; csi: WiFi CSI amplitudes of the 232 used subcarriers of each sniffer, aligned to the kinematics frames by timestamp; camera: the video frame at the end of each window (one modality per camera: "camera", or camera1, camera2, … when several are chosen), decoded with ffmpeg; audio: log-magnitude spectra of the microphone audio ending at each kinematics frame.',
-    },
-    digits: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 9 }, uniqueItems: true, default: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], description: 'Digits drawn (from the file names).' },
-    speeds: { type: 'array', items: { enum: ['high', 'medium', 'low'] }, uniqueItems: true, default: ['high', 'medium', 'low'], description: 'Drawing speeds used.' },
-    arms: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 9 }, uniqueItems: true, default: [1, 2], description: 'Which arm drew (Ar<n> in the file names).' },
-    robots: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 9 }, minItems: 1, uniqueItems: true, default: [1, 2], description: 'Robots whose kinematics are used, by robot_number.' },
-    sniffers: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 9 }, minItems: 1, uniqueItems: true, default: [1, 2, 3], description: 'CSI sniffers used, by module_number.' },
-    window: { type: 'integer', minimum: 1, maximum: 10000, default: 16, description: 'Window length L in kinematics frames (30 Hz): each sample is L frames.' },
-    windowStep: { type: 'integer', minimum: 1, maximum: 10000, default: 4, description: 'Frames between consecutive windows.' },
-    testFraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.25, description: 'Share of repetitions held out for testing (splits are by repetition).' },
-    cameras: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 3 }, minItems: 1, uniqueItems: true, default: ROBOMNIST_MEDIA_DEFAULTS.cameras, description: 'Cameras read by the camera modality (Rx<n>_cam.mp4). One camera gives the modality "camera"; several give camera1, camera2, ….' },
-    view: { enum: ['left', 'right'], default: ROBOMNIST_MEDIA_DEFAULTS.view, description: 'Half of the ZED 2 stereo pair used (left: x 0–1279, right: x 1280–2559); its centre 720×720 square is scaled to imageSize.' },
-    imageSize: { type: 'integer', minimum: 8, maximum: 720, default: ROBOMNIST_MEDIA_DEFAULTS.imageSize, description: 'Side of the square RGB camera image, in pixels.' },
-    ffmpeg: { type: 'string', minLength: 1, description: 'ffmpeg binary used to decode the videos (a path relative to the config, or a name on PATH). Default: FFMPEG_PATH, then the optional dependency @ffmpeg-installer/ffmpeg, then ffmpeg on PATH.' },
-    videoOffsetSeconds: { type: 'number', minimum: -60, maximum: 60, default: ROBOMNIST_MEDIA_DEFAULTS.videoOffsetSeconds, description: 'The videos have no clock: frame 0 is placed at the first kinematics timestamp plus this many seconds, and frames follow at 30 fps.' },
-    microphones: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 3 }, minItems: 1, uniqueItems: true, default: ROBOMNIST_MEDIA_DEFAULTS.microphones, description: 'Microphones read by the audio modality (Rx<n>_mic.wav); their spectra sit side by side.' },
-    audioWindow: { enum: [256, 512, 1024, 2048, 4096, 8192], default: ROBOMNIST_MEDIA_DEFAULTS.audioWindow, description: 'Audio samples (44.1 kHz) per spectrum, Hann-windowed, ending at the kinematics frame.' },
-    audioBins: { type: 'integer', minimum: 1, maximum: 1024, default: ROBOMNIST_MEDIA_DEFAULTS.audioBins, description: 'Frequency bands per spectrum: equal widths from 0 to 8 kHz, each the mean FFT magnitude, stored as log(1e-6 + magnitude).' },
-  },
-};
-
-/** Name of the modality of camera `n`: plain "camera" when it is the only one. */
-function cameraModality(options: ResolvedOptions, n: number): string {
-  return options.cameras.length === 1 ? 'camera' : `camera${n}`;
-}
-
-export function roboMnistModalities(options: RoboMnistOptions): ModalitySpec[] {
-  const o = resolveOptions(options);
-  return o.modalities.flatMap((m): ModalitySpec[] => {
-    switch (m) {
-      case 'kinematics':
-        return [{ name: 'kinematics', kind: 'series', shape: [o.window, 10 * o.robots.length] }];
-      case 'csi':
-        return [{ name: 'csi', kind: 'series', shape: [o.window, CSI_USED_SUBCARRIERS * o.sniffers.length] }];
-      case 'camera':
-        return o.cameras.map((n) => ({ name: cameraModality(o, n), kind: 'image' as const, shape: [o.imageSize, o.imageSize, 3] }));
-      case 'audio':
-        return [{ name: 'audio', kind: 'series', shape: [o.window, o.audioBins * o.microphones.length] }];
-    }
-  });
-}
+/** `stream: "auto"` reads from the cache once the windows would take this share of memory. */
+const STREAM_ABOVE_SHARE_OF_MEMORY = 0.25;
 
 /** File suffix after the stem for each file key: `pos` → `_Rxall_pos.json`, `cam2` → `_Rx2_cam.mp4`. */
 function suffixOf(key: string): string {
@@ -126,16 +20,14 @@ function suffixOf(key: string): string {
   return `_Rxall_${key}.json`;
 }
 
-/** Index of the last row with timestamp ≤ t (the first row when t precedes them all). */
-function rowAtOrBefore(timestamps: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = timestamps.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (timestamps[mid] <= t) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
+/** How one modality's samples are cut from a recording's decoded array. */
+interface ModalityLayout {
+  name: string;
+  array: DecodedArrayName;
+  series: boolean;
+  /** Values per frame (series) or per image. */
+  width: number;
+  sampleSize: number;
 }
 
 /**
@@ -145,8 +37,10 @@ function rowAtOrBefore(timestamps: Float64Array, t: number): number {
  * of every chosen sniffer and the audio spectrum ending at that frame are cut into windows; each
  * window also gets the camera frame nearest its last kinematics frame. Neither the videos nor the
  * audio carry a clock, so both start at the first kinematics timestamp (the video shifted by
- * `videoOffsetSeconds`), the video at 30 fps and the audio at its sample rate. Splits are by
- * repetition; series channels are standardised with training statistics, images stay in [0, 1].
+ * `videoOffsetSeconds`), the video at 30 fps and the audio at its sample rate. Recordings are
+ * decoded once, in parallel, into the array cache, and windows are read from it batch by batch
+ * when the dataset is large. Splits are by repetition; series channels are standardised with
+ * training statistics, images stay in [0, 1].
  */
 export class RoboMnistSource implements DataSource {
   private readonly directory: string;
@@ -195,37 +89,62 @@ export class RoboMnistSource implements DataSource {
     return complete;
   }
 
+  private layouts(): ModalityLayout[] {
+    const o = this.resolved;
+    return roboMnistModalities(o).map((spec) => {
+      const sampleSize = spec.shape.reduce((a, b) => a * b, 1);
+      if (spec.kind === 'image') {
+        const n = o.cameras.find((c) => cameraModality(o, c) === spec.name) as number;
+        return { name: spec.name, array: `camera${n}` as DecodedArrayName, series: false, width: sampleSize, sampleSize };
+      }
+      return { name: spec.name, array: spec.name as DecodedArrayName, series: true, width: spec.shape[1], sampleSize };
+    });
+  }
+
+  /** Whether windows are read from the cache batch by batch (decided from the frame counts under `auto`). */
+  private streams(layouts: ModalityLayout[]): (frames: number[]) => boolean {
+    const o = this.resolved;
+    return (frames) => {
+      if (o.stream === false) return false;
+      const samples = frames.reduce((n, f) => n + windowCount(f, o.window, o.windowStep), 0);
+      const bytes = samples * layouts.reduce((n, l) => n + l.sampleSize, 0) * 4;
+      const streaming = o.stream === true || bytes > STREAM_ABOVE_SHARE_OF_MEMORY * totalmem();
+      if (streaming && !o.cache) throw new UserInputError(`data.stream: the windows are read from the decoded cache (${(bytes / 2 ** 30).toFixed(1)} GiB), so data.cache must stay true`);
+      return streaming;
+    };
+  }
+
   async load(): Promise<MultimodalDataset> {
     const o = this.resolved;
     const reps = this.repetitions();
     if (o.modalities.includes('audio') && !isPowerOfTwo(o.audioWindow)) throw new UserInputError(`data.audioWindow: ${o.audioWindow} is not a power of two (the FFT needs one, e.g. 1024, 2048 or 4096)`);
-    const perRep: Array<Record<string, Float32Array> & { windows: number }> = [];
-    for (const rep of reps) {
-      perRep.push(await this.readRepetition(rep.files));
-      this.progress?.(perRep.length, reps.length);
-    }
+    if (o.stream === true && !o.cache) throw new UserInputError('data.stream: the windows are read from the decoded cache, so data.cache must stay true');
+    const layouts = this.layouts();
+    const started = Date.now();
+    const decoded = await decodedRecordings({
+      recordings: reps,
+      arrays: [...new Set(layouts.map((l) => l.array))],
+      options: decodeOptions(o),
+      ffmpeg: layouts.some((l) => !l.series) ? this.ffmpeg() : undefined,
+      cacheDirectory: o.cache ? (o.cacheDirectory ? resolve(this.baseDir, o.cacheDirectory) : defaultCacheDirectory()) : undefined,
+      stream: o.stream === 'auto' ? this.streams(layouts) : o.stream,
+      workers: o.decodeWorkers,
+      progress: this.progress,
+    });
+    const seconds = (Date.now() - started) / 1000;
     const split = splitEpisodes(reps.length, o.testFraction, permutation(reps.length, createRng(deriveSeed(this.seed, 'split'))));
-    const specs = roboMnistModalities(o);
-    const arrays = (episodes: number[]) => Object.fromEntries(specs.map((s) => [s.name, concatBlocks(episodes.map((e) => perRep[e][s.name]))]));
-    const train = arrays(split.train);
-    const test = arrays(split.test);
-    const standardisation: Record<string, { mean: number[]; std: number[] }> = {};
-    for (const s of specs) {
-      if (s.kind !== 'series') continue;
-      const channels = s.shape[1];
-      const stats = channelStatistics(train[s.name], channels);
-      standardize(train[s.name], channels, stats);
-      standardize(test[s.name], channels, stats);
-      standardisation[s.name] = { mean: Array.from(stats.mean), std: Array.from(stats.std) };
-    }
-    const size = (episodes: number[]) => episodes.reduce((n, e) => n + perRep[e].windows, 0);
+    const streamed = decoded.streamed;
+    const { parts, standardisation } = this.splits(decoded.arrays, decoded.frames, split, layouts, streamed);
     return {
-      modalities: specs,
-      train: { size: size(split.train), arrays: train },
-      test: { size: size(split.test), arrays: test },
+      modalities: roboMnistModalities(o),
+      train: parts.train,
+      test: parts.test,
+      ...(decoded.warnings.length ? { warnings: decoded.warnings } : {}),
       description: {
         source: 'robomnist',
         directory: this.directory,
+        streamed,
+        decoding: { fromCache: decoded.fromCache, decoded: decoded.decoded, seconds },
         trainRepetitions: split.train.map((e) => reps[e].stem),
         testRepetitions: split.test.map((e) => reps[e].stem),
         labels: reps.map(({ stem, digit, speed, arm, repetition, uncertainty }) => ({ stem, digit, speed, arm, repetition, uncertainty })),
@@ -233,12 +152,48 @@ export class RoboMnistSource implements DataSource {
         incompleteTrials: (this.index?.recordings ?? []).filter((r) => !r.complete).map((r) => r.stem),
         skippedFiles: this.index?.skipped ?? [],
         standardisation,
+        ...(o.modalities.includes('csi') && { csi: { alignment: o.csiAlignment, maxGapSeconds: o.csiMaxGapSeconds } }),
         ...(o.modalities.includes('camera') && {
           video: { ffmpeg: this.ffmpegPath, cameras: o.cameras, view: o.view, crop: 'centre 720x720 of the view', imageSize: o.imageSize, frameRate: VIDEO_FRAME_RATE, videoOffsetSeconds: o.videoOffsetSeconds },
         }),
         ...(o.modalities.includes('audio') && { audio: { microphones: o.microphones, window: o.audioWindow, bands: o.audioBins, maxHz: AUDIO_MAX_HZ, scale: 'log(1e-6 + magnitude)' } }),
       },
     };
+  }
+
+  /**
+   * Train and test splits as stores over the decoded arrays: series windows start every
+   * `windowStep` frames and are standardised with statistics of the training windows; images are
+   * scaled from 8 bits to [0, 1]. In memory, every sample is gathered once; streamed, each is read
+   * when a batch needs it.
+   */
+  private splits(arrays: EpisodeArrays, frames: number[], split: { train: number[]; test: number[] }, layouts: ModalityLayout[], streaming: boolean) {
+    const o = this.resolved;
+    const locate = (list: number[], step: number): SampleLocation[] =>
+      list.flatMap((episode) => Array.from({ length: windowCount(frames[episode], o.window, o.windowStep) }, (_, local) => ({ episode, local, start: local * step })));
+    const storeOf = (l: ModalityLayout, list: number[], finish?: (values: Float32Array) => void) =>
+      l.series ? new EpisodeSampleStore(arrays, l.array, locate(list, o.windowStep), l.sampleSize, l.width, finish) : new EpisodeSampleStore(arrays, l.array, locate(list, 1), l.sampleSize, l.sampleSize, finish);
+    const standardisation: Record<string, { mean: number[]; std: number[] }> = {};
+    const finishers: Record<string, (values: Float32Array) => void> = {};
+    for (const l of layouts) {
+      if (!l.series) {
+        finishers[l.name] = (values) => {
+          for (let i = 0; i < values.length; i++) values[i] /= 255;
+        };
+        continue;
+      }
+      // Statistics from the training windows only, so nothing of the test split leaks in.
+      const stats = storeChannelStatistics(storeOf(l, split.train), l.width);
+      standardisation[l.name] = { mean: Array.from(stats.mean), std: Array.from(stats.std) };
+      finishers[l.name] = (values) => void standardize(values, l.width, stats);
+    }
+    const part = (list: number[]): DataSplit => {
+      const size = list.reduce((n, e) => n + windowCount(frames[e], o.window, o.windowStep), 0);
+      const everyone = Array.from({ length: size }, (_, i) => i);
+      const stores = layouts.map((l) => [l.name, storeOf(l, list, finishers[l.name])] as const);
+      return { size, arrays: Object.fromEntries(stores.map(([name, store]) => [name, streaming ? store : gatherSamples(store, store.sampleSize, everyone, 0, size)])) };
+    };
+    return { parts: { train: part(split.train), test: part(split.test) }, standardisation };
   }
 
   private ffmpeg(): string {
@@ -249,102 +204,6 @@ export class RoboMnistSource implements DataSource {
       this.ffmpegPath = locateFfmpeg(path);
     }
     return this.ffmpegPath;
-  }
-
-  /** Windows of the chosen sniffers' CSI amplitudes: each kinematics frame gets each sniffer's latest row. */
-  private csiWindows(file: string, times: Float64Array): Float32Array {
-    const o = this.resolved;
-    const frames = times.length;
-    const sniffers = readCsi(file);
-    const used = o.sniffers.map((n) => {
-      const s = sniffers.find((x) => x.module === n);
-      if (!s) throw new UserInputError(`${file}: no module_number ${n} (it has ${sniffers.map((x) => x.module).join(', ')}); check data.sniffers`);
-      return s;
-    });
-    const channels = CSI_USED_SUBCARRIERS * used.length;
-    const series = new Float32Array(frames * channels);
-    for (let f = 0; f < frames; f++) {
-      used.forEach((s, k) => {
-        const row = rowAtOrBefore(s.timestampsNs, times[f]);
-        series.set(s.amplitudes.subarray(row * CSI_USED_SUBCARRIERS, (row + 1) * CSI_USED_SUBCARRIERS), f * channels + k * CSI_USED_SUBCARRIERS);
-      });
-    }
-    return slidingWindows(series, frames, channels, o.window, o.windowStep);
-  }
-
-  /** Windows of the chosen microphones' spectra, one per kinematics frame (`seconds` after the first). */
-  private audioWindows(files: Record<string, string>, seconds: readonly number[]): Float32Array {
-    const o = this.resolved;
-    const frames = seconds.length;
-    const channels = o.audioBins * o.microphones.length;
-    const series = new Float32Array(frames * channels);
-    o.microphones.forEach((n, m) => {
-      const file = files[`mic${n}`];
-      const audio = readMicrophone(file);
-      const ends = seconds.map((t) => Math.round(t * audio.sampleRate));
-      if (ends[frames - 1] > audio.samples.length) {
-        throw new UserInputError(
-          `${file}: ${(audio.samples.length / audio.sampleRate).toFixed(3)} s of audio, shorter than the kinematics (${seconds[frames - 1].toFixed(3)} s from their first frame)`,
-        );
-      }
-      const spectra = audioSpectra(audio.samples, audio.sampleRate, ends, o.audioWindow, o.audioBins);
-      for (let f = 0; f < frames; f++) series.set(spectra.subarray(f * o.audioBins, (f + 1) * o.audioBins), f * channels + m * o.audioBins);
-    });
-    return slidingWindows(series, frames, channels, o.window, o.windowStep);
-  }
-
-  private async readRepetition(files: Record<string, string>): Promise<Record<string, Float32Array> & { windows: number }> {
-    const o = this.resolved;
-    const robots = readKinematics(files.pos);
-    const chosen = o.robots.map((n) => {
-      const robot = robots.find((r) => r.robot === n);
-      if (!robot) throw new UserInputError(`${files.pos}: no robot_number ${n} (it has ${robots.map((r) => r.robot).join(', ')}); check data.robots`);
-      return robot;
-    });
-    const frames = chosen[0].timestampsNs.length;
-    chosen.forEach((r) => {
-      if (r.timestampsNs.length !== frames) throw new UserInputError(`${files.pos}: robot ${r.robot} has ${r.timestampsNs.length} frames, robot ${chosen[0].robot} has ${frames}`);
-    });
-    const windows = windowCount(frames, o.window, o.windowStep);
-    if (windows === 0) throw new UserInputError(`${files.pos}: ${frames} frames, fewer than data.window (${o.window})`);
-    const times = chosen[0].timestampsNs;
-    // Seconds since the first kinematics frame: the clock the video and the audio are placed on.
-    const seconds = Array.from(times, (t) => (t - times[0]) / 1e9);
-    const out: Record<string, Float32Array> & { windows: number } = { windows } as never;
-    if (o.modalities.includes('kinematics')) {
-      const channels = 10 * chosen.length;
-      const series = new Float32Array(frames * channels);
-      for (let f = 0; f < frames; f++) {
-        chosen.forEach((r, k) => {
-          series.set(r.joints.subarray(f * 7, f * 7 + 7), f * channels + k * 10);
-          series.set(r.endEffector.subarray(f * 3, f * 3 + 3), f * channels + k * 10 + 7);
-        });
-      }
-      out.kinematics = slidingWindows(series, frames, channels, o.window, o.windowStep);
-    }
-    if (o.modalities.includes('csi')) out.csi = this.csiWindows(files.csi, times);
-    if (o.modalities.includes('camera')) {
-      const ends = Array.from({ length: windows }, (_, k) => k * o.windowStep + o.window - 1);
-      // The nearest video frame rather than the one before: timestamps jitter around the 30 Hz grid.
-      const videoFrames = ends.map((f) => Math.round((seconds[f] - o.videoOffsetSeconds) * VIDEO_FRAME_RATE));
-      for (const n of o.cameras) {
-        const file = files[`cam${n}`];
-        const early = videoFrames.findIndex((v) => v < 0);
-        if (early >= 0) {
-          throw new UserInputError(`${file}: the kinematics frame at ${seconds[ends[early]].toFixed(3)} s comes before the video starts (data.videoOffsetSeconds = ${o.videoOffsetSeconds})`);
-        }
-        const last = ends[ends.length - 1];
-        out[cameraModality(o, n)] = await readCameraFrames(file, {
-          ffmpeg: this.ffmpeg(),
-          view: o.view,
-          imageSize: o.imageSize,
-          frames: videoFrames,
-          describeNeed: `their last window ends ${seconds[last].toFixed(3)} s after their first frame; frames at ${VIDEO_FRAME_RATE} fps, data.videoOffsetSeconds ${o.videoOffsetSeconds}`,
-        });
-      }
-    }
-    if (o.modalities.includes('audio')) out.audio = this.audioWindows(files, seconds);
-    return out;
   }
 }
 

@@ -124,6 +124,14 @@ export interface CameraReadOptions {
  * every frame asked for; ffmpeg stops after the last one needed.
  */
 export async function readCameraFrames(file: string, options: CameraReadOptions): Promise<Float32Array> {
+  const bytes = await readCameraBytes(file, options);
+  const out = new Float32Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = bytes[i] / 255;
+  return out;
+}
+
+/** The frames `readCameraFrames` gives, as the 8-bit RGB values ffmpeg decodes (what the cache keeps). */
+export async function readCameraBytes(file: string, options: CameraReadOptions): Promise<Uint8Array> {
   const { ffmpeg, view, imageSize, frames } = options;
   if (!existsSync(file)) throw new UserInputError(`${file}: missing (the camera video of this repetition)`);
   const { width, height } = await probeVideoSize(ffmpeg, file);
@@ -131,7 +139,7 @@ export async function readCameraFrames(file: string, options: CameraReadOptions)
     throw new UserInputError(`${file}: frames are ${width}x${height}, expected ${STEREO_WIDTH}x${STEREO_HEIGHT} (ZED 2 stereo pair side by side)`);
   }
   const pixels = imageSize * imageSize * 3;
-  const out = new Float32Array(frames.length * pixels);
+  const out = new Uint8Array(frames.length * pixels);
   if (frames.length === 0) return out;
   const slots = new Map<number, number[]>();
   frames.forEach((f, slot) => slots.set(f, [...(slots.get(f) ?? []), slot]));
@@ -157,9 +165,7 @@ export async function readCameraFrames(file: string, options: CameraReadOptions)
       filled += n;
       offset += n;
       if (filled === pixels) {
-        for (const slot of slots.get(decoded) ?? []) {
-          for (let i = 0; i < pixels; i++) out[slot * pixels + i] = frame[i] / 255;
-        }
+        for (const slot of slots.get(decoded) ?? []) out.set(frame, slot * pixels);
         decoded++;
         filled = 0;
       }

@@ -7,7 +7,8 @@ import { CSI_UNUSED_SUBCARRIERS, CSI_USED_SUBCARRIERS, parseComplex, readCsi } f
 import { readKinematics } from './robomnist-kinematics';
 import { indexRoboMnist } from './robomnist-index';
 import { parseFileName, parseStem } from './robomnist-names';
-import { RoboMnistOptions, RoboMnistSource } from './robomnist-source';
+import { RoboMnistOptions } from './robomnist-options';
+import { RoboMnistSource } from './robomnist-source';
 
 // A real file of the published dataset, kept beside the tests (see fixtures/README.md).
 const REAL = join(__dirname, 'fixtures', 'Rp01_Ac6_Vhigh_Ar1_UNC187_Rxall_pos.json');
@@ -178,6 +179,19 @@ describe('the robomnist data source', () => {
     expect(frame5).toBeCloseTo(1000 + Math.floor(((5 / 30) * 47) + 1e-9), 2);
     const stats = channelStatistics(data.train.arrays.kinematics as Float32Array, 20);
     stats.mean.forEach((m) => expect(Math.abs(m)).toBeLessThan(1e-3));
+  });
+
+  it('stops on CSI that ends well before the kinematics, or trains on it with a stated warning when asked to', async () => {
+    const short = mkdtempSync(join(tmpdir(), 'mmfuse-robomnist-'));
+    writeRepetitions(short, stems.slice(0, 2));
+    const file = join(short, `${stems[1]}_Rxall_csi.json`);
+    // 30 rows at 47 Hz end 0.62 s into the 1.3 s of kinematics.
+    writeFileSync(file, JSON.stringify(csi(30)));
+    const message = `${file}: sniffer module_number 1: CSI ends 0.683 s before the kinematics (more than data.csiMaxGapSeconds, 0.5 s)`;
+    await expect(new RoboMnistSource(options(short), 5, '/').load()).rejects.toThrow(`${message}; set data.csiAlignment to "warn" to train on it anyway`);
+    const warned = await new RoboMnistSource(options(short, { csiAlignment: 'warn' }), 5, '/').load();
+    expect(warned.warnings).toEqual([`${message}; the frames after it hold its last row`, `${message.replace('module_number 1', 'module_number 2')}; the frames after it hold its last row`]);
+    expect((await new RoboMnistSource(options(short, { csiMaxGapSeconds: 1 }), 5, '/').load()).warnings).toBeUndefined();
   });
 
   it('filters repetitions by the labels in their names', async () => {

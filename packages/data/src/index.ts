@@ -7,3 +7,5 @@ export { channelStatistics, concatBlocks, slidingWindows, splitEpisodes, standar
 export { ARRAY_LAYOUTS, ArrayDatasetInput, buildArrayDataset, checkArrayRank, splitRows, StoredArray, StoredModality } from './arrays/array-dataset';
 export { listNames, MAX_NPZ_BYTES, NpzArchive, parseNpy, readNpyFile, zipEntryCrcs } from './arrays/npy-format';
 export { NpyHeader, readNpyHeader, streamNpyDataset, worthStreaming } from './arrays/npy-stream';
+export { cacheEntryFolder, CachedArray, CachedArrayData, cachedArrayFile, cacheKey, CacheRead, defaultCacheDirectory, readCacheEntry, removeCacheEntry, writeCacheEntry } from './cache/array-cache';
+export { EpisodeArrays, EpisodeSampleStore, FileEpisodes, MemoryEpisodes, NpyRowFiles, SampleLocation } from './cache/episode-store';

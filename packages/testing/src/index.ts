@@ -16,3 +16,4 @@ export {
   vectorOfNorm,
 } from './fusion-reference';
 export { startTestRedis, type TestRedis } from './redis-server';
+export { MANIFEST_HEADER, type RoboMnistSampleOptions, type SampleRecording, writeRoboMnistSample } from './robomnist-sample';

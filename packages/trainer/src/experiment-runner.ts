@@ -94,7 +94,7 @@ export class ExperimentRunner {
   async prepare(config: ExperimentConfig, options: { baseDir: string; plugins?: LoadedPlugin[]; dataProgress?: (done: number, total: number) => void }): Promise<PreparedExperiment> {
     const backend = await initBackend(config.backend);
     const data = await this.dataSource(config, options.baseDir, options.dataProgress).load();
-    const warnings = checkInputRange(data);
+    const warnings = [...(data.warnings ?? []), ...checkInputRange(data)];
     this.checkModels(config, data.modalities);
     return { config, backend, data, plugins: options.plugins ?? [], baseDir: options.baseDir, warnings };
   }
