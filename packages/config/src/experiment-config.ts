@@ -50,11 +50,20 @@ export interface TrainingConfig {
   checkpointEvery: number;
 }
 
+/** Published final losses: `losses[split][setup][loss] = [mean, std]`. */
+export interface ReferenceValues {
+  source: string;
+  trials?: number;
+  losses: Partial<Record<'train' | 'test', Record<string, Record<string, [number, number]>>>>;
+}
+
 /** A whole experiment: what `mmfuse run` reads (after validation, with defaults applied). */
 export interface ExperimentConfig {
   $schema?: string;
   name: string;
   description?: string;
+  /** Published results this experiment reproduces, shown beside the run's in the report. */
+  reference?: ReferenceValues;
   seed: number;
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   plugins: string[];

@@ -19,6 +19,42 @@ const FUSION_LABEL: JsonSchema = {
   description: 'Name of this set-up in metrics, tables and figures; defaults to the type (must be unique).',
 };
 
+const MEAN_STD: JsonSchema = {
+  type: 'array',
+  items: { type: 'number' },
+  minItems: 2,
+  maxItems: 2,
+  description: '[mean, standard deviation]',
+};
+
+/** Published values to set a run's results beside, by split, set-up label and loss (a modality or total). */
+const REFERENCE_SCHEMA: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['source', 'losses'],
+  description: 'Published results this experiment reproduces; the report shows the run\'s final losses beside them, in the same layout.',
+  properties: {
+    source: { type: 'string', minLength: 1, maxLength: 400, description: 'Where the values come from, e.g. "Table 1 of the paper".' },
+    trials: { type: 'integer', minimum: 1, maximum: 100000, description: 'Trials behind each published mean ± std.' },
+    losses: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      properties: Object.fromEntries(
+        ['train', 'test'].map((split) => [
+          split,
+          {
+            type: 'object',
+            maxProperties: 64,
+            description: `Final ${split} MSE per set-up label, then per loss (a modality name or total).`,
+            additionalProperties: { type: 'object', maxProperties: 64, additionalProperties: MEAN_STD },
+          },
+        ]),
+      ),
+    },
+  },
+};
+
 /**
  * The experiment's own keys. Component slots accept any object with a `type` here; their options
  * are checked afterwards against the chosen type's own schema (see ConfigValidator).
@@ -39,6 +75,7 @@ export function experimentSkeleton(slot: (kind: ComponentKind) => JsonSchema): J
         description: 'Name of the experiment; the run folder is runs/<name>-<timestamp>.',
       },
       description: { type: 'string', description: 'Free text shown in the report.' },
+      reference: REFERENCE_SCHEMA,
       seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 0, description: 'Base seed; every trial, data split and weight initialisation derives its seed from it.' },
       backend: {
         enum: ['auto', 'tensorflow', 'wasm', 'cpu'],

@@ -8,6 +8,7 @@ import { finalLossBoxplotFigure, lossCurveFigure } from './loss-figures';
 import { lossKeysOf, Optional, readRunFolder, RunData, setupsOf } from './run-data';
 import { isSweepFolder, readSweepFolder, SweepData, sweepFinalLoss, sweepLipschitz, sweepParameterNorms } from './sweep-data';
 import { lambdaLipschitzFigure, lambdaParameterNormFigure, sweepFinalLossFigure } from './sweep-figures';
+import { referenceTables } from './reference-tables';
 import { claimsTable, failureDetectionTable, lipschitzTable, lossTable, ReportTable } from './tables';
 import { formatMeanStd } from './statistics';
 
@@ -95,7 +96,7 @@ function runHeader(data: RunData): Array<[string, string]> {
 
 /** Tables of one run: final losses and final Lipschitz values. */
 function runTables(data: RunData): { tables: ReportTable[]; missing: string[] } {
-  const tables = [lossTable(data, 'test'), lossTable(data, 'train')];
+  const tables = [lossTable(data, 'test'), lossTable(data, 'train'), ...referenceTables(data)];
   const lipschitz = lipschitzTable(data);
   if (lipschitz) tables.push(lipschitz);
   return { tables, missing: lipschitz ? [] : [howToFill('lipschitz', 'Lipschitz estimates or certified bounds')] };
