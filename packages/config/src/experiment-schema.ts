@@ -21,7 +21,7 @@ const FUSION_LABEL: JsonSchema = {
 
 const MEAN_STD: JsonSchema = {
   type: 'array',
-  items: { type: 'number' },
+  items: { type: 'number', minimum: 0, maximum: 1e12 },
   minItems: 2,
   maxItems: 2,
   description: '[mean, standard deviation]',
@@ -40,6 +40,7 @@ const REFERENCE_SCHEMA: JsonSchema = {
       type: 'object',
       additionalProperties: false,
       minProperties: 1,
+      description: 'Published final losses by split (train, test).',
       properties: Object.fromEntries(
         ['train', 'test'].map((split) => [
           split,
