@@ -50,12 +50,13 @@ if (!Number.isInteger(steps) || steps < 5) fail(`--steps: expected an integer â‰
 const workloads = args.workload.split(',');
 for (const w of workloads) if (!existsSync(join(root, 'configs/bench', `${w}.json`))) fail(`--workload: no configs/bench/${w}.json`);
 
-/** Which backends start here (auto's choice first). */
+/** Which backends start here (auto's choice first); WebGPU on a software adapter only when asked for. */
 async function availableBackends() {
   const found = [];
-  for (const name of ['tensorflow', 'wasm', 'cpu']) {
+  for (const name of ['tensorflow', 'webgpu', 'wasm', 'cpu']) {
     try {
-      await initBackend(name);
+      const info = await initBackend(name);
+      if (info.adapter?.software && args.backend !== name) continue;
       found.push(name);
     } catch {
       // not available here
@@ -93,6 +94,9 @@ async function timeMmfuse(workload, fusionType, backend, workers) {
       ? await DataParallelPool.start(decision.workers - 1, { backend, pluginDirectories: plugins.map((p) => p.directory), config, fusion, regularizers: [], specs, seed: 1 }, model, batch, sizes, sizes.map(() => false))
       : undefined;
   const trainer = new TrialTrainer(model, data, config, [], 1, pool);
+  // As in a run: a batch that does not fit the backend's memory is computed in micro-batches.
+  trainer.microBatch = await trainer.planMicroBatch();
+  if (trainer.microBatch.size < batch) process.stderr.write(`  ${workload} ${fusionType} ${backend}: ${trainer.microBatch.reason}\n`);
   const optimizer = tf.train.adam(config.training.learningRate);
   const order = Int32Array.from({ length: batch }, (_, i) => i);
   const rng = createRng(2);
@@ -119,7 +123,7 @@ async function timeMmfuse(workload, fusionType, backend, workers) {
       profile = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
     }
     times.sort((a, b) => a - b);
-    return { batch, workers: decision.workers, median: times[Math.floor(times.length / 2)], min: times[0], profile, parameters: variables.reduce((n, v) => n + v.size, 0) };
+    return { batch, microBatch: trainer.microBatch.size, workers: trainer.microBatch.size < batch ? 1 : decision.workers, median: times[Math.floor(times.length / 2)], min: times[0], profile, parameters: variables.reduce((n, v) => n + v.size, 0) };
   } finally {
     optimizer.dispose();
     await pool?.close();
@@ -222,6 +226,7 @@ for (const workload of workloads) {
           fusion,
           backend,
           workers: result.workers,
+          micro_batch: result.microBatch,
           batch: result.batch,
           ms_per_step_median: +result.median.toFixed(1),
           ms_per_step_min: +result.min.toFixed(1),

@@ -20,5 +20,6 @@ module.exports = {
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
   setupFiles: [path.join(__dirname, 'jest-cache-dir.js')],
+  globalSetup: path.join(__dirname, 'jest-global-setup.js'),
   reporters: ['default', path.join(__dirname, 'jest-count-reporter.js')],
 };

@@ -1,3 +1,4 @@
-export { BackendChoice, BackendInfo, BACKEND_CHOICES } from './backend-info';
+export { BackendChoice, BackendInfo, BACKEND_CHOICES, GpuAdapterInfo } from './backend-info';
+export { BackendProvider, backendProviders, BackendStart, registerBackendProvider } from './backend-registry';
 export { BackendUnavailableError, currentBackendName, initBackend } from './select-backend';
 export { registerWasmKernels, WASM_KERNEL_NAMES } from './kernels/register-wasm-kernels';

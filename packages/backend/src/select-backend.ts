@@ -2,10 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's CommonJS bundle registers no gradients; the umbrella package does (and the cpu backend).
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { BackendChoice, BackendInfo, BACKEND_CHOICES } from './backend-info';
-import { registerWasmKernels } from './kernels/register-wasm-kernels';
+import { BackendChoice, BackendInfo } from './backend-info';
+import { backendProvider, backendProviders, registerBackendProvider } from './backend-registry';
+import { cpuProvider, tensorflowProvider, wasmProvider } from './providers/builtin';
+import { webgpuProvider } from './providers/webgpu';
 
-const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+for (const provider of [tensorflowProvider, webgpuProvider, wasmProvider, cpuProvider]) registerBackendProvider(provider);
 
 export class BackendUnavailableError extends Error {
   constructor(message: string) {
@@ -14,91 +16,38 @@ export class BackendUnavailableError extends Error {
   }
 }
 
-interface NativeProbe {
-  package?: string;
-  version?: string;
-  failures: string[];
-}
-
-let nativeProbe: NativeProbe | undefined;
-
-/** Loads native TensorFlow once (GPU build first); remembers why each package failed. */
-function probeNative(): NativeProbe {
-  if (nativeProbe) return nativeProbe;
-  const failures: string[] = [];
-  for (const name of NATIVE_PACKAGES) {
-    try {
-      require(name);
-      const version = (require(`${name}/package.json`) as { version: string }).version;
-      nativeProbe = { package: name, version, failures };
-      return nativeProbe;
-    } catch (error) {
-      const message = (error as Error).message.split('\n')[0];
-      failures.push(`${name}: ${/Cannot find module/.test(message) ? 'not installed' : message}`);
-    }
-  }
-  nativeProbe = { failures };
-  return nativeProbe;
-}
-
-function packageVersion(name: string): string {
-  try {
-    return (require(`${name}/package.json`) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
-
-async function activate(name: string): Promise<boolean> {
-  if (name === 'wasm') registerWasmKernels();
-  try {
-    return await tf.setBackend(name);
-  } catch {
-    return false;
-  }
-}
-
-async function describe(requested: BackendChoice, reason: string, native?: NativeProbe): Promise<BackendInfo> {
-  const name = tf.getBackend();
-  if (name === 'tensorflow') {
-    const gpu = Boolean((tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice);
-    return { name, requested, reason, version: native?.version ?? 'unknown', tfjsVersion: tf.version_core, gpu, nativePackage: native?.package };
-  }
-  if (name === 'wasm') {
-    const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-    const threaded = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
-    return { name, requested, reason, version: packageVersion('@tensorflow/tfjs-backend-wasm'), tfjsVersion: tf.version_core, simd, threads: threaded ? 2 : 1 };
-  }
-  return { name, requested, reason, version: packageVersion('@tensorflow/tfjs-backend-cpu'), tfjsVersion: tf.version_core, threads: 1 };
-}
+/** How to get each built-in backend when it is named but cannot start. */
+const HOW: Record<string, string> = {
+  tensorflow: 'install @tensorflow/tfjs-node-gpu as the README\'s "GPU" section says, or use "auto"',
+  webgpu: 'install the optional package webgpu (npm install webgpu), and on a machine without a GPU the Mesa packages libegl1 libgles2 libegl-mesa0 libgl1-mesa-dri; or use "auto"',
+};
 
 /**
- * The one place that picks and prepares the TensorFlow.js backend. `auto` takes native TensorFlow
- * (GPU build, then CPU build) when installed and loadable, else WebAssembly, else pure JavaScript.
- * An explicit choice that cannot run throws BackendUnavailableError saying why.
+ * The one place that picks and prepares the TensorFlow.js backend. `auto` tries the registered
+ * backends in order (native TensorFlow when its binary loads, WebGPU on a hardware adapter,
+ * WebAssembly, pure JavaScript) and records why each one before the chosen was passed over. A named
+ * backend that cannot start throws BackendUnavailableError saying why.
  */
 export async function initBackend(requested: BackendChoice = 'auto'): Promise<BackendInfo> {
-  if (!BACKEND_CHOICES.includes(requested)) {
-    throw new BackendUnavailableError(`unknown backend "${requested}"; expected one of ${BACKEND_CHOICES.join(', ')}`);
-  }
   // Silences tfjs's "install the node backend" banner; mmfuse reports its own choice instead.
   tf.env().set('PROD', true);
-
-  if (requested === 'tensorflow' || requested === 'auto') {
-    const native = probeNative();
-    if (native.package && (await activate('tensorflow'))) {
-      return describe(requested, requested === 'auto' ? `native TensorFlow (${native.package}) is installed and loads` : 'requested', native);
-    }
-    const why = native.package ? `${native.package} loaded but its backend did not start` : native.failures.join('; ');
-    if (requested === 'tensorflow') {
-      throw new BackendUnavailableError(`backend "tensorflow" is not available (${why}); install @tensorflow/tfjs-node-gpu as the README's "GPU" section says, or use "auto"`);
-    }
-    if (await activate('wasm')) return describe(requested, `WebAssembly with mmfuse's training kernels; native TensorFlow unavailable (${why})`);
-    if (await activate('cpu')) return describe(requested, `pure JavaScript; neither native TensorFlow (${why}) nor WebAssembly could start`);
-    throw new BackendUnavailableError('no TensorFlow.js backend could start');
+  if (requested !== 'auto') {
+    const provider = backendProvider(requested);
+    if (!provider) throw new BackendUnavailableError(`unknown backend "${requested}"; expected one of auto, ${backendProviders().map((p) => p.name).join(', ')}`);
+    const started = await provider.start(true);
+    if (!started.ok) throw new BackendUnavailableError(`backend "${requested}" is not available (${started.why})${HOW[requested] ? `; ${HOW[requested]}` : ''}`);
+    return { ...started.info, requested, reason: `requested: ${started.why}` };
   }
-  if (await activate(requested)) return describe(requested, 'requested');
-  throw new BackendUnavailableError(`backend "${requested}" could not start on this machine`);
+  const tried: string[] = [];
+  for (const provider of backendProviders().filter((p) => p.autoRank !== undefined)) {
+    const started = await provider.start(false);
+    if (started.ok) {
+      const passed = tried.length ? `; ${tried.join('; ')}` : '';
+      return { ...started.info, requested, reason: `${started.why}${passed}`, tried };
+    }
+    tried.push(`${provider.name}: ${started.why}`);
+  }
+  throw new BackendUnavailableError(`no TensorFlow.js backend could start (${tried.join('; ')})`);
 }
 
 /** The backend running now, for reports. */

@@ -74,6 +74,10 @@ export class TerminalReporter implements RunReporter {
     }
   }
 
+  note(setup: string, trial: number, message: string): void {
+    if (!this.quiet) this.stream.write(`  ${setup} trial ${trial}: ${message}\n`);
+  }
+
   trialDiverged(setup: string, trial: number, message: string): void {
     if (!this.quiet) this.stream.write(`  ${setup} trial ${trial} ${message}; the other trials go on\n`);
   }

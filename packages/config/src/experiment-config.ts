@@ -44,6 +44,10 @@ export interface TrainingConfig {
   corruptTest: boolean;
   /** Data-parallel workers (threads, each with its own backend): a number, or `auto`. */
   workers: number | 'auto';
+  /** Samples computed at once within a batch (gradients accumulated): a number, or `auto` (what fits the backend's memory). */
+  microBatch?: number | 'auto';
+  /** Memory a training step may use, in MB, for choosing the micro-batch (default: WebAssembly's 4 GiB heap; none stated for other backends). */
+  memoryBudgetMB?: number;
   /** Worker processes running trials at once (1: one after another in this process). */
   processes: number | 'auto';
   /** Save model and optimiser state every N epochs (and after the last), for `--resume`. */
@@ -65,7 +69,8 @@ export interface ExperimentConfig {
   /** Published results this experiment reproduces, shown beside the run's in the report. */
   reference?: ReferenceValues;
   seed: number;
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /** `auto` or a registered backend's name (tensorflow, webgpu, wasm, cpu, or a plugin's). */
+  backend: string;
   plugins: string[];
   data: ComponentConfig;
   modalities: ModalityConfig[];

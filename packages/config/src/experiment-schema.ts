@@ -79,9 +79,12 @@ export function experimentSkeleton(slot: (kind: ComponentKind) => JsonSchema): J
       reference: REFERENCE_SCHEMA,
       seed: { type: 'integer', minimum: 0, maximum: 4294967295, default: 0, description: 'Base seed; every trial, data split and weight initialisation derives its seed from it.' },
       backend: {
-        enum: ['auto', 'tensorflow', 'wasm', 'cpu'],
+        type: 'string',
+        pattern: '^[a-z][a-z0-9-]*$',
         default: 'auto',
-        description: 'TensorFlow.js backend: auto takes native TensorFlow if installed, else WebAssembly, else pure JavaScript.',
+        examples: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'],
+        description:
+          'TensorFlow.js backend: auto takes native TensorFlow if it loads, else WebGPU on a hardware adapter, else WebAssembly, else pure JavaScript; or name one of those, or a backend a plugin registers (webgpu named also runs on a software adapter).',
       },
       plugins: {
         type: 'array',
@@ -125,6 +128,12 @@ export function experimentSkeleton(slot: (kind: ComponentKind) => JsonSchema): J
         properties: {
           epochs: { type: 'integer', minimum: 1, maximum: 100000, default: 20, description: 'Passes over the training split.' },
           batchSize: { type: 'integer', minimum: 1, maximum: 65536, default: 32, description: 'Samples per Adam step.' },
+          microBatch: {
+            anyOf: [{ const: 'auto' }, { type: 'integer', minimum: 1, maximum: 65536 }],
+            default: 'auto',
+            description: 'Samples computed at once within a batch, their gradients accumulated into the same update as the whole batch; auto: the largest that fits the backend\'s memory (WebAssembly\'s 4 GiB heap, memoryBudgetMB, a GPU\'s largest buffer), measured before training and stated when it splits.',
+          },
+          memoryBudgetMB: { type: 'number', minimum: 16, maximum: 16777216, description: 'Memory one training step may use, in MB, for the automatic micro-batch (a GPU reports no memory size through WebGPU).' },
           learningRate: { type: 'number', exclusiveMinimum: 0, maximum: 10, default: 0.001, description: 'Adam learning rate.' },
           trials: { type: 'integer', minimum: 1, maximum: 1000, default: 3, description: 'Independent trials per fusion (derived seeds).' },
           corruption: {

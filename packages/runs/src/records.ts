@@ -42,6 +42,8 @@ export interface TrialOutcome {
    * worker it was handed to failed every time (`error` says why); it has no epochs.
    */
   status: 'done' | 'diverged' | 'failed';
+  /** Samples each step computed at once, and why (fewer than the batch when memory is short). */
+  microBatch?: { size: number; reason: string };
   error?: string;
   divergence?: Divergence;
   /** L2 norm of each sub-model's parameters (and `model`, all of them) after the last epoch. */

@@ -33,7 +33,7 @@ function rows(array: Float32Array, size: number, start: number, end: number): Fl
  * given to one part only). This is what lets several workers each take part of a batch and sum
  * their gradients into exactly the full-batch gradient (up to float summation order).
  */
-export function partGradients(
+export async function partGradients(
   model: MultimodalModel,
   variables: tf.Variable[],
   layout: LossLayout,
@@ -41,7 +41,7 @@ export function partGradients(
   start: number,
   end: number,
   regularizers: readonly Regularizer[],
-): PartGradients {
+): Promise<PartGradients> {
   const count = end - start;
   const tensors: tf.Tensor[] = [];
   const inputs = layout.sizes.map((size, m) => {
@@ -64,8 +64,9 @@ export function partGradients(
     for (const regularizer of regularizers) if (regularizer.penalty) total = tf.add(total, regularizer.penalty(model));
     return total;
   }, variables);
-  const losses = shares.map((s) => s.dataSync()[0]);
-  const objective = value.dataSync()[0];
-  tf.dispose([value, ...shares, ...tensors]);
-  return { grads, losses, objective };
+  // One read for every loss, and asynchronous: a GPU backend under Node cannot read synchronously.
+  const together = tf.stack([...shares, value]);
+  const read = await together.data();
+  tf.dispose([together, value, ...shares, ...tensors]);
+  return { grads, losses: Array.from(read.subarray(0, shares.length)), objective: read[shares.length] };
 }

@@ -36,7 +36,7 @@ async function serve(setup: WorkerSetup): Promise<void> {
       weights: setup.config.modalities.map((m) => m.lossWeight),
     };
     reply({ type: 'ready', parameters: model.parameterCount(), synced: synced.reduce((n, v) => n + v.size, 0) });
-    port.on('message', (message: ToWorker) => {
+    port.on('message', async (message: ToWorker) => {
       if (message.type === 'stop') {
         model.dispose();
         port.close();
@@ -50,7 +50,7 @@ async function serve(setup: WorkerSetup): Promise<void> {
           value.dispose();
           offset += v.size;
         }
-        const { grads, losses } = partGradients(model, variables, layout, { count: message.count, inputs, targets }, message.start, message.end, []);
+        const { grads, losses } = await partGradients(model, variables, layout, { count: message.count, inputs, targets }, message.start, message.end, []);
         offset = 0;
         for (const v of variables) {
           gradients.set(grads[v.name].dataSync() as Float32Array, offset);

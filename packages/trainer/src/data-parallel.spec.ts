@@ -79,5 +79,8 @@ describe('splitting and deciding', () => {
     expect(decideWorkers('auto', 'wasm', 16, true, 2)).toMatchObject({ workers: 1, reason: 'batch of 16 too small to split' });
     expect(decideWorkers('auto', 'wasm', 32, false, 2).workers).toBe(1);
     expect(decideWorkers(3, 'tensorflow', 32, true, 2)).toEqual({ workers: 3, reason: 'requested' });
+    // One GPU: never split, whatever is asked.
+    expect(decideWorkers('auto', 'webgpu', 64, true, 16)).toEqual({ workers: 1, reason: 'the webgpu backend computes on one GPU; data-parallel threads would only share it' });
+    expect(decideWorkers(4, 'tensorflow', 64, true, 16, true)).toEqual({ workers: 1, reason: 'the tensorflow backend computes on one GPU; data-parallel threads would only share it (4 requested)' });
   });
 });

@@ -1,4 +1,5 @@
 export { BatchArrays, LossLayout, partGradients, PartGradients } from './batch-gradients';
+export { measureStepMemory, MicroBatchPlan, microBatchGradients, planMicroBatch, StepMemory } from './micro-batch';
 export { corruptBatch } from './corruption';
 export { DataParallelPool } from './data-parallel-pool';
 export { checkInputRange, MAX_INPUT_MAGNITUDE } from './input-range';

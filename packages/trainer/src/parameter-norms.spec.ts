@@ -9,7 +9,7 @@ describe('parameterNorms', () => {
     const b = tf.variable(tf.tensor([[1, 2], [2, 4]]));
     const c = tf.variable(tf.tensor([12]));
     const model = { subModels: () => [{ name: 'encoder:x', parameters: [{ variable: a }, { variable: b }] }, { name: 'fusion', parameters: [{ variable: c }] }] };
-    const norms = parameterNorms(model);
+    const norms = await parameterNorms(model);
     expect(norms['encoder:x']).toBeCloseTo(Math.sqrt(9 + 16 + 1 + 4 + 4 + 16), 6);
     expect(norms.fusion).toBeCloseTo(12, 6);
     expect(norms.model).toBeCloseTo(Math.sqrt(50 + 144), 6);

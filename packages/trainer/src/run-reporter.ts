@@ -20,6 +20,8 @@ export interface RunReporter {
   epochEnded?(setup: string, trial: number, epoch: number, train: LossRecord, test: LossRecord): void;
   trialEnded?(setup: string, trial: number, seconds: number): void;
   trialDiverged?(setup: string, trial: number, message: string): void;
+  /** Something about how a trial trains that the user should know (e.g. micro-batching). */
+  note?(setup: string, trial: number, message: string): void;
   /** A dispatched trial failed on every worker that tried it. */
   trialFailed?(setup: string, trial: number, error: string): void;
   runEnded?(summary: RunSummary): void;

@@ -103,8 +103,8 @@ export async function trainTrial(context: RunContext, job: PlannedTrial): Promis
         folder.appendJsonLine(RUN_FILES.metrics, { setup, trial, seed, ...record, memory });
         reporter.epochEnded?.(setup, trial, record.epoch, record.train, record.test);
         for (const c of callbacks) await c.onEpochEnd?.({ ...info, epoch: record.epoch, train: record.train, test: record.test });
-      });
-      outcome = { setup, trial, seed, seconds: (Date.now() - started) / 1000, epochs, status: 'done', parameterNorms: parameterNorms(model) };
+      }, (message) => reporter.note?.(setup, trial, message));
+      outcome = { setup, trial, seed, seconds: (Date.now() - started) / 1000, epochs, status: 'done', parameterNorms: await parameterNorms(model), ...(trainer.microBatch ? { microBatch: trainer.microBatch } : {}) };
     } catch (error) {
       if (!(error instanceof DivergenceError)) throw error;
       // This trial stops; the others go on. What went wrong, where, and the last estimates.
@@ -126,11 +126,16 @@ export async function trainTrial(context: RunContext, job: PlannedTrial): Promis
 }
 
 /** The L2 norm of every sub-model's parameters and of all of them (`model`). */
-export function parameterNorms(model: { subModels(): Array<{ name: string; parameters: ReadonlyArray<{ variable: tf.Variable }> }> }): Record<string, number> {
+export async function parameterNorms(model: { subModels(): Array<{ name: string; parameters: ReadonlyArray<{ variable: tf.Variable }> }> }): Promise<Record<string, number>> {
   const norms: Record<string, number> = {};
   let all = 0;
   for (const subModel of model.subModels()) {
-    const squares = subModel.parameters.reduce((sum, p) => sum + tf.tidy(() => tf.sum(tf.square(p.variable)).dataSync()[0]), 0);
+    let squares = 0;
+    for (const p of subModel.parameters) {
+      const sum = tf.tidy(() => tf.sum(tf.square(p.variable)));
+      squares += (await sum.data())[0];
+      sum.dispose();
+    }
     norms[subModel.name] = Math.sqrt(squares);
     all += squares;
   }

@@ -40,10 +40,10 @@ beforeAll(async () => {
 });
 
 describe('TrialTrainer', () => {
-  it('measures test loss as the per-modality MSE over every value, and the weighted total', () => {
+  it('measures test loss as the per-modality MSE over every value, and the weighted total', async () => {
     const m = model();
     const data = dataset();
-    const loss = new TrialTrainer(m, data, { modalities, training }, [], 3).evaluate(4);
+    const loss = await new TrialTrainer(m, data, { modalities, training }, [], 3).evaluate(4);
     const [ra, rb] = m.apply([tf.tensor(inMemory(data.test.arrays.a), [10, 3]), tf.tensor(inMemory(data.test.arrays.b), [10, 2])]);
     const mse = (r: tf.Tensor, x: Float32Array) => Array.from(r.dataSync()).reduce((s, v, i) => s + (v - x[i]) ** 2, 0) / x.length;
     expect(loss.a).toBeCloseTo(mse(ra, inMemory(data.test.arrays.a)), 6);
@@ -69,8 +69,8 @@ describe('TrialTrainer', () => {
     const m = model();
     const data = dataset();
     const trainer = new TrialTrainer(m, data, { modalities, training: { ...training, corruption, corruptTest: true } }, [], 3);
-    const blanked = trainer.evaluate();
-    const clean = new TrialTrainer(m, data, { modalities, training }, [], 3).evaluate();
+    const blanked = await trainer.evaluate();
+    const clean = await new TrialTrainer(m, data, { modalities, training }, [], 3).evaluate();
     // The same model sees a blank input but is scored against the clean target.
     expect(blanked.a).not.toBeCloseTo(clean.a, 6);
     expect(blanked.a).toBeGreaterThan(0);

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, deriveSeed, gatherSamples, LossRecord, ModalitySamples, ModalitySpec, MultimodalDataset, permutation, Regularizer, Rng, sampleSize } from '@mmfuse/core';
 import type { CorruptionConfig, ExperimentConfig } from '@mmfuse/config';
-import { BatchArrays, LossLayout, partGradients } from './batch-gradients';
+import { BatchArrays, LossLayout } from './batch-gradients';
+import { measureStepMemory, MicroBatchPlan, microBatchGradients, planMicroBatch } from './micro-batch';
 import { corruptBatch, corruptionFailures } from './corruption';
 import type { FailureDefinition } from '@mmfuse/failures';
 import type { DataParallelPool } from './data-parallel-pool';
@@ -37,8 +38,9 @@ export class DivergenceError extends Error {
 /** The batch `indices[start..end)` of one modality (in memory or in a store). */
 export const gatherBatch = gatherSamples;
 
-function saved(variables: readonly tf.Variable[]): SavedTensor[] {
-  return variables.map((v) => ({ name: v.name, shape: [...v.shape], values: v.dataSync() as Float32Array }));
+/** Every variable's values, read asynchronously (a GPU backend under Node has no synchronous read). */
+function saved(variables: readonly tf.Variable[]): Promise<SavedTensor[]> {
+  return Promise.all(variables.map(async (v) => ({ name: v.name, shape: [...v.shape], values: (await v.data()) as Float32Array })));
 }
 
 /**
@@ -55,10 +57,11 @@ function betaPowers(optimizer: tf.Optimizer): [tf.Variable, tf.Variable] | undef
 
 async function optimizerState(optimizer: tf.Optimizer): Promise<SavedTensor[]> {
   const weights = await optimizer.getWeights();
-  const state = weights.map((w) => ({ name: w.name, shape: [...w.tensor.shape], values: Float32Array.from(w.tensor.dataSync()) }));
+  const state = await Promise.all(weights.map(async (w) => ({ name: w.name, shape: [...w.tensor.shape], values: Float32Array.from(await w.tensor.data()) })));
   // The moments are the optimiser's own variables; the iteration count is a fresh scalar.
   for (const w of weights) if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
-  betaPowers(optimizer)?.forEach((v, i) => state.push({ name: BETA_POWERS[i], shape: [], values: Float32Array.from(v.dataSync()) }));
+  const powers = betaPowers(optimizer) ?? [];
+  for (let i = 0; i < powers.length; i++) state.push({ name: BETA_POWERS[i], shape: [], values: Float32Array.from(await powers[i].data()) });
   return state;
 }
 
@@ -101,8 +104,36 @@ export class TrialTrainer {
     };
   }
 
-  async train(onEpoch: (record: EpochRecord) => void | Promise<void>): Promise<EpochRecord[]> {
+  /** How many samples each step computes at once (set when training starts). */
+  microBatch?: MicroBatchPlan;
+
+  /**
+   * The micro-batch size: as the config says, or (`auto`) the largest whose step fits the backend's
+   * memory — WebAssembly's 4 GiB heap, a stated `memoryBudgetMB`, and on a GPU its largest buffer
+   * binding — measured on two training samples. A step that cannot fit one sample is refused.
+   */
+  async planMicroBatch(): Promise<MicroBatchPlan> {
+    const { batchSize, microBatch, memoryBudgetMB } = this.config.training;
+    if (typeof microBatch === 'number') return { size: Math.min(microBatch, batchSize), reason: microBatch < batchSize ? `training.microBatch: gradients accumulated over micro-batches of ${microBatch}` : 'training.microBatch' };
+    const backend = tf.getBackend();
+    const limits = (tf.backend() as unknown as { device?: { limits?: { maxStorageBufferBindingSize?: number } } }).device?.limits;
+    const budget =
+      memoryBudgetMB !== undefined
+        ? { bytes: memoryBudgetMB * 2 ** 20, source: 'training.memoryBudgetMB' }
+        : backend === 'wasm'
+          ? { bytes: 4 * 2 ** 30, source: "WebAssembly's 4 GiB heap" }
+          : undefined;
+    const maxTensor = limits?.maxStorageBufferBindingSize ?? Infinity;
+    if (!budget && maxTensor === Infinity) return { size: batchSize, reason: `no memory limit known for the ${backend} backend (state one with training.memoryBudgetMB)` };
+    const sample = this.fillBatch(this.data.train.arrays, [0, Math.min(1, this.data.train.size - 1)], 0, 2, undefined);
+    const memory = await measureStepMemory(this.model, this.variables(), this.layout, sample, this.regularizers);
+    return planMicroBatch(batchSize, memory, budget?.bytes ?? Infinity, maxTensor, budget?.source ?? `the ${backend} backend`);
+  }
+
+  async train(onEpoch: (record: EpochRecord) => void | Promise<void>, onNote?: (message: string) => void): Promise<EpochRecord[]> {
     const { epochs, batchSize, learningRate } = this.config.training;
+    this.microBatch = await this.planMicroBatch();
+    if (this.microBatch.size < batchSize) onNote?.(this.microBatch.reason);
     const optimizer = tf.train.adam(learningRate, 0.9, 0.999, 1e-8);
     const resume = this.checkpointing?.resume;
     const shuffle = createRng(deriveSeed(this.seed, 'shuffle'), resume?.rng.shuffle);
@@ -120,13 +151,13 @@ export class TrialTrainer {
           const losses = await this.step(optimizer, variables, order, start, end, corruption);
           // Between steps, signals and timers get their turn (a step's awaits alone never leave the microtask queue).
           await new Promise((resolve) => setImmediate(resolve));
-          if (!Number.isFinite(losses[losses.length - 1])) throw new DivergenceError(epoch, step, this.nonFiniteSubModel(), records);
+          if (!Number.isFinite(losses[losses.length - 1])) throw new DivergenceError(epoch, step, await this.nonFiniteSubModel(), records);
           losses.forEach((v, i) => (sums[i] += v * (end - start)));
         }
-        const bad = this.nonFiniteSubModel();
+        const bad = await this.nonFiniteSubModel();
         if (bad) throw new DivergenceError(epoch, Math.ceil(order.length / batchSize), bad, records);
         const train = this.record(Array.from(sums, (s) => s / order.length));
-        const test = this.evaluate();
+        const test = await this.evaluate();
         // Finite weights can still give an infinite test loss (float32 overflow of large errors): never averaged as done.
         for (const [split, losses] of [['training', train], ['test', test]] as const) {
           const infinite = Object.keys(losses).filter((m) => !Number.isFinite(losses[m]));
@@ -140,7 +171,7 @@ export class TrialTrainer {
             epoch,
             records: [...records],
             rng: { shuffle: shuffle.state(), corruption: corruption.state() },
-            weights: saved([...variables, ...this.buffers()]),
+            weights: await saved([...variables, ...this.buffers()]),
             optimizer: await optimizerState(optimizer),
           });
         }
@@ -152,10 +183,10 @@ export class TrialTrainer {
   }
 
   /** The first sub-model (in model order) whose parameters hold NaN or ±Infinity. */
-  nonFiniteSubModel(): string | undefined {
+  async nonFiniteSubModel(): Promise<string | undefined> {
     for (const m of this.model.subModels()) {
       for (const p of m.parameters) {
-        const values = p.variable.dataSync();
+        const values = await p.variable.data();
         for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return m.name;
       }
     }
@@ -195,7 +226,7 @@ export class TrialTrainer {
   }
 
   /** Per-modality MSE and total on the test split (corrupted with a fixed seed when configured). */
-  evaluate(batchSize = 256): LossRecord {
+  async evaluate(batchSize = 256): Promise<LossRecord> {
     const split = this.data.test;
     const order = Int32Array.from({ length: split.size }, (_, i) => i);
     const rng = createRng(deriveSeed(this.seed, 'test-corruption'));
@@ -207,9 +238,9 @@ export class TrialTrainer {
       const tensors = (arrays: readonly Float32Array[]) => arrays.map((a, m) => tf.tensor(a, [count, ...this.layout.shapes[m]]));
       const inputs = tensors(batch.inputs);
       const targets = batch.targets.map((t, m) => (t === batch.inputs[m] ? inputs[m] : tf.tensor(t, [count, ...this.layout.shapes[m]])));
-      const errors = tf.tidy(() => this.model.apply(inputs).map((o, i) => tf.sum(tf.squaredDifference(o, targets[i]))));
-      errors.forEach((e, i) => (sums[i] += e.dataSync()[0]));
-      tf.dispose([...errors, ...new Set([...inputs, ...targets])]);
+      const errors = tf.tidy(() => tf.stack(this.model.apply(inputs).map((o, i) => tf.sum(tf.squaredDifference(o, targets[i])))));
+      (await errors.data()).forEach((e, i) => (sums[i] += e));
+      tf.dispose([errors, ...new Set([...inputs, ...targets])]);
     }
     const mse = Array.from(sums, (s, i) => s / (split.size * this.layout.sizes[i]));
     return this.record([...mse, mse.reduce((t, v, i) => t + this.layout.weights[i] * v, 0)]);
@@ -224,10 +255,12 @@ export class TrialTrainer {
     // Published before every step, not after: forward calls between steps (evaluation, Lipschitz
     // estimates) advance buffers such as power-iteration vectors on this thread only.
     this.pool?.publish();
-    const parts = splitRows(batch.count, 1 + (this.pool?.threads ?? 0));
+    // Micro-batched steps run on this thread alone: a replica's part would not fit either.
+    const micro = this.microBatch?.size ?? batch.count;
+    const parts = splitRows(batch.count, micro < batch.count ? 1 : 1 + (this.pool?.threads ?? 0));
     // The replicas start first; this thread then computes the first part while they run.
     const remote = parts.slice(1).map(([from, to], i) => this.pool!.request(i, batch, from, to));
-    const own = partGradients(this.model, variables, this.layout, batch, parts[0][0], parts[0][1], this.regularizers);
+    const own = await microBatchGradients(this.model, variables, this.layout, batch, parts[0][0], parts[0][1], this.regularizers, micro);
     const remoteLosses = await Promise.all(remote);
     let grads = own.grads;
     if (remote.length > 0) {

@@ -8,12 +8,17 @@ export type WorkerDecision = ParallelRecord;
 /** Backends that compute on one thread, where data-parallel threads add cores. */
 const SINGLE_THREADED = new Set(['wasm', 'cpu']);
 
+/** Backends on one GPU: replicas would only queue on the same device, and copy weights through the host. */
+const ONE_DEVICE = new Set(['webgpu']);
+
 /**
  * How many threads train each batch. `auto` uses every core on single-threaded backends when the
  * batch gives each thread at least 16 samples and the replicas can rebuild the model (they load
- * the same plugin packages); native TensorFlow already uses every core itself.
+ * the same plugin packages); native TensorFlow already uses every core itself, and a GPU backend
+ * (one device) always trains on one thread, even when more are asked for.
  */
-export function decideWorkers(requested: number | 'auto', backend: string, batchSize: number, pluginsKnown: boolean, cores = availableParallelism()): WorkerDecision {
+export function decideWorkers(requested: number | 'auto', backend: string, batchSize: number, pluginsKnown: boolean, cores = availableParallelism(), singleDevice = ONE_DEVICE.has(backend)): WorkerDecision {
+  if (singleDevice) return { workers: 1, reason: `the ${backend} backend computes on one GPU; data-parallel threads would only share it${requested !== 'auto' && requested > 1 ? ` (${requested} requested)` : ''}` };
   if (requested !== 'auto') {
     if (requested > 1 && !pluginsKnown) return { workers: 1, reason: `${requested} workers requested, but the component packages are unknown to the replicas; training on one thread` };
     return { workers: requested, reason: 'requested' };

@@ -24,7 +24,7 @@ describe('data-parallel training of the feature-gate fusion', () => {
       pool!.publish();
       const replicaLosses = await pool!.request(0, batch, 0, count);
       const variables = model.trainableVariables();
-      const own = partGradients(model, variables, layout, batch, 0, count, []);
+      const own = await partGradients(model, variables, layout, batch, 0, count, []);
       replicaLosses.forEach((loss, m) => expect(Math.abs(loss - own.losses[m]) / own.losses[m]).toBeLessThan(1e-6));
       let offset = 0;
       for (const v of variables) {

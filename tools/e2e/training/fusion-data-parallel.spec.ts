@@ -111,7 +111,7 @@ describe.each(CASES)('data-parallel training of %s', (_, c) => {
         pool.publish();
         const replicaLosses = await pool.request(0, batch, 0, 10);
         const variables = model.trainableVariables();
-        const own = partGradients(model, variables, layout, batch, 0, 10, []);
+        const own = await partGradients(model, variables, layout, batch, 0, 10, []);
         replicaLosses.forEach((loss, m) => expect(Math.abs(loss - own.losses[m]) / own.losses[m]).toBeLessThan(1e-6));
         let offset = 0;
         for (const v of variables) {

@@ -38,3 +38,18 @@ export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<
   }
   return worst / Math.max(scale, 1e-12);
 }
+
+// [a shape, b shape, transposeA, transposeB]: every transpose combination, batched and not, the
+// small-batch backward shape (dy·Wᵀ) that takes the (B·Aᵀ)ᵀ route, and sizes that are not multiples of the block.
+export const MATMUL_CASES: Array<[number[], number[], boolean, boolean]> = [
+  [[5, 7], [7, 3], false, false],
+  [[7, 5], [7, 3], true, false],
+  [[5, 7], [3, 7], false, true],
+  [[7, 5], [3, 7], true, true],
+  [[16, 288], [576, 288], false, true],
+  [[300, 40], [300, 33], true, false],
+  [[2, 5, 7], [2, 3, 7], false, true],
+  [[3, 7, 5], [3, 7, 4], true, false],
+  [[2, 33, 65], [2, 65, 34], false, false],
+];
+

@@ -1,28 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../select-backend';
-import { maxRelativeError } from './conformance-cases';
+import { MATMUL_CASES, maxRelativeError } from './conformance-cases';
 
 function values(shape: number[], phase: number): tf.Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
   return tf.tensor(Float32Array.from({ length: size }, (_, i) => Math.cos(i * 0.29 + phase)), shape);
 }
 
-// [a shape, b shape, transposeA, transposeB]: every transpose combination, batched and not, the
-// small-batch backward shape (dy·Wᵀ) that takes the (B·Aᵀ)ᵀ route, and sizes that are not multiples of the block.
-const CASES: Array<[number[], number[], boolean, boolean]> = [
-  [[5, 7], [7, 3], false, false],
-  [[7, 5], [7, 3], true, false],
-  [[5, 7], [3, 7], false, true],
-  [[7, 5], [3, 7], true, true],
-  [[16, 288], [576, 288], false, true],
-  [[300, 40], [300, 33], true, false],
-  [[2, 5, 7], [2, 3, 7], false, true],
-  [[3, 7, 5], [3, 7, 4], true, false],
-  [[2, 33, 65], [2, 65, 34], false, false],
-];
-
 describe('wasm BatchMatMul with transposed operands', () => {
-  it.each(CASES)('multiplies %j by %j (transposeA %s, transposeB %s) as the cpu backend does', async (aShape, bShape, ta, tb) => {
+  it.each(MATMUL_CASES)('multiplies %j by %j (transposeA %s, transposeB %s) as the cpu backend does', async (aShape, bShape, ta, tb) => {
     const results: Record<string, { shape: number[]; data: Float32Array }> = {};
     for (const name of ['cpu', 'wasm'] as const) {
       await initBackend(name);

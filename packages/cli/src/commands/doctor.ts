@@ -5,13 +5,21 @@ import { UserInputError } from '@mmfuse/core';
 export async function doctorCommand(backend: string): Promise<void> {
   try {
     const info = await initBackend(backend as never);
+    const a = info.adapter;
     const lines = [
       `backend:      ${info.name} (requested ${info.requested})`,
       `reason:       ${info.reason}`,
       `version:      ${info.version} (tfjs-core ${info.tfjsVersion})`,
       `threads:      ${info.threads ?? 'n/a'}`,
       `simd:         ${info.simd ?? 'n/a'}`,
-      `gpu:          ${info.gpu ?? 'n/a'}`,
+      `gpu:          ${info.gpu ?? (a ? !a.software : 'n/a')}`,
+      ...(a
+        ? [
+            `adapter:      ${[a.vendor, a.architecture, a.device].filter(Boolean).join(' ') || 'unnamed'} (${a.description}) through ${a.api}${a.software ? ', a software rasteriser' : ''}`,
+            `limits:       ${Object.entries(a.limits).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+          ]
+        : []),
+      ...(info.tried?.length ? [`tried:        ${info.tried.join('\n              ')}`] : []),
       `node:         ${process.version} on ${process.platform}-${process.arch}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,0 +1,52 @@
+import { spawnSync } from 'child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+
+const BIN = join(__dirname, '..', 'bin', 'mmfuse.js');
+const mmfuse = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+
+describe('mmfuse doctor', () => {
+  it('names the WebGPU adapter, whether it is software, its limits and what was tried', () => {
+    const r = mmfuse('doctor', '--backend', 'webgpu');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^backend: +webgpu \(requested webgpu\)$/m);
+    expect(r.stdout).toMatch(/^adapter: +.+ through (vulkan|metal|d3d12|opengles)/m);
+    expect(r.stdout).toMatch(/^limits: +maxBufferSize \d+, maxStorageBufferBindingSize \d+/m);
+    // On this machine (no GPU): Mesa's rasteriser, said to be software.
+    if (/llvmpipe/.test(r.stdout)) expect(r.stdout).toMatch(/^gpu: +false$/m);
+  });
+
+  it('under auto lists every backend passed over, and why', () => {
+    const r = mmfuse('doctor');
+    expect(r.status).toBe(0);
+    const name = /^backend: +(\S+)/m.exec(r.stdout)?.[1];
+    if (name === 'wasm') expect(r.stdout).toMatch(/^tried: +tensorflow: .*\n +webgpu: /m);
+  });
+});
+
+describe('the webgpu backend in a run', () => {
+  it('refuses callbacks that read tensors synchronously, in one line, before anything is written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmfuse-webgpu-run-'));
+    writeFileSync(
+      join(dir, 'run.json'),
+      JSON.stringify({
+        name: 'webgpu-callbacks',
+        backend: 'webgpu',
+        data: { type: 'synthetic-arm', episodes: 4, framesPerEpisode: 10, imageSize: 8, window: 4 },
+        modalities: [
+          { name: 'camera', encoder: { type: 'conv2d', channels: [4] }, decoder: { type: 'conv2d-transpose' } },
+          { name: 'joints', encoder: { type: 'mlp', units: [8], latentSize: 4 }, decoder: { type: 'mlp' } },
+        ],
+        fusions: [{ type: 'concat' }],
+        training: { epochs: 1, trials: 1 },
+        callbacks: [{ type: 'lipschitz' }],
+      }),
+    );
+    const r = mmfuse('run', join(dir, 'run.json'), '--out', join(dir, 'runs'), '--quiet');
+    expect(r.status).toBe(2);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error: '));
+    expect(existsSync(join(dir, 'runs'))).toBe(false);
+    expect(errors).toEqual([`error: ${join(dir, 'run.json')}: callbacks: lipschitz read tensors synchronously, which tfjs's WebGPU backend cannot do under Node; train with "backend": "webgpu" and no callbacks, or run the callbacks on "wasm" or "cpu"`]);
+  });
+});
