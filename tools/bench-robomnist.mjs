@@ -8,7 +8,7 @@
 // dataset's size can be read off.
 //
 //   npm run bench:robomnist                                          12 and 60 recordings of 150 frames
-//   npm run bench:robomnist -- --recordings 12,60 --frames 150 --size 128 --stream false --json
+//   npm run bench:robomnist -- --recordings 12,60 --frames 150 --size 128 --stream false --decode-workers 1 --json
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,6 +28,7 @@ const { values: args } = parseArgs({
     frames: { type: 'string', default: '150' },
     size: { type: 'string', default: '128' },
     stream: { type: 'string', default: 'true' },
+    'decode-workers': { type: 'string' },
     json: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
   },
@@ -68,7 +69,7 @@ for (const count of args.recordings.split(',').map(Number)) {
       name: `bench-robomnist-${count}`,
       seed: 0,
       backend: 'wasm',
-      data: { type: 'robomnist', directory: data, modalities: ['camera', 'kinematics', 'csi'], imageSize, window, windowStep, cacheDirectory: join(work, `cache-${count}`), stream: args.stream === 'auto' ? 'auto' : args.stream === 'true' },
+      data: { type: 'robomnist', directory: data, modalities: ['camera', 'kinematics', 'csi'], imageSize, window, windowStep, cacheDirectory: join(work, `cache-${count}`), stream: args.stream === 'auto' ? 'auto' : args.stream === 'true', ...(args['decode-workers'] ? { decodeWorkers: Number(args['decode-workers']) } : {}) },
       modalities: [
         { name: 'camera', encoder: { type: 'conv2d', channels: [8, 16], kernelSize: 5, stride: 4, padding: 2 }, decoder: { type: 'conv2d-transpose' } },
         { name: 'kinematics', encoder: { type: 'mlp', units: [32], latentSize: 16 }, decoder: { type: 'mlp' } },

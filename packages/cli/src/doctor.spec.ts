@@ -25,6 +25,16 @@ describe('mmfuse doctor', () => {
   });
 });
 
+describe('backend names', () => {
+  it('are checked by validate against the registered backends', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmfuse-backend-name-'));
+    writeFileSync(join(dir, 'c.json'), JSON.stringify({ name: 'x', backend: 'gpu', data: { type: 'synthetic-arm' }, modalities: [{ name: 'camera', encoder: { type: 'conv2d', channels: [4] }, decoder: { type: 'conv2d-transpose' } }, { name: 'joints', encoder: { type: 'mlp', units: [8], latentSize: 4 }, decoder: { type: 'mlp' } }], fusions: [{ type: 'sum' }] }));
+    const r = mmfuse('validate', join(dir, 'c.json'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`error: ${join(dir, 'c.json')}: backend: unknown backend "gpu"; expected one of auto, tensorflow, webgpu, wasm, cpu\n`);
+  });
+});
+
 describe('the webgpu backend in a run', () => {
   it('refuses callbacks that read tensors synchronously, in one line, before anything is written', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mmfuse-webgpu-run-'));

@@ -1,4 +1,5 @@
-import { initBackend } from '@mmfuse/backend';
+import { backendProviders, initBackend } from '@mmfuse/backend';
+import { UserInputError } from '@mmfuse/core';
 import { setupLabel } from '@mmfuse/config';
 import { ExperimentRunner } from '@mmfuse/trainer';
 import { announcePlugins, loadExperiment, rethrowInConfigFile } from '../load-experiment';
@@ -7,6 +8,8 @@ import { announcePlugins, loadExperiment, rethrowInConfigFile } from '../load-ex
 export async function validateCommand(file: string): Promise<void> {
   const experiment = loadExperiment(file);
   announcePlugins(experiment.plugins, (line) => process.stderr.write(line));
+  const backends = ['auto', ...backendProviders().map((p) => p.name)];
+  if (!backends.includes(experiment.config.backend)) throw new UserInputError(`${file}: backend: unknown backend "${experiment.config.backend}"; expected one of ${backends.join(', ')}`);
   const modalities = experiment.validator.declaredModalities(experiment.config);
   if (modalities) {
     // Building each set-up once on the pure-JS backend checks sizes without a GPU or data.
