@@ -22,7 +22,8 @@ const tf = require('@tensorflow/tfjs-core');
 const { initBackend } = require('@mmfuse/backend');
 const { createRng, normal } = require('@mmfuse/core');
 const { loadExperiment } = require('@mmfuse/cli');
-const { buildModel, DataParallelPool, decideWorkers, TrialTrainer } = require('@mmfuse/trainer');
+const { buildModel } = require('@mmfuse/model');
+const { DataParallelPool, decideWorkers, TrialTrainer } = require('@mmfuse/trainer');
 
 const { values: args } = parseArgs({
   options: {
@@ -52,11 +53,12 @@ for (const w of workloads) if (!existsSync(join(root, 'configs/bench', `${w}.jso
 
 /** Which backends start here (auto's choice first); WebGPU on a software adapter only when asked for. */
 async function availableBackends() {
-  const found = [];
+  const found = [(await initBackend('auto')).name];
   for (const name of ['tensorflow', 'webgpu', 'wasm', 'cpu']) {
+    // Starting Dawn on a software adapter is slow and noisy; auto already took a hardware one.
+    if (found.includes(name) || (name === 'webgpu' && args.backend !== 'webgpu')) continue;
     try {
-      const info = await initBackend(name);
-      if (info.adapter?.software && args.backend !== name) continue;
+      await initBackend(name);
       found.push(name);
     } catch {
       // not available here

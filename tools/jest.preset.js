@@ -19,6 +19,8 @@ module.exports = {
     ],
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // Jest's default leaves one core idle; the projects already run one at a time, so each uses them all.
+  maxWorkers: '100%',
   setupFiles: [path.join(__dirname, 'jest-cache-dir.js')],
   globalSetup: path.join(__dirname, 'jest-global-setup.js'),
   reporters: ['default', path.join(__dirname, 'jest-count-reporter.js')],

@@ -22,6 +22,9 @@ describe('mmfuse doctor', () => {
     expect(r.status).toBe(0);
     const name = /^backend: +(\S+)/m.exec(r.stdout)?.[1];
     if (name === 'wasm') expect(r.stdout).toMatch(/^tried: +tensorflow: .*\n +webgpu: /m);
+    // The backend's own threads and the data-parallel workers are named apart.
+    expect(r.stdout).toMatch(/^backend threads: +(\d+|n\/a)$/m);
+    expect(r.stdout).toMatch(/^data-parallel: +\d+ workers? at batch 32 under "workers": "auto" \(.+\)$/m);
   });
 });
 

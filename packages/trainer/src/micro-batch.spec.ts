@@ -49,7 +49,7 @@ describe('micro-batches', () => {
     expect(memory.fixedBytes).toBeGreaterThan(0);
     const perFour = 1.5 * (memory.fixedBytes + 4 * memory.perSampleBytes);
     expect(planMicroBatch(64, memory, perFour + 1, Infinity, 'a test').size).toBe(4);
-    expect(planMicroBatch(3, memory, perFour + 1, Infinity, 'a test')).toEqual({ size: 3, reason: `the whole batch of 3 fits the a test budget of ${(perFour / 2 ** 20).toFixed(0)} MB` });
+    expect(planMicroBatch(3, memory, perFour + 1, Infinity, 'a test')).toEqual({ size: 3, reason: `the whole batch of 3 fits the memory budget of ${(perFour / 2 ** 20).toFixed(0)} MB (a test)` });
     expect(planMicroBatch(64, memory, 1e12, memory.largestTensorPerSampleBytes * 5, 'a test').size).toBe(5);
     expect(() => planMicroBatch(64, memory, memory.fixedBytes, Infinity, 'a test')).toThrow(UserInputError);
     expect(() => planMicroBatch(64, memory, memory.fixedBytes, Infinity, 'a test')).toThrow(/^a training step needs \d+ MB for one sample \(\d+ MB fixed \+ [\d.]+ MB per sample, × 1.5 margin\), more than the memory budget of \d+ MB \(a test\)$/);

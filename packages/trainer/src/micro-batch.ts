@@ -128,9 +128,9 @@ export function planMicroBatch(batchSize: number, memory: StepMemory, budgetByte
         : `a training step needs ${need}, more than the memory budget of ${(budgetBytes / MB).toFixed(0)} MB (${budgetSource})`,
     );
   }
-  if (size >= batchSize) return { size: batchSize, reason: `the whole batch of ${batchSize} fits the ${budgetSource} budget of ${(budgetBytes / MB).toFixed(0)} MB` };
+  if (size >= batchSize) return { size: batchSize, reason: `the whole batch of ${batchSize} fits the memory budget of ${(budgetBytes / MB).toFixed(0)} MB (${budgetSource})` };
   return {
     size,
-    reason: `a batch of ${batchSize} needs about ${((MARGIN * (memory.fixedBytes + batchSize * memory.perSampleBytes)) / MB).toFixed(0)} MB, more than the ${budgetSource} budget of ${(budgetBytes / MB).toFixed(0)} MB${byTensor < byBudget ? ` or its largest tensor more than the ${(maxTensorBytes / MB).toFixed(0)} MB the backend binds` : ''}: gradients are accumulated over micro-batches of ${size}`,
+    reason: `a batch of ${batchSize} needs about ${((MARGIN * (memory.fixedBytes + batchSize * memory.perSampleBytes)) / MB).toFixed(0)} MB, more than the memory budget of ${(budgetBytes / MB).toFixed(0)} MB (${budgetSource})${byTensor < byBudget ? ` or its largest tensor more than the ${(maxTensorBytes / MB).toFixed(0)} MB the backend binds` : ''}: gradients are accumulated over micro-batches of ${size}`,
   };
 }

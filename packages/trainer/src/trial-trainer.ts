@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng, deriveSeed, gatherSamples, LossRecord, ModalitySamples, ModalitySpec, MultimodalDataset, permutation, Regularizer, Rng, sampleSize } from '@mmfuse/core';
 import type { CorruptionConfig, ExperimentConfig } from '@mmfuse/config';
 import { BatchArrays, LossLayout } from './batch-gradients';
-import { measureStepMemory, MicroBatchPlan, microBatchGradients, planMicroBatch } from './micro-batch';
+import { measureStepMemory, MicroBatchPlan, microBatchGradients, planMicroBatch, StepMemory } from './micro-batch';
 import { corruptBatch, corruptionFailures } from './corruption';
 import type { FailureDefinition } from '@mmfuse/failures';
 import type { DataParallelPool } from './data-parallel-pool';
@@ -65,6 +65,9 @@ async function optimizerState(optimizer: tf.Optimizer): Promise<SavedTensor[]> {
   return state;
 }
 
+/** Measured step memory by backend and architecture (see planMicroBatch). */
+const STEP_MEMORY = new Map<string, StepMemory>();
+
 /** Splits `count` rows into `parts` contiguous ranges of near-equal size (empty ranges dropped). */
 export function splitRows(count: number, parts: number): Array<[number, number]> {
   const ranges: Array<[number, number]> = [];
@@ -125,8 +128,15 @@ export class TrialTrainer {
           : undefined;
     const maxTensor = limits?.maxStorageBufferBindingSize ?? Infinity;
     if (!budget && maxTensor === Infinity) return { size: batchSize, reason: `no memory limit known for the ${backend} backend (state one with training.memoryBudgetMB)` };
-    const sample = this.fillBatch(this.data.train.arrays, [0, Math.min(1, this.data.train.size - 1)], 0, 2, undefined);
-    const memory = await measureStepMemory(this.model, this.variables(), this.layout, sample, this.regularizers);
+    // Trials of a set-up share its architecture, so its step's memory is measured once per process.
+    const key = `${backend}|${this.model.subModels().map((m) => `${m.name}:${m.parameters.map((p) => p.variable.size).join(',')}`).join(';')}|${this.layout.sizes.join(',')}`;
+    let memory = STEP_MEMORY.get(key);
+    if (!memory) {
+      const sample = this.fillBatch(this.data.train.arrays, [0, Math.min(1, this.data.train.size - 1)], 0, 2, undefined);
+      // Without the penalties: they are per-parameter (fixed and small), and a regularizer may count its calls.
+      memory = await measureStepMemory(this.model, this.variables(), this.layout, sample, []);
+      STEP_MEMORY.set(key, memory);
+    }
     return planMicroBatch(batchSize, memory, budget?.bytes ?? Infinity, maxTensor, budget?.source ?? `the ${backend} backend`);
   }
 
