@@ -2,7 +2,7 @@ import { realpathSync, statSync } from 'fs';
 import { checkInsideRoot, listDataFolder } from '@mmfuse/data';
 import { basename, isAbsolute, join, resolve } from 'path';
 import { createRng, DataSource, DataSourceContext, deriveSeed, ModalitySpec, MultimodalDataset, permutation, UserInputError } from '@mmfuse/core';
-import { channelStatistics, concatBlocks, splitEpisodes, standardize } from '@mmfuse/data';
+import { channelStatistics, concatBlocks, lastAtOrBefore, splitEpisodes, standardize } from '@mmfuse/data';
 import { CsvSeries, readCsvSeries } from './csv-series';
 import { Crop, decodeImage, DecodedImage, ImageFile, listImageFiles, naturalCompare, resizeInto } from './image-frames';
 import { FilesSourceInput, FilesSourceOptions, withFilesDefaults } from './files-options';
@@ -41,18 +41,6 @@ function alignedRow(times: Float64Array, t: number, tolerance: number, align: 'l
   const toAfter = after >= 0 ? times[after] - t : Infinity;
   if (align === 'nearest' ? toBefore <= toAfter : toBefore <= tolerance) return toBefore <= tolerance ? before : -1;
   return toAfter <= tolerance ? after : -1;
-}
-
-/** Index of the last entry ≤ t, or −1. */
-function lastAtOrBefore(times: Float64Array, t: number): number {
-  let lo = -1;
-  let hi = times.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (times[mid] <= t) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 function median(values: number[]): number {

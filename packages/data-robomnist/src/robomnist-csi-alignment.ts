@@ -1,4 +1,5 @@
 import { UserInputError } from '@mmfuse/core';
+import { lastAtOrBefore } from '@mmfuse/data';
 import { CSI_USED_SUBCARRIERS, SnifferCsi } from './robomnist-csi';
 
 /** What a CSI stream that does not line up with the kinematics gives: an error, or a warning and the best alignment there is. */
@@ -12,14 +13,7 @@ export interface CsiAlignmentOptions {
 
 /** Index of the last row with timestamp ≤ t (the first row when t precedes them all). */
 export function rowAtOrBefore(timestamps: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = timestamps.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (timestamps[mid] <= t) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
+  return Math.max(0, lastAtOrBefore(timestamps, t));
 }
 
 const seconds = (ns: number) => `${(ns / 1e9).toFixed(3)} s`;

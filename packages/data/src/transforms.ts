@@ -119,3 +119,15 @@ export function concatBlocks(blocks: readonly Float32Array[]): Float32Array {
   }
   return out;
 }
+
+/** Index of the last of the sorted `times` at or before `t`, or −1 when `t` precedes them all (binary search). */
+export function lastAtOrBefore(times: ArrayLike<number>, t: number): number {
+  let lo = -1;
+  let hi = times.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (times[mid] <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
