@@ -167,7 +167,7 @@ async function lipschitzCost(workload, fusionType, backend, samples) {
     // Four warm evaluations: with `refreshEvery` > 1 they differ.
     for (const label of ['cold', 'warm', 'warm', 'warm', 'warm']) {
       const t = process.hrtime.bigint();
-      const results = tracker.evaluate(model, inputs, 7);
+      const results = await tracker.evaluate(model, inputs, 7);
       const seconds = Number(process.hrtime.bigint() - t) / 1e9;
       const perEstimator = {};
       for (const { result } of results) perEstimator[result.estimator] = +((perEstimator[result.estimator] ?? 0) + result.seconds).toFixed(3);

@@ -1,11 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
-// tfjs-core's CommonJS bundle registers no gradients; the umbrella package does (and the cpu backend).
-import '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+import { join } from 'path';
 import { BackendChoice, BackendInfo } from './backend-info';
 import { backendProvider, backendProviders, registerBackendProvider } from './backend-registry';
 import { cpuProvider, tensorflowProvider, wasmProvider } from './providers/builtin';
 import { webgpuProvider } from './providers/webgpu';
+
+// tfjs-core's CommonJS bundle registers no gradients; the build bundles its ES-module registrations
+// into dist/tfjs-gradients.js (scripts/bundle-gradients.mjs). The same path from src/ and dist/.
+require(join(__dirname, '..', 'dist', 'tfjs-gradients.js'));
 
 for (const provider of [tensorflowProvider, webgpuProvider, wasmProvider, cpuProvider]) registerBackendProvider(provider);
 

@@ -136,13 +136,27 @@ export interface LipschitzCertificate {
   readonly assumptions: string;
 }
 
-/** A sub-model that can certify an upper bound of its own Lipschitz constant. */
+/**
+ * A sub-model that can certify an upper bound of its own Lipschitz constant. The certificate is
+ * computed on the host from the sub-model's parameters and buffers, which it may read
+ * synchronously: callers first run `readWeightsToHost`, since GPU backends under Node read only
+ * asynchronously. It should read no other tensor.
+ */
 export interface CertifiedLipschitz {
   /**
    * `inputRadius` bounds the norm of each input on the domain and `minInputNorm` bounds it from
    * below, for maps that need them (e.g. ones that normalise their inputs).
    */
   certifiedLipschitz(domain?: { readonly inputRadius?: number; readonly minInputNorm?: number }): LipschitzCertificate;
+}
+
+/**
+ * Reads every parameter and buffer of a sub-model back to the host, asynchronously. Backends keep
+ * the values beside the device copy until the variable is next assigned, so synchronous reads of
+ * them (`dataSync`) then work on every backend, WebGPU under Node included.
+ */
+export async function readWeightsToHost(subModel: SubModel): Promise<void> {
+  await Promise.all([...subModel.parameters, ...(subModel.buffers ?? [])].map((p) => p.variable.data()));
 }
 
 export function hasCertifiedLipschitz(value: unknown): value is CertifiedLipschitz {

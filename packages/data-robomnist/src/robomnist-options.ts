@@ -42,7 +42,7 @@ export interface RoboMnistOptions {
   view?: StereoView;
   /** Side of the square camera image. Default 64. */
   imageSize?: number;
-  /** ffmpeg binary (relative to the config, or a name on PATH); default: FFMPEG_PATH, @ffmpeg-installer/ffmpeg, then PATH. */
+  /** ffmpeg binary (relative to the config, or a name on PATH); default: FFMPEG_PATH, ffmpeg-static, then PATH. */
   ffmpeg?: string;
   /** Seconds from the first kinematics timestamp to video frame 0. Default 0. */
   videoOffsetSeconds?: number;
@@ -101,7 +101,7 @@ export const ROBOMNIST_SCHEMA = {
     cameras: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 3 }, minItems: 1, uniqueItems: true, default: ROBOMNIST_MEDIA_DEFAULTS.cameras, description: 'Cameras read by the camera modality (Rx<n>_cam.mp4). One camera gives the modality "camera"; several give camera1, camera2, ….' },
     view: { enum: ['left', 'right'], default: ROBOMNIST_MEDIA_DEFAULTS.view, description: 'Half of the ZED 2 stereo pair used (left: x 0–1279, right: x 1280–2559); its centre 720×720 square is scaled to imageSize.' },
     imageSize: { type: 'integer', minimum: 8, maximum: 720, default: ROBOMNIST_MEDIA_DEFAULTS.imageSize, description: 'Side of the square RGB camera image, in pixels.' },
-    ffmpeg: { type: 'string', minLength: 1, description: 'ffmpeg binary used to decode the videos (a path relative to the config, or a name on PATH). Default: FFMPEG_PATH, then the optional dependency @ffmpeg-installer/ffmpeg, then ffmpeg on PATH.' },
+    ffmpeg: { type: 'string', minLength: 1, description: 'ffmpeg binary used to decode the videos (a path relative to the config, or a name on PATH). Default: FFMPEG_PATH, then the optional dependency ffmpeg-static, then ffmpeg on PATH.' },
     videoOffsetSeconds: { type: 'number', minimum: -60, maximum: 60, default: ROBOMNIST_MEDIA_DEFAULTS.videoOffsetSeconds, description: 'The videos have no clock: frame 0 is placed at the first kinematics timestamp plus this many seconds, and frames follow at 30 fps.' },
     microphones: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 3 }, minItems: 1, uniqueItems: true, default: ROBOMNIST_MEDIA_DEFAULTS.microphones, description: 'Microphones read by the audio modality (Rx<n>_mic.wav); their spectra sit side by side.' },
     audioWindow: { enum: [256, 512, 1024, 2048, 4096, 8192], default: ROBOMNIST_MEDIA_DEFAULTS.audioWindow, description: 'Audio samples (44.1 kHz) per spectrum, Hann-windowed, ending at the kinematics frame.' },

@@ -12,7 +12,7 @@ export const VIDEO_FRAME_RATE = 30;
 
 export type StereoView = 'left' | 'right';
 
-const INSTALLER = '@ffmpeg-installer/ffmpeg';
+const INSTALLER = 'ffmpeg-static';
 const BINARY = process.platform === 'win32' ? 'ffmpeg.exe' : 'ffmpeg';
 
 function isExecutableFile(path: string): boolean {
@@ -33,20 +33,24 @@ function onPath(name: string, pathVariable: string | undefined): string | undefi
 }
 
 function installedFfmpeg(): string {
-  // Optional dependency: absent on platforms it does not support, so it is loaded only when needed.
-  return (require(INSTALLER) as { path: string }).path;
+  // Optional dependency: its install step downloads a current static build for this platform;
+  // where that fails npm leaves the package out, so it is loaded only when needed. It exports
+  // the binary's path, or null on a platform it has no build for.
+  const path = require(INSTALLER) as string | null;
+  if (!path) throw new Error(`no build for ${process.platform}-${process.arch}`);
+  return path;
 }
 
 export interface FfmpegLookup {
   /** Environment holding FFMPEG_PATH and PATH (default: this process's). */
   env?: NodeJS.ProcessEnv;
-  /** Path of the binary shipped by @ffmpeg-installer/ffmpeg; throws when that package is missing. */
+  /** Path of the binary ffmpeg-static downloaded; throws when that package is missing. */
   installed?: () => string;
 }
 
 /**
  * Finds an ffmpeg binary, in this order: `option` (a path, or a bare name looked up on PATH),
- * the FFMPEG_PATH environment variable, the optional dependency @ffmpeg-installer/ffmpeg, then
+ * the FFMPEG_PATH environment variable, the optional dependency ffmpeg-static, then
  * `ffmpeg` on PATH. A path given explicitly that is not an executable file is an error rather
  * than a reason to fall back, so that the binary used is never a surprise.
  */

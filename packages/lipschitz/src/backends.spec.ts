@@ -36,7 +36,7 @@ async function estimatesOn(backend: 'cpu' | 'wasm'): Promise<Map<string, number[
     ],
   });
   const before = tf.memory().numTensors;
-  const results = tracker.evaluate(m, inputs, 3);
+  const results = await tracker.evaluate(m, inputs, 3);
   const out = new Map<string, number[]>();
   for (const { subModel, estimator, result } of results) {
     out.set(`${subModel} #${estimator} ${result.estimator}`, [...(result.perSample ?? []), result.value, ...(result.layers ?? []).flatMap((l) => [l.upper, l.lower ?? 0])]);

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { CertifiedLipschitz, deriveSeed, describesLayers, hasCertifiedLipschitz, LayerDescription, MultimodalModel, sampleSize, SubModel } from '@mmfuse/core';
+import { CertifiedLipschitz, deriveSeed, describesLayers, hasCertifiedLipschitz, LayerDescription, MultimodalModel, readWeightsToHost, sampleSize, SubModel } from '@mmfuse/core';
 import { convNormUpperBound, convOperator, convPowerIteration } from './conv-operator-norm';
 import { COMMON_ESTIMATOR_PROPERTIES, CommonEstimatorOptions, Estimator } from './estimator';
 import type { CertificateDomain, LayerNormBound, LipschitzResult } from './lipschitz-result';
 import type { LipschitzTarget } from './lipschitz-target';
 import { spectralNormBounds } from './matrix-norm-bounds';
+import { readAndDispose } from './row-ops';
 import { latentRows, splitModelRows } from './sub-model-targets';
 
 export interface CertifiedBoundOptions extends CommonEstimatorOptions {
@@ -44,7 +45,7 @@ export class CertifiedBoundEstimator implements Estimator {
   readonly options: CertifiedBoundOptions;
   private readonly vectors = new Map<string, tf.Tensor4D>();
   /** Sub-model bounds of the current evaluation (weights fixed), reused by the whole-model bound. */
-  private evaluation: Map<SubModel, LipschitzResult | undefined> | undefined;
+  private evaluation: Map<SubModel, Promise<LipschitzResult | undefined>> | undefined;
 
   constructor(options: Partial<CertifiedBoundOptions> = {}) {
     this.options = { ...CERTIFIED_BOUND_DEFAULTS, ...options, type: 'certified-bound' };
@@ -59,12 +60,12 @@ export class CertifiedBoundEstimator implements Estimator {
     this.evaluation = undefined;
   }
 
-  estimate(target: LipschitzTarget, x?: tf.Tensor2D, seed = 0): LipschitzResult | undefined {
+  async estimate(target: LipschitzTarget, x?: tf.Tensor2D, seed = 0): Promise<LipschitzResult | undefined> {
     const started = performance.now();
     const source = target.source;
     if (!source) return undefined;
     if (target.kind === 'model') return this.certifyModel(source as MultimodalModel, x, seed, started);
-    const domain = target.kind === 'fusion' && x ? latentDomain(x, (source as { inputSizes?: readonly number[] }).inputSizes ?? [x.shape[1]]) : undefined;
+    const domain = target.kind === 'fusion' && x ? await latentDomain(x, (source as { inputSizes?: readonly number[] }).inputSizes ?? [x.shape[1]]) : undefined;
     return this.certifySubModel(source as SubModel, domain, seed, started);
   }
 
@@ -72,10 +73,19 @@ export class CertifiedBoundEstimator implements Estimator {
    * The bound of one sub-model; `domain` (the range of latent norms seen on the samples) goes to
    * certificates that need a bounded domain, such as the attention fusion's.
    */
-  certifySubModel(subModel: SubModel, domain?: LatentDomain, seed = 0, started = performance.now()): LipschitzResult | undefined {
-    if (this.evaluation?.has(subModel) && domain === undefined) return this.evaluation.get(subModel);
+  certifySubModel(subModel: SubModel, domain?: LatentDomain, seed = 0, started = performance.now()): Promise<LipschitzResult | undefined> {
+    if (this.evaluation?.has(subModel) && domain === undefined) return this.evaluation.get(subModel)!;
+    const result = this.certifyAnew(subModel, domain, seed, started);
+    if (this.evaluation && domain === undefined) this.evaluation.set(subModel, result);
+    return result;
+  }
+
+  private async certifyAnew(subModel: SubModel, domain: LatentDomain | undefined, seed: number, started: number): Promise<LipschitzResult | undefined> {
     let result: LipschitzResult | undefined;
     if (hasCertifiedLipschitz(subModel)) {
+      // Certificates read their weights synchronously, which WebGPU under Node allows only for
+      // values already read back; one asynchronous read of the sub-model's weights provides them.
+      await readWeightsToHost(subModel);
       // minInputNorm is read by certificates that need it (attention with normalised inputs) and ignored by others.
       const certificate = subModel.certifiedLipschitz(domain);
       const conditional = domain !== undefined && dependsOnDomain(subModel, certificate.value);
@@ -96,7 +106,8 @@ export class CertifiedBoundEstimator implements Estimator {
         ...(conditional ? { domain } : {}),
       };
     } else if (describesLayers(subModel)) {
-      const layers = subModel.describeLayers().map((layer) => this.layerBound(subModel.name, layer, seed));
+      const layers: LayerNormBound[] = [];
+      for (const layer of subModel.describeLayers()) layers.push(await this.layerBound(subModel.name, layer, seed));
       result = {
         estimator: this.type,
         quantity: 'certified',
@@ -113,7 +124,6 @@ export class CertifiedBoundEstimator implements Estimator {
         details: layerGaps(layers),
       };
     }
-    if (this.evaluation && domain === undefined) this.evaluation.set(subModel, result);
     return result;
   }
 
@@ -121,16 +131,21 @@ export class CertifiedBoundEstimator implements Estimator {
    * Composition bound of the whole model, from its sub-models' bounds:
    * L ≤ √(Σ_m L(D_m)²) · L(A) · max_m L(E_m). Undefined when a sub-model has no bound.
    */
-  certifyModel(model: MultimodalModel, x?: tf.Tensor2D, seed = 0, started = performance.now()): LipschitzResult | undefined {
-    const encoders = model.encoders.map((e) => this.certifySubModel(e, undefined, seed));
-    const decoders = model.decoders.map((d) => this.certifySubModel(d, undefined, seed));
+  async certifyModel(model: MultimodalModel, x?: tf.Tensor2D, seed = 0, started = performance.now()): Promise<LipschitzResult | undefined> {
+    const encoders: Array<LipschitzResult | undefined> = [];
+    for (const e of model.encoders) encoders.push(await this.certifySubModel(e, undefined, seed));
+    const decoders: Array<LipschitzResult | undefined> = [];
+    for (const d of model.decoders) decoders.push(await this.certifySubModel(d, undefined, seed));
     let domain: LatentDomain | undefined;
     if (x) {
       const latents = tf.tidy(() => latentRows(model, splitModelRows(model, x)));
-      domain = latentDomain(latents, model.fusion.inputSizes);
-      latents.dispose();
+      try {
+        domain = await latentDomain(latents, model.fusion.inputSizes);
+      } finally {
+        latents.dispose();
+      }
     }
-    const fusion = this.certifySubModel(model.fusion, domain, seed);
+    const fusion = await this.certifySubModel(model.fusion, domain, seed);
     if (!fusion || encoders.some((e) => !e) || decoders.some((d) => !d)) return undefined;
     const encoderPart = Math.max(...encoders.map((e) => e!.value));
     const decoderPart = Math.sqrt(decoders.reduce((s, d) => s + d!.value ** 2, 0));
@@ -157,21 +172,21 @@ export class CertifiedBoundEstimator implements Estimator {
     this.evaluation = undefined;
   }
 
-  private layerBound(owner: string, layer: LayerDescription, seed: number): LayerNormBound {
+  private async layerBound(owner: string, layer: LayerDescription, seed: number): Promise<LayerNormBound> {
     if (layer.kind === 'activation') return { name: layer.name, kind: 'activation', upper: layer.lipschitz, method: 'activation Lipschitz constant' };
     if (layer.kind === 'dense') {
-      const bounds = spectralNormBounds(layer.kernel as unknown as tf.Tensor2D, { seed: deriveSeed(seed, owner, layer.name) });
+      const bounds = await spectralNormBounds(layer.kernel as unknown as tf.Tensor2D, { seed: deriveSeed(seed, owner, layer.name) });
       return { name: layer.name, kind: 'dense', upper: bounds.upper, lower: bounds.lower, ...(bounds.lower > 0 ? { ratio: bounds.upper / bounds.lower } : {}), method: bounds.method };
     }
     const op = convOperator(layer);
-    const bound = convNormUpperBound(op);
+    const bound = await convNormUpperBound(op);
     let lower: number | undefined;
     const key = `${owner}/${layer.name}`;
     const kept = this.vectors.get(key);
     const warm = this.options.warmStart && kept !== undefined;
     const iterations = warm ? this.options.iterations : this.options.coldIterations;
     if (iterations > 0) {
-      const { lower: value, vector } = convPowerIteration(op, iterations, warm ? kept : undefined, deriveSeed(seed, owner, layer.name));
+      const { lower: value, vector } = await convPowerIteration(op, iterations, warm ? kept : undefined, deriveSeed(seed, owner, layer.name));
       lower = value;
       kept?.dispose();
       if (this.options.warmStart) this.vectors.set(key, vector);
@@ -201,13 +216,12 @@ function layerGaps(layers: readonly LayerNormBound[]): string | undefined {
 export type LatentDomain = CertificateDomain;
 
 /** Smallest and largest ‖h_m‖ over the rows of concatenated latents and over the modalities. */
-export function latentDomain(latents: tf.Tensor2D, sizes: readonly number[]): LatentDomain {
+export async function latentDomain(latents: tf.Tensor2D, sizes: readonly number[]): Promise<LatentDomain> {
   const norms = tf.tidy(() => {
     const parts = sizes.length === 1 ? [latents] : tf.split(latents, [...sizes], 1);
     return tf.stack(parts.map((p) => tf.sqrt(tf.sum(tf.square(p), 1))));
   });
-  const values = norms.dataSync();
-  norms.dispose();
+  const values = await readAndDispose(norms);
   let [low, high] = [Infinity, 0];
   for (const v of values) [low, high] = [Math.min(low, v), Math.max(high, v)];
   const rows = latents.shape[0];

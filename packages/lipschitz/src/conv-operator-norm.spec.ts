@@ -67,18 +67,18 @@ describe.each(GEOMETRIES)('a convolution, %s', (_name, geometry) => {
     tf.dispose([x, y]);
   });
 
-  it('has its norm approached from below by power iteration on the operator', () => {
+  it('has its norm approached from below by power iteration on the operator', async () => {
     const before = tf.memory().numTensors;
-    const { lower, vector } = convPowerIteration(op, 200, undefined, 1);
+    const { lower, vector } = await convPowerIteration(op, 200, undefined, 1);
     vector.dispose();
     expect(tf.memory().numTensors).toBe(before);
     expect(lower).toBeLessThanOrEqual(sigma * (1 + 1e-5));
     expect(lower).toBeGreaterThan(sigma * 0.999);
   });
 
-  it('has a rigorous upper bound from the kernel alone within 1.2× of the SVD value, every candidate above it', () => {
+  it('has a rigorous upper bound from the kernel alone within 1.2× of the SVD value, every candidate above it', async () => {
     const before = tf.memory().numTensors;
-    const bound = convNormUpperBound(op);
+    const bound = await convNormUpperBound(op);
     expect(tf.memory().numTensors).toBe(before);
     expect(bound.upper).toBeGreaterThanOrEqual(sigma);
     expect(bound.upper).toBeLessThanOrEqual(1.2 * sigma);
@@ -147,7 +147,7 @@ describe('layers described by the conv encoder and its mirroring decoder', () =>
   const convLayers = () =>
     [...encoder.describeLayers(), ...decoder.describeLayers()].filter((l): l is Extract<LayerDescription, { kind: 'conv2d' | 'conv2d-transpose' }> => l.kind === 'conv2d' || l.kind === 'conv2d-transpose');
 
-  it('bound each (transposed) convolution by its materialised operator norm to within 1.2×, the transpose as tightly as the convolution', () => {
+  it('bound each (transposed) convolution by its materialised operator norm to within 1.2×, the transpose as tightly as the convolution', async () => {
     const layers = convLayers();
     expect(layers.map((l) => l.kind)).toEqual(['conv2d', 'conv2d', 'conv2d-transpose', 'conv2d-transpose']);
     for (const layer of layers) {
@@ -163,8 +163,8 @@ describe('layers described by the conv encoder and its mirroring decoder', () =>
           : tf.conv2dTranspose(basis, layer.kernel as unknown as tf.Tensor4D, [n, ...outShapeOfLayer] as [number, number, number, number], layer.stride as [number, number], pads);
       const columns = tf.reshape(images, [n, outShapeOfLayer.reduce((a, b) => a * b, 1)]).arraySync() as number[][];
       const sigma = spectralNorm(columns);
-      const bound = convNormUpperBound(op);
-      const { lower, vector } = convPowerIteration(op, 100);
+      const bound = await convNormUpperBound(op);
+      const { lower, vector } = await convPowerIteration(op, 100);
       expect(bound.upper).toBeGreaterThanOrEqual(sigma);
       expect(bound.upper).toBeLessThanOrEqual(1.2 * sigma);
       expect(lower).toBeLessThanOrEqual(sigma * (1 + 1e-5));
@@ -175,7 +175,7 @@ describe('layers described by the conv encoder and its mirroring decoder', () =>
 });
 
 describe('the quickstart camera encoder and decoder (32×32×3, channels 8, 16, 16, kernel 5, stride 2, pad 1)', () => {
-  it('have every (transposed) convolution certified within 1.2× of its norm from below by power iteration', () => {
+  it('have every (transposed) convolution certified within 1.2× of its norm from below by power iteration', async () => {
     const camera: ModalitySpec = { name: 'camera', kind: 'image', shape: [32, 32, 3] };
     const encoder = new ConvImageEncoder('encoder:camera', camera, { channels: [8, 16, 16], kernelSize: 5, stride: 2, padding: 1, activation: 'relu', activateLast: true, init: 'pytorch' }, 5);
     const decoder = new ConvImageDecoder('decoder:camera', camera, 144, encoder.layers, { activation: 'relu', outputActivation: 'linear', init: 'pytorch' }, 6);
@@ -184,9 +184,9 @@ describe('the quickstart camera encoder and decoder (32×32×3, channels 8, 16, 
     for (const layer of layers) {
       const op = convOperator(layer);
       // ‖A‖₂ ≥ this value, so bound / value ≥ bound / ‖A‖₂: the check can only be stricter than the claim.
-      const { lower, vector } = convPowerIteration(op, 300, undefined, 2);
+      const { lower, vector } = await convPowerIteration(op, 300, undefined, 2);
       vector.dispose();
-      const bound = convNormUpperBound(op);
+      const bound = await convNormUpperBound(op);
       expect({ layer: layer.name, ratio: bound.upper / lower <= 1.2 }).toEqual({ layer: layer.name, ratio: true });
       expect(bound.upper).toBeGreaterThanOrEqual(lower);
     }

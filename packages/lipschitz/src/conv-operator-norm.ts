@@ -3,6 +3,7 @@ import type { LayerDescription } from '@mmfuse/core';
 import { convSymbolBound, polyphaseTaps } from './conv-symbol-bound';
 import { certifyLargestEigenvalue, gamma } from './eigenvalue-certificate';
 import { gaussianTensor } from './random-tensors';
+import { readAndDispose } from './row-ops';
 import { createRng } from '@mmfuse/core';
 
 type ConvLayer = Extract<LayerDescription, { kind: 'conv2d' | 'conv2d-transpose' }>;
@@ -49,7 +50,7 @@ export function applyConvAdjoint(op: ConvOperator, y: tf.Tensor4D): tf.Tensor4D 
  * Power iteration on AᵀA with the operator itself (conv2d and its adjoint). Converges from below:
  * each value is ‖Aᵀŷ‖ for a unit ŷ, a lower bound of ‖A‖₂, never a certificate.
  */
-export function convPowerIteration(op: ConvOperator, iterations: number, start?: tf.Tensor4D, seed = 0): { lower: number; vector: tf.Tensor4D } {
+export async function convPowerIteration(op: ConvOperator, iterations: number, start?: tf.Tensor4D, seed = 0): Promise<{ lower: number; vector: tf.Tensor4D }> {
   let x = start ? tf.clone(start) : (gaussianTensor(createRng(seed), [1, ...op.inShape]) as tf.Tensor4D);
   let lower = 0;
   for (let t = 0; t < iterations; t++) {
@@ -60,8 +61,8 @@ export function convPowerIteration(op: ConvOperator, iterations: number, start?:
       const back = applyConvAdjoint(op, unitY as tf.Tensor4D);
       return [back, tf.norm(back)];
     });
-    lower = Math.max(lower, value.dataSync()[0]);
-    tf.dispose([x, value]);
+    x.dispose();
+    lower = Math.max(lower, (await readAndDispose(value))[0]);
     x = next as tf.Tensor4D;
   }
   return { lower, vector: x };
@@ -94,10 +95,10 @@ const DENSE_ENTRY_LIMIT = 2 ** 21;
  * per cent of ‖A‖₂ except on small maps, where borders matter); for small operators, the
  * materialised matrix (`denseConvBound`, near exact); and the Schur test.
  */
-export function convNormUpperBound(op: ConvOperator): ConvNormBound {
-  const kernel = op.kernel.dataSync();
+export async function convNormUpperBound(op: ConvOperator): Promise<ConvNormBound> {
+  const kernel = await op.kernel.data();
   const symbol = convSymbolBound(kernel, op.kernel.shape, op.stride, op.outShape);
-  const candidates: Record<string, number> = { symbol: symbol.upper, schur: schurBound(op) };
+  const candidates: Record<string, number> = { symbol: symbol.upper, schur: schurBound(op, kernel) };
   const axes = symbol.axes.map((a) => (a.kind === 'circular' ? `${a.points} (circular)` : `${a.points} (sampled, ×1/${a.correction.toFixed(4)})`)).join(' × ');
   const methods: Record<string, string> = {
     symbol: `max over a ${axes} frequency grid of σ_max of the polyphase symbol (Cholesky-certified in float64)`,
@@ -169,10 +170,11 @@ export function denseConvBound(kernel: ArrayLike<number>, op: ConvOperator): { u
  * ‖A‖₂ ≤ √(‖A‖₁‖A‖∞): the largest absolute column sum (an input pixel meets the taps of its
  * stride phase once each) and row sum (an output meets every tap once); borders only drop terms.
  */
-export function schurBound(op: ConvOperator): number {
+export function schurBound(op: ConvOperator, kernel?: ArrayLike<number>): number {
   const [kh, kw, cin, cout] = op.kernel.shape;
   const [sh, sw] = op.stride;
-  const k = op.kernel.dataSync();
+  // The kernel's values when the caller has read them (a synchronous read fails on WebGPU under Node).
+  const k = kernel ?? op.kernel.dataSync();
   const rows = new Float64Array(cout);
   const columns = new Float64Array(sh * sw * cin);
   for (let u = 0; u < kh; u++) {

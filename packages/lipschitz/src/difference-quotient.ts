@@ -50,11 +50,11 @@ export class DifferenceQuotientEstimator implements Estimator {
     this.options = { ...DIFFERENCE_QUOTIENT_DEFAULTS, ...options, type: 'difference-quotient' };
   }
 
-  estimate(target: LipschitzTarget, samples: tf.Tensor2D, seed = 0): LipschitzResult {
+  async estimate(target: LipschitzTarget, samples: tf.Tensor2D, seed = 0): Promise<LipschitzResult> {
     const started = performance.now();
     const n = samplesUsed(samples, this.options.samples);
     const x = sliceRows(samples, 0, n);
-    const values = this.options.pairing === 'nearby' ? this.nearby(target, x, createRng(deriveSeed(seed, this.options.seed, this.type, target.name))) : this.betweenSamples(target, x);
+    const values = this.options.pairing === 'nearby' ? await this.nearby(target, x, createRng(deriveSeed(seed, this.options.seed, this.type, target.name))) : await this.betweenSamples(target, x);
     x.dispose();
     const { pairing, pairs, radius, direction } = this.options;
     return {
@@ -80,7 +80,7 @@ export class DifferenceQuotientEstimator implements Estimator {
     // no state
   }
 
-  private nearby(target: LipschitzTarget, x: tf.Tensor2D, rng: ReturnType<typeof createRng>): number[] {
+  private async nearby(target: LipschitzTarget, x: tf.Tensor2D, rng: ReturnType<typeof createRng>): Promise<number[]> {
     const { pairs, radius, direction } = this.options;
     const base = repeatRows(x, pairs);
     const rows = base.shape[0];
@@ -89,12 +89,12 @@ export class DifferenceQuotientEstimator implements Estimator {
       const g = gaussianTensor(rng, [rows, target.outputSize]) as tf.Tensor2D;
       const back = chunkedVjp(target, base, g);
       const fallback = unitRows(rng, rows, target.inputSize);
-      unit = normalizeRows(back, fallback);
+      unit = await normalizeRows(back, fallback);
       tf.dispose([g, back, fallback]);
     } else {
       unit = unitRows(rng, rows, target.inputSize);
     }
-    const scales = rowNorms(base).map((norm) => radius * (norm > 0 ? norm : 1));
+    const scales = (await rowNorms(base)).map((norm) => radius * (norm > 0 ? norm : 1));
     const moved = tf.tidy(() => tf.add(base, tf.mul(unit, tf.tensor2d(scales, [rows, 1]))) as tf.Tensor2D);
     const both = tf.concat([base, moved], 0);
     const out = chunkedApply(target, both);
@@ -103,16 +103,17 @@ export class DifferenceQuotientEstimator implements Estimator {
       const dx = tf.sub(base, moved);
       return [tf.sqrt(tf.sum(tf.square(df), 1)), tf.sqrt(tf.sum(tf.square(dx), 1))];
     });
-    const [num, den] = ratios.map((t) => t.dataSync());
+    const num = await ratios[0].data();
+    const den = await ratios[1].data();
     tf.dispose([base, unit, moved, both, out, ...ratios]);
     // The distance actually realised in float32, not the one asked for.
     return Array.from(num, (v, i) => (den[i] > 0 ? v / den[i] : 0));
   }
 
-  private betweenSamples(target: LipschitzTarget, x: tf.Tensor2D): number[] {
+  private async betweenSamples(target: LipschitzTarget, x: tf.Tensor2D): Promise<number[]> {
     const out = chunkedApply(target, x);
-    const inputs = x.arraySync();
-    const outputs = out.arraySync();
+    const inputs = await x.array();
+    const outputs = await out.array();
     out.dispose();
     const values: number[] = [];
     for (let i = 0; i < inputs.length; i++) {

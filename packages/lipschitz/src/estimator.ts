@@ -8,8 +8,10 @@ export interface Estimator {
   /**
    * Estimates on the rows of `x` (`[N, target.inputSize]`); `seed` picks the random probes.
    * Undefined when the estimator does not apply to the target (e.g. no certified bound known).
+   * Asynchronous because values are read back with `data()`: GPU backends under Node have no
+   * synchronous read.
    */
-  estimate(target: LipschitzTarget, x: tf.Tensor2D, seed?: number, shared?: SharedForward): LipschitzResult | undefined;
+  estimate(target: LipschitzTarget, x: tf.Tensor2D, seed?: number, shared?: SharedForward): Promise<LipschitzResult | undefined>;
   /** Forgets warm-start state between trials and frees its tensors. */
   reset(): void;
 }

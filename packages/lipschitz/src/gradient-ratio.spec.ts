@@ -10,10 +10,10 @@ beforeAll(async () => {
 });
 
 describe('the gradient ratio of the input Jacobian', () => {
-  it('is 2|c| for f(x) = c‖x‖², whose gradient 2c·x has exactly that constant', () => {
+  it('is 2|c| for f(x) = c‖x‖², whose gradient 2c·x has exactly that constant', async () => {
     const target = functionTarget('c‖x‖²', (x) => tf.mul(-1.5, tf.sum(tf.square(x), 1, true)), [6]);
     const x = tf.tensor2d(randomArray(24, 1), [4, 6]);
-    const result = new GradientRatioEstimator({ pairs: 3 }).estimate(target, x, 1)!;
+    const result = (await new GradientRatioEstimator({ pairs: 3 }).estimate(target, x, 1))!;
     expect(result).toMatchObject({ estimator: 'gradient-ratio', quantity: 'gradient-ratio', bound: 'lower', samples: 12 });
     expect(result.of).toMatch(/the gradient map/);
     expect(result.relation).toMatch(/not of .*'s own Lipschitz constant/);
@@ -21,13 +21,13 @@ describe('the gradient ratio of the input Jacobian', () => {
     x.dispose();
   });
 
-  it('lies between the extreme eigenvalues of S for f(x) = ½xᵀSx', () => {
+  it('lies between the extreme eigenvalues of S for f(x) = ½xᵀSx', async () => {
     const a = toRows(randomArray(25, 3), 5, 5);
     const s = a.map((row, i) => row.map((_, j) => a.reduce((t, r) => t + r[i] * r[j], 0))); // AᵀA, symmetric positive
     const matrix = tf.tensor2d(s);
     const target = functionTarget('quadratic', (x) => tf.mul(0.5, tf.sum(tf.mul(tf.matMul(x as tf.Tensor2D, matrix), x), 1, true)), [5]);
     const x = tf.tensor2d(randomArray(15, 4), [3, 5]);
-    const result = new GradientRatioEstimator({ pairs: 4 }).estimate(target, x, 2)!;
+    const result = (await new GradientRatioEstimator({ pairs: 4 }).estimate(target, x, 2))!;
     const eigen = singularValues(s);
     for (const v of result.perSample!) {
       expect(v).toBeLessThanOrEqual(eigen[0] * (1 + 1e-4));
@@ -36,25 +36,25 @@ describe('the gradient ratio of the input Jacobian', () => {
     tf.dispose([matrix, x]);
   });
 
-  it('is zero for a linear map, whose own Lipschitz constant is not', () => {
+  it('is zero for a linear map, whose own Lipschitz constant is not', async () => {
     const w = tf.tensor2d(randomArray(12, 5), [4, 3]);
     const target = functionTarget('linear', (x) => tf.matMul(x as tf.Tensor2D, w), [4]);
     const x = tf.tensor2d(randomArray(8, 6), [2, 4]);
-    expect(new GradientRatioEstimator().estimate(target, x)!.value).toBeLessThan(1e-4);
-    expect(new JacobianSpectralEstimator().estimate(target, x).value).toBeGreaterThan(0.1);
+    expect((await new GradientRatioEstimator().estimate(target, x))!.value).toBeLessThan(1e-4);
+    expect((await new JacobianSpectralEstimator().estimate(target, x)).value).toBeGreaterThan(0.1);
     tf.dispose([w, x]);
   });
 
-  it('leaves the parameter gradient to estimateParameters', () => {
+  it('leaves the parameter gradient to estimateParameters', async () => {
     const target = functionTarget('id', (x) => x, [2]);
     const x = tf.tensor2d([[1, 2]]);
-    expect(new GradientRatioEstimator({ gradient: 'parameters' }).estimate(target, x)).toBeUndefined();
+    expect(await new GradientRatioEstimator({ gradient: 'parameters' }).estimate(target, x)).toBeUndefined();
     x.dispose();
   });
 });
 
 describe('the gradient ratio of a loss w.r.t. parameters', () => {
-  it('gives each parameter group its own constant from one reverse pass per pair', () => {
+  it('gives each parameter group its own constant from one reverse pass per pair', async () => {
     // ℓ(x) = 2⟨θ₁, x⟩ + 0.5⟨θ₂, x⟩: ∇_θ₁ ℓ = 2x and ∇_θ₂ ℓ = 0.5x, constants 2 and 0.5 whatever θ is.
     const theta1 = tf.variable(tf.tensor1d(randomArray(3, 7)), true, 'theta1-ratio-spec');
     const theta2 = tf.variable(tf.tensor1d(randomArray(3, 8)), true, 'theta2-ratio-spec');
@@ -70,7 +70,7 @@ describe('the gradient ratio of a loss w.r.t. parameters', () => {
     };
     const x = tf.tensor2d(randomArray(6, 9), [2, 3]);
     const before = tf.memory().numTensors;
-    const results = new GradientRatioEstimator({ gradient: 'parameters', pairs: 2 }).estimateParameters(probe, x, 3);
+    const results = await new GradientRatioEstimator({ gradient: 'parameters', pairs: 2 }).estimateParameters(probe, x, 3);
     expect(tf.memory().numTensors).toBe(before);
     expect(results.map((r) => r.group)).toEqual(['first', 'second']);
     results[0].result.perSample!.forEach((v) => expect(v).toBeCloseTo(2, 4));

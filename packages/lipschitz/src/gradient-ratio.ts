@@ -5,7 +5,7 @@ import { chunkedVjp } from './jacobian-products';
 import type { LipschitzResult } from './lipschitz-result';
 import type { LipschitzTarget } from './lipschitz-target';
 import { unitRows } from './random-tensors';
-import { maxOf, meanOf, repeatRows, rowNorms, sliceRows } from './row-ops';
+import { maxOf, meanOf, readAndDispose, repeatRows, rowNorms, sliceRows } from './row-ops';
 
 /**
  * Whose gradient varies with the input:
@@ -55,11 +55,11 @@ export interface ParameterGradientProbe {
 }
 
 /** y = x + δ with ‖δ‖ = radius·‖x‖ in a random direction; returns the copies of x and the moved rows. */
-function perturbedPairs(x: tf.Tensor2D, pairs: number, radius: number, rng: Rng): { base: tf.Tensor2D; moved: tf.Tensor2D } {
+async function perturbedPairs(x: tf.Tensor2D, pairs: number, radius: number, rng: Rng): Promise<{ base: tf.Tensor2D; moved: tf.Tensor2D }> {
   const base = repeatRows(x, pairs);
   const rows = base.shape[0];
   const unit = unitRows(rng, rows, base.shape[1]);
-  const scales = rowNorms(base).map((norm) => radius * (norm > 0 ? norm : 1));
+  const scales = (await rowNorms(base)).map((norm) => radius * (norm > 0 ? norm : 1));
   const moved = tf.tidy(() => tf.add(base, tf.mul(unit, tf.tensor2d(scales, [rows, 1]))) as tf.Tensor2D);
   unit.dispose();
   return { base, moved };
@@ -74,19 +74,19 @@ export class GradientRatioEstimator implements Estimator {
   }
 
   /** The input-gradient variation of a target (`gradient: 'input'`); undefined for `parameters`, see `estimateParameters`. */
-  estimate(target: LipschitzTarget, samples: tf.Tensor2D, seed = 0): LipschitzResult | undefined {
+  async estimate(target: LipschitzTarget, samples: tf.Tensor2D, seed = 0): Promise<LipschitzResult | undefined> {
     if (this.options.gradient !== 'input') return undefined;
     const started = performance.now();
     const n = samplesUsed(samples, this.options.samples);
     const rng = createRng(deriveSeed(seed, this.options.seed, this.type, target.name));
     const x = sliceRows(samples, 0, n);
     const direction = unitRows(rng, 1, target.outputSize);
-    const { base, moved } = perturbedPairs(x, this.options.pairs, this.options.radius, rng);
+    const { base, moved } = await perturbedPairs(x, this.options.pairs, this.options.radius, rng);
     const rows = base.shape[0];
     const both = tf.concat([base, moved], 0);
     const u = tf.tile(direction, [2 * rows, 1]);
     const grads = chunkedVjp(target, both, u);
-    const values = this.ratios(sliceRows(grads, 0, rows), sliceRows(grads, rows, 2 * rows), base, moved);
+    const values = await this.ratios(sliceRows(grads, 0, rows), sliceRows(grads, rows, 2 * rows), base, moved);
     tf.dispose([x, direction, base, moved, both, u, grads]);
     return this.result(target.name, values, started, `x ↦ J(x)ᵀu for one fixed random unit u`, target.norm);
   }
@@ -95,28 +95,27 @@ export class GradientRatioEstimator implements Estimator {
    * For each group, max over pairs of ‖∇_θ ℓ(x) − ∇_θ ℓ(y)‖ / (‖x − y‖ + ε). One reverse pass per
    * pair serves every group: ∇_θ ℓ(x) − ∇_θ ℓ(y) = ∇_θ [ℓ(x) − ℓ(y)] on a batch of the two rows.
    */
-  estimateParameters(probe: ParameterGradientProbe, samples: tf.Tensor2D, seed = 0): Array<{ group: string; result: LipschitzResult }> {
+  async estimateParameters(probe: ParameterGradientProbe, samples: tf.Tensor2D, seed = 0): Promise<Array<{ group: string; result: LipschitzResult }>> {
     const started = performance.now();
     const n = samplesUsed(samples, this.options.samples);
     const rng = createRng(deriveSeed(seed, this.options.seed, this.type, 'parameters'));
     const x = sliceRows(samples, 0, n);
-    const { base, moved } = perturbedPairs(x, this.options.pairs, this.options.radius, rng);
+    const { base, moved } = await perturbedPairs(x, this.options.pairs, this.options.radius, rng);
     const groups = probe.groups.filter((g) => g.variables.length > 0);
     const variables = groups.flatMap((g) => [...g.variables]);
     const perGroup = groups.map(() => [] as number[]);
     const offsets = tf.sub(base, moved) as tf.Tensor2D;
-    const distances = rowNorms(offsets);
+    const distances = await rowNorms(offsets);
     offsets.dispose();
     for (let r = 0; r < base.shape[0]; r++) {
       const { value, grads } = tf.variableGrads(() => {
         const losses = probe.loss(tf.concat([sliceRows(base, r, r + 1), sliceRows(moved, r, r + 1)], 0));
         return tf.reshape(tf.sub(tf.slice(losses, [0], [1]), tf.slice(losses, [1], [1])), []) as tf.Scalar;
       }, variables);
-      groups.forEach((group, g) => {
-        const squares = tf.tidy(() => tf.addN(group.variables.map((v) => tf.sum(tf.square(grads[v.name])))));
-        perGroup[g].push(Math.sqrt(squares.dataSync()[0]) / (distances[r] + this.options.epsilon));
-        squares.dispose();
-      });
+      // One read per pair for every group at once.
+      const squares = tf.tidy(() => tf.stack(groups.map((group) => tf.addN(group.variables.map((v) => tf.sum(tf.square(grads[v.name])))))));
+      const values = await readAndDispose(squares);
+      groups.forEach((_, g) => perGroup[g].push(Math.sqrt(values[g]) / (distances[r] + this.options.epsilon)));
       tf.dispose([value, ...Object.values(grads)]);
     }
     tf.dispose([x, base, moved]);
@@ -134,11 +133,11 @@ export class GradientRatioEstimator implements Estimator {
     // no state
   }
 
-  private ratios(gx: tf.Tensor2D, gy: tf.Tensor2D, x: tf.Tensor2D, y: tf.Tensor2D): number[] {
+  private async ratios(gx: tf.Tensor2D, gy: tf.Tensor2D, x: tf.Tensor2D, y: tf.Tensor2D): Promise<number[]> {
     const diff = tf.sub(gx, gy) as tf.Tensor2D;
     const dx = tf.sub(x, y) as tf.Tensor2D;
-    const num = rowNorms(diff);
-    const den = rowNorms(dx);
+    const num = await rowNorms(diff);
+    const den = await rowNorms(dx);
     tf.dispose([gx, gy, diff, dx]);
     return num.map((v, i) => v / (den[i] + this.options.epsilon));
   }

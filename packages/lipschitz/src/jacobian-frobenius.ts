@@ -5,7 +5,7 @@ import { chunkedApply, chunkedJvpFromValue, chunkedVjp } from './jacobian-produc
 import { FROBENIUS_RELATION, LipschitzResult } from './lipschitz-result';
 import type { LipschitzTarget } from './lipschitz-target';
 import { gaussianArray } from './random-tensors';
-import { maxOf, meanOf, repeatRows, rowsPerBatch, sliceRows } from './row-ops';
+import { maxOf, meanOf, readAndDispose, repeatRows, rowsPerBatch, sliceRows } from './row-ops';
 
 /**
  * - `exact`: one VJP per output coordinate (batched), the whole Jacobian;
@@ -62,7 +62,7 @@ export class JacobianFrobeniusEstimator implements Estimator {
     this.options = { ...JACOBIAN_FROBENIUS_DEFAULTS, ...options, type: 'jacobian-frobenius' };
   }
 
-  estimate(target: LipschitzTarget, samples: tf.Tensor2D, seed = 0, shared?: SharedForward): LipschitzResult {
+  async estimate(target: LipschitzTarget, samples: tf.Tensor2D, seed = 0, shared?: SharedForward): Promise<LipschitzResult> {
     const started = performance.now();
     const n = samplesUsed(samples, this.options.samples);
     const rng = createRng(deriveSeed(seed, this.options.seed, this.type, target.name));
@@ -70,7 +70,7 @@ export class JacobianFrobeniusEstimator implements Estimator {
     const probes = method === 'exact' ? target.outputSize : Math.min(this.options.probes, method === 'subset' ? target.outputSize : Number.MAX_SAFE_INTEGER);
     const byDifference = method === 'projection' && this.options.products === 'difference';
     const x = sliceRows(samples, 0, n);
-    const squares = byDifference ? this.squaresByDifference(target, samples, x, probes, rng, shared) : this.squaresByReversePasses(target, method, x, probes, rng);
+    const squares = byDifference ? await this.squaresByDifference(target, samples, x, probes, rng, shared) : await this.squaresByReversePasses(target, method, x, probes, rng);
     // exact: Σ of every row; subset: n_out/k Σ of k rows; projection: mean over k probes.
     const scale = method === 'exact' ? 1 : method === 'subset' ? target.outputSize / probes : 1 / probes;
     const values = Array.from(squares, (s) => Math.sqrt(s * scale));
@@ -106,19 +106,19 @@ export class JacobianFrobeniusEstimator implements Estimator {
   }
 
   /** Σ over probes of ‖J g‖² per sample: f(x) once (or from the spectral estimator), then one forward pass per probe. */
-  private squaresByDifference(target: LipschitzTarget, samples: tf.Tensor2D, x: tf.Tensor2D, probes: number, rng: Rng, shared?: SharedForward): Float64Array {
+  private async squaresByDifference(target: LipschitzTarget, samples: tf.Tensor2D, x: tf.Tensor2D, probes: number, rng: Rng, shared?: SharedForward): Promise<Float64Array> {
     const n = x.shape[0];
     const squares = new Float64Array(n);
     const known = shared?.get(target, samples, n);
     const value = known ?? chunkedApply(target, x);
     for (let p = 0; p < probes; p++) {
-      const values = tf.tidy(() => {
+      const values = await readAndDispose(tf.tidy(() => {
         const g = tf.tensor2d(gaussianArray(rng, n * target.inputSize), [n, target.inputSize]);
         const norms = tf.sqrt(tf.sum(tf.square(g), 1, true));
         // J·g = ‖g‖ J·ĝ; the difference is taken along the unit ĝ so its step stays small.
         const along = chunkedJvpFromValue(target, x, value, tf.div(g, norms) as tf.Tensor2D);
-        return tf.mul(tf.sum(tf.square(along), 1), tf.squeeze(tf.square(norms), [1])).dataSync();
-      });
+        return tf.mul(tf.sum(tf.square(along), 1), tf.squeeze(tf.square(norms), [1]));
+      }));
       for (let b = 0; b < n; b++) squares[b] += values[b];
     }
     if (!known) value.dispose();
@@ -126,7 +126,7 @@ export class JacobianFrobeniusEstimator implements Estimator {
   }
 
   /** Σ over probes of ‖uᵀJ‖² per sample, by reverse passes; the probes of all samples go through together, in slices that fit in memory. */
-  private squaresByReversePasses(target: LipschitzTarget, method: Exclude<FrobeniusMethod, 'auto'>, x: tf.Tensor2D, probes: number, rng: Rng): Float64Array {
+  private async squaresByReversePasses(target: LipschitzTarget, method: Exclude<FrobeniusMethod, 'auto'>, x: tf.Tensor2D, probes: number, rng: Rng): Promise<Float64Array> {
     const n = x.shape[0];
     const squares = new Float64Array(n);
     const perSlice = Math.max(1, Math.floor(rowsPerBatch(Math.max(target.inputSize, target.outputSize)) / n));
@@ -137,7 +137,7 @@ export class JacobianFrobeniusEstimator implements Estimator {
       const repeated = repeatRows(x, count);
       const rows = chunkedVjp(target, repeated, u);
       const rowSquares = tf.tidy(() => tf.sum(tf.reshape(tf.square(rows), [n, count * target.inputSize]), 1));
-      const values = rowSquares.dataSync();
+      const values = await rowSquares.data();
       for (let b = 0; b < n; b++) squares[b] += values[b];
       tf.dispose([u, repeated, rows, rowSquares]);
     }

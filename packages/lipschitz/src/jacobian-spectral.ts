@@ -74,7 +74,7 @@ export class JacobianSpectralEstimator implements Estimator {
     this.options = { ...JACOBIAN_SPECTRAL_DEFAULTS, ...options, type: 'jacobian-spectral' };
   }
 
-  estimate(target: LipschitzTarget, samples: tf.Tensor2D, seed = 0, shared?: SharedForward): LipschitzResult {
+  async estimate(target: LipschitzTarget, samples: tf.Tensor2D, seed = 0, shared?: SharedForward): Promise<LipschitzResult> {
     const started = performance.now();
     const n = samplesUsed(samples, this.options.samples);
     const rng = createRng(deriveSeed(seed, this.options.seed, this.type, target.name));
@@ -92,12 +92,12 @@ export class JacobianSpectralEstimator implements Estimator {
     for (let t = 0; t < iterations; t++) {
       const { product: back, value } = chunkedVjpWithValue(target, x, w);
       if (t === 0) shared?.put(target, samples, n, value);
-      values = rowNorms(back);
+      values = await rowNorms(back);
       // The next directions: only for a further iteration or for the next evaluation.
       if (t < iterations - 1 || refresh) {
-        const v = normalizeRows(back, () => unitRows(rng, n, target.inputSize));
+        const v = await normalizeRows(back, () => unitRows(rng, n, target.inputSize));
         const forward = this.options.jvp === 'exact' ? chunkedJvp(target, x, v) : chunkedJvpFromValue(target, x, value, v);
-        const next = normalizeRows(forward, () => unitRows(rng, n, target.outputSize));
+        const next = await normalizeRows(forward, () => unitRows(rng, n, target.outputSize));
         tf.dispose([v, forward, w]);
         w = next;
       }

@@ -6,7 +6,7 @@ import { jvp, vjp } from './jacobian-products';
 import { JacobianFrobeniusEstimator } from './jacobian-frobenius';
 import { JacobianSpectralEstimator } from './jacobian-spectral';
 import { SharedForward } from './estimator';
-import { FROBENIUS_RELATION } from './lipschitz-result';
+import { FROBENIUS_RELATION, LipschitzResult } from './lipschitz-result';
 import { functionTarget } from './lipschitz-target';
 import { spectralNormBounds } from './matrix-norm-bounds';
 
@@ -38,10 +38,10 @@ describe.each([
   });
   afterAll(() => tf.dispose([map.w, x]));
 
-  it('has its spectral norm found by power iteration, never above the SVD value', () => {
+  it('has its spectral norm found by power iteration, never above the SVD value', async () => {
     const before = tf.memory().numTensors;
     const estimator = new JacobianSpectralEstimator({ iterations: 40 });
-    const result = estimator.estimate(map.target, x, 3);
+    const result = await estimator.estimate(map.target, x, 3);
     estimator.reset();
     expect(tf.memory().numTensors).toBe(before);
     expect(result).toMatchObject({ estimator: 'jacobian-spectral', quantity: 'spectral-local', bound: 'lower', samples: 6 });
@@ -49,18 +49,20 @@ describe.each([
     for (const v of result.perSample!) expect(v).toBeLessThanOrEqual(map.spectral * (1 + 1e-5));
   });
 
-  it('has warm evaluations continue the power iteration, rising to the spectral norm and never above it', () => {
+  it('has warm evaluations continue the power iteration, rising to the spectral norm and never above it', async () => {
     const estimator = new JacobianSpectralEstimator({ iterations: 1, warmIterations: 1, refreshEvery: 1 });
-    const values = Array.from({ length: 30 }, () => estimator.estimate(map.target, x, 3).value);
+    const values: number[] = [];
+    for (let call = 0; call < 30; call++) values.push((await estimator.estimate(map.target, x, 3)).value);
     estimator.reset();
     // For a fixed map each warm evaluation is one more power iteration: never worse, and converging.
     values.slice(1).forEach((v, i) => expect(v).toBeGreaterThanOrEqual(values[i] * (1 - 1e-4)));
     for (const v of values) expect(v).toBeLessThanOrEqual(map.spectral * (1 + 1e-5));
     expect(values[values.length - 1]).toBeCloseTo(map.spectral, 3);
-    expect(estimator.estimate(map.target, x, 3).method).toMatch(/cold start/);
+    expect((await estimator.estimate(map.target, x, 3)).method).toMatch(/cold start/);
     // Refreshing every third warm call: the calls in between repeat the value (same map, same directions).
     const sparse = new JacobianSpectralEstimator({ iterations: 1, warmIterations: 1, refreshEvery: 3 });
-    const seen = Array.from({ length: 7 }, () => sparse.estimate(map.target, x, 3));
+    const seen: LipschitzResult[] = [];
+    for (let call = 0; call < 7; call++) seen.push(await sparse.estimate(map.target, x, 3));
     sparse.reset();
     expect(seen.map((r) => /refreshed/.test(r.method))).toEqual([false, false, false, true, false, false, true]);
     expect(seen[2].value).toBeCloseTo(seen[1].value, 6);
@@ -68,9 +70,9 @@ describe.each([
     for (const r of seen) expect(r.value).toBeLessThanOrEqual(map.spectral * (1 + 1e-5));
   });
 
-  it('has its Frobenius norm computed exactly from every output gradient', () => {
+  it('has its Frobenius norm computed exactly from every output gradient', async () => {
     const before = tf.memory().numTensors;
-    const result = new JacobianFrobeniusEstimator({ method: 'exact' }).estimate(map.target, x, 1);
+    const result = await new JacobianFrobeniusEstimator({ method: 'exact' }).estimate(map.target, x, 1);
     expect(tf.memory().numTensors).toBe(before);
     // Exact, yet no bound of the l2 constant: here ‖W‖_F exceeds ‖W‖₂, the map's constant.
     expect(result).toMatchObject({ quantity: 'frobenius-local', bound: 'none', relation: expect.stringContaining(FROBENIUS_RELATION) });
@@ -78,30 +80,30 @@ describe.each([
     for (const v of result.perSample!) expect(v).toBeCloseTo(map.frobenius, 4);
   });
 
-  it('brackets the spectral norm of W from its Gram matrix', () => {
+  it('brackets the spectral norm of W from its Gram matrix', async () => {
     const before = tf.memory().numTensors;
-    const bounds = spectralNormBounds(map.w);
+    const bounds = await spectralNormBounds(map.w);
     expect(tf.memory().numTensors).toBe(before);
     expect(bounds.lower).toBeLessThanOrEqual(map.spectral);
     expect(bounds.upper).toBeGreaterThanOrEqual(map.spectral);
     expect(bounds.upper / map.spectral).toBeLessThan(1.003);
   });
 
-  it('gives difference quotients below the spectral norm', () => {
+  it('gives difference quotients below the spectral norm', async () => {
     for (const direction of ['random', 'gradient'] as const) {
-      const result = new DifferenceQuotientEstimator({ direction, pairs: 3 }).estimate(map.target, x, 5);
+      const result = await new DifferenceQuotientEstimator({ direction, pairs: 3 }).estimate(map.target, x, 5);
       expect(result.bound).toBe('lower');
       expect(result.value).toBeGreaterThan(0);
       expect(result.value).toBeLessThanOrEqual(map.spectral * (1 + 1e-3));
     }
-    const between = new DifferenceQuotientEstimator({ pairing: 'between-samples' }).estimate(map.target, x);
+    const between = await new DifferenceQuotientEstimator({ pairing: 'between-samples' }).estimate(map.target, x);
     expect(between.samples).toBe(15);
     expect(between.value).toBeLessThanOrEqual(map.spectral * (1 + 1e-3));
   });
 });
 
 describe('Frobenius estimates for large outputs', () => {
-  it('are unbiased for ‖J‖_F² with Gaussian projections and with rescaled output subsets', () => {
+  it('are unbiased for ‖J‖_F² with Gaussian projections and with rescaled output subsets', async () => {
     const map = linear(6, 40, 11);
     const x = samples(1, 6, 2);
     const truth = map.frobenius ** 2;
@@ -111,30 +113,31 @@ describe('Frobenius estimates for large outputs', () => {
       ['subset', 'exact'],
     ] as const) {
       const estimator = new JacobianFrobeniusEstimator({ method, probes: 4, products });
-      const squares = Array.from({ length: 300 }, (_, seed) => estimator.estimate(map.target, x, seed).value ** 2);
+      const squares: number[] = [];
+      for (let seed = 0; seed < 300; seed++) squares.push((await estimator.estimate(map.target, x, seed)).value ** 2);
       const mean = squares.reduce((s, v) => s + v, 0) / squares.length;
       expect(Math.abs(mean - truth) / truth).toBeLessThan(0.05);
       // Single estimates do scatter: this is an estimate, and says so.
       expect(Math.max(...squares) - Math.min(...squares)).toBeGreaterThan(0.05 * truth);
-      expect(estimator.estimate(map.target, x, 0).bound).toBe('none');
+      expect((await estimator.estimate(map.target, x, 0)).bound).toBe('none');
     }
-    const all = new JacobianFrobeniusEstimator({ method: 'subset', probes: 40 }).estimate(map.target, x);
+    const all = await new JacobianFrobeniusEstimator({ method: 'subset', probes: 40 }).estimate(map.target, x);
     expect(all.value).toBeCloseTo(map.frobenius, 4);
     tf.dispose([map.w, x]);
   });
 
-  it('reuse f(x) from the spectral estimator of the same evaluation, with the same result as computing it', () => {
+  it('reuse f(x) from the spectral estimator of the same evaluation, with the same result as computing it', async () => {
     const map = linear(9, 30, 5);
     const x = samples(4, 9, 8);
     const shared = new SharedForward();
-    new JacobianSpectralEstimator().estimate(map.target, x, 1, shared);
+    await new JacobianSpectralEstimator().estimate(map.target, x, 1, shared);
     const kept = shared.get(map.target, x, 4)!;
     expect(Array.from(kept.dataSync())).toEqual(Array.from(map.target.apply(x).dataSync()));
     // Other rows, or fewer of them, are not served from it.
     expect(shared.get(map.target, x, 3)).toBeUndefined();
     const frobenius = new JacobianFrobeniusEstimator({ method: 'projection', probes: 2 });
-    const reused = frobenius.estimate(map.target, x, 4, shared);
-    const alone = frobenius.estimate(map.target, x, 4);
+    const reused = await frobenius.estimate(map.target, x, 4, shared);
+    const alone = await frobenius.estimate(map.target, x, 4);
     reused.perSample!.forEach((v, b) => expect(v).toBeCloseTo(alone.perSample![b], 5));
     expect(reused.method).toMatch(/J·g by forward differences/);
     const before = tf.memory().numTensors;
@@ -143,11 +146,11 @@ describe('Frobenius estimates for large outputs', () => {
     tf.dispose([map.w, x]);
   });
 
-  it('choose the exact method up to exactUpTo Jacobian entries and projections above it', () => {
+  it('choose the exact method up to exactUpTo Jacobian entries and projections above it', async () => {
     const small = linear(3, 8, 1);
     const x = samples(2, 3, 1);
-    expect(new JacobianFrobeniusEstimator({ exactUpTo: 24 }).estimate(small.target, x).method).toMatch(/^exact/);
-    expect(new JacobianFrobeniusEstimator({ exactUpTo: 23, probes: 3 }).estimate(small.target, x).method).toMatch(/random projection: 3 Gaussian probes/);
+    expect((await new JacobianFrobeniusEstimator({ exactUpTo: 24 }).estimate(small.target, x)).method).toMatch(/^exact/);
+    expect((await new JacobianFrobeniusEstimator({ exactUpTo: 23, probes: 3 }).estimate(small.target, x)).method).toMatch(/random projection: 3 Gaussian probes/);
     tf.dispose([small.w, x]);
   });
 });

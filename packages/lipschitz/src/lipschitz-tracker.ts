@@ -155,7 +155,7 @@ export class LipschitzTracker implements TrainingCallback {
       latest: [],
     };
     // A resumed trial already has its rows up to its checkpoint.
-    if (info.startEpoch === 0) this.record(info, 0);
+    if (info.startEpoch === 0) await this.record(info, 0);
   }
 
   /** The last estimates of the sub-model whose weights went bad (all sub-models when unknown). */
@@ -167,13 +167,13 @@ export class LipschitzTracker implements TrainingCallback {
   async onEpochEnd(info: EpochInfo): Promise<void> {
     if (!this.trial) return;
     this.trial.lastEpoch = info.epoch;
-    if (info.epoch % this.options.every === 0) this.record(info, info.epoch);
+    if (info.epoch % this.options.every === 0) await this.record(info, info.epoch);
   }
 
   async onTrialEnd(info: TrialInfo): Promise<void> {
     const trial = this.trial;
     if (!trial) return;
-    if (trial.lastEstimated < trial.lastEpoch) this.record(info, trial.lastEpoch);
+    if (trial.lastEstimated < trial.lastEpoch) await this.record(info, trial.lastEpoch);
     const seconds = (performance.now() - trial.started) / 1000;
     this.summary.addTiming(info.setup, info.trial, trial.estimating, seconds);
     this.finishTrial();
@@ -220,7 +220,7 @@ export class LipschitzTracker implements TrainingCallback {
    * An estimator that throws stops the evaluation unless `onError` is given, which then hears of
    * the failure and the evaluation goes on with the next sub-model.
    */
-  evaluate(model: MultimodalModel, inputs: readonly tf.Tensor[], seed: number, onError?: (failure: EstimatorFailure) => void): TrackedResult[] {
+  async evaluate(model: MultimodalModel, inputs: readonly tf.Tensor[], seed: number, onError?: (failure: EstimatorFailure) => void): Promise<TrackedResult[]> {
     const wanted = (name: string) => this.options.subModels.length === 0 || this.options.subModels.includes(name);
     const tracked: Array<{ target: LipschitzTarget; rows: tf.Tensor2D }> = [];
     model.encoders.forEach((encoder, i) => {
@@ -240,9 +240,9 @@ export class LipschitzTracker implements TrainingCallback {
     const shared = new SharedForward();
     try {
       for (const [index, estimator] of this.estimators.entries()) {
-        const attempt = (subModel: string, run: () => void) => {
+        const attempt = async (subModel: string, run: () => Promise<void>) => {
           try {
-            run();
+            await run();
           } catch (error) {
             if (!onError) throw error;
             onError({ subModel, estimator: index, type: estimator.type, message: (error as Error).message });
@@ -252,15 +252,18 @@ export class LipschitzTracker implements TrainingCallback {
           const subModels = model.subModels().filter((s) => wanted(s.name));
           const probe = modelLossProbe(model, subModels, wanted('model'));
           const rows = flattenRows(inputs);
-          attempt('model', () => {
-            for (const { group, result } of estimator.estimateParameters(probe, rows, seed)) results.push({ subModel: group, estimator: index, result });
-          });
-          rows.dispose();
+          try {
+            await attempt('model', async () => {
+              for (const { group, result } of await estimator.estimateParameters(probe, rows, seed)) results.push({ subModel: group, estimator: index, result });
+            });
+          } finally {
+            rows.dispose();
+          }
           continue;
         }
         for (const { target, rows } of tracked) {
-          attempt(target.name, () => {
-            const result = estimator.estimate(target, rows, seed, shared);
+          await attempt(target.name, async () => {
+            const result = await estimator.estimate(target, rows, seed, shared);
             if (result) results.push({ subModel: target.name, estimator: index, result });
           });
         }
@@ -273,11 +276,11 @@ export class LipschitzTracker implements TrainingCallback {
     return results;
   }
 
-  private record(info: TrialInfo, epoch: number): void {
+  private async record(info: TrialInfo, epoch: number): Promise<void> {
     const trial = this.trial!;
     const started = performance.now();
     const failures: EstimatorFailure[] = [];
-    const results = this.evaluate(info.model, trial.samples, deriveSeed(info.seed, 'lipschitz'), (failure) => failures.push(failure));
+    const results = await this.evaluate(info.model, trial.samples, deriveSeed(info.seed, 'lipschitz'), (failure) => failures.push(failure));
     const rows: Array<LipschitzRow | FailedRow> = results.map(({ subModel, result }) => ({
       setup: info.setup,
       trial: info.trial,

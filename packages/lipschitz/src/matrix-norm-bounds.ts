@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@mmfuse/core';
 import { gaussianTensor } from './random-tensors';
+import { readAndDispose } from './row-ops';
 
 /** Rigorous bounds on a matrix's spectral norm ‖A‖₂, and how they were found. */
 export interface NormBounds {
@@ -34,13 +35,13 @@ export interface SpectralNormBoundOptions {
  * (the scales are kept as logarithms), so nothing overflows. A second lower bound is ‖A v‖/‖v‖ for
  * v = G^p r (r random), which is close to the top singular vector once G^p is nearly rank one.
  */
-export function spectralNormBounds(a: tf.Tensor2D, options: SpectralNormBoundOptions = {}): NormBounds {
+export async function spectralNormBounds(a: tf.Tensor2D, options: SpectralNormBoundOptions = {}): Promise<NormBounds> {
   const maxSquarings = options.maxSquarings ?? 12;
   const tolerance = options.tolerance ?? 1e-3;
   const [m, n] = a.shape;
   const onColumns = n <= m;
   const k = onColumns ? n : m;
-  const entries = a.dataSync();
+  const entries = await a.data();
   let frobenius2 = 0;
   for (let i = 0; i < entries.length; i++) frobenius2 += entries[i] * entries[i];
   if (frobenius2 === 0 || !Number.isFinite(frobenius2)) {
@@ -58,15 +59,14 @@ export function spectralNormBounds(a: tf.Tensor2D, options: SpectralNormBoundOpt
     const p = 2 ** (squarings + 1); // exponent in ‖A‖₂ = λ_max^(1/2): bound is tr(G^(2^j))^(1/2^(j+1))
     upper = Math.exp(logTrace / p);
     const traceLower = Math.exp((logTrace - Math.log(k)) / p);
-    lower = Math.max(lower, traceLower, powerLower(a, m0, probe, onColumns));
+    lower = Math.max(lower, traceLower, await powerLower(a, m0, probe, onColumns));
     if (upper <= lower * (1 + tolerance) || squarings >= maxSquarings || lower >= (options.stopAbove ?? Infinity)) break;
     const next = tf.tidy(() => {
       const square = tf.matMul(m0, m0);
       return tf.div(tf.add(square, tf.transpose(square)), 2) as tf.Tensor2D;
     });
     const trace = tf.tidy(() => tf.sum(tf.mul(next, eye)));
-    const t = trace.dataSync()[0];
-    trace.dispose();
+    const t = (await readAndDispose(trace))[0];
     m0.dispose();
     if (!(t > 0) || !Number.isFinite(t)) {
       next.dispose();
@@ -87,13 +87,13 @@ export function spectralNormBounds(a: tf.Tensor2D, options: SpectralNormBoundOpt
 }
 
 /** ‖A v‖/‖v‖ (or ‖Aᵀv‖/‖v‖) for v = M r: a lower bound of ‖A‖₂ for any v ≠ 0. */
-function powerLower(a: tf.Tensor2D, m: tf.Tensor2D, probe: tf.Tensor2D, onColumns: boolean): number {
+async function powerLower(a: tf.Tensor2D, m: tf.Tensor2D, probe: tf.Tensor2D, onColumns: boolean): Promise<number> {
   const [num, den] = tf.tidy(() => {
     const v = tf.matMul(m, probe);
     const image = onColumns ? tf.matMul(a, v) : tf.matMul(a, v, true, false);
     return [tf.sum(tf.square(image)), tf.sum(tf.square(v))];
   });
-  const ratio = den.dataSync()[0] > 0 ? Math.sqrt(num.dataSync()[0] / den.dataSync()[0]) : 0;
-  tf.dispose([num, den]);
-  return ratio;
+  const [numerator] = await readAndDispose(num);
+  const [denominator] = await readAndDispose(den);
+  return denominator > 0 ? Math.sqrt(numerator / denominator) : 0;
 }

@@ -54,10 +54,10 @@ describe.each(['sum', 'concat'] as const)('every sub-model of a small bimodal mo
     model.dispose();
   });
 
-  it('orders the norms at each point: spectral ≤ Frobenius ≤ √min(n_in, n_out)·spectral', () => {
+  it('orders the norms at each point: spectral ≤ Frobenius ≤ √min(n_in, n_out)·spectral', async () => {
     for (const { target, rows } of targets) {
-      const spectral = new JacobianSpectralEstimator({ iterations: 100 }).estimate(target, rows, 1);
-      const frobenius = new JacobianFrobeniusEstimator({ method: 'exact' }).estimate(target, rows);
+      const spectral = await new JacobianSpectralEstimator({ iterations: 100 }).estimate(target, rows, 1);
+      const frobenius = await new JacobianFrobeniusEstimator({ method: 'exact' }).estimate(target, rows);
       const points = rows.arraySync();
       points.forEach((point, b) => {
         const jacobian = jacobianAt((t) => target.apply(t), point, target.outputSize);
@@ -72,23 +72,23 @@ describe.each(['sum', 'concat'] as const)('every sub-model of a small bimodal mo
     }
   });
 
-  it('keeps every lower estimate under the certified bound, and the Frobenius one under √min(n_in, n_out) times it', () => {
+  it('keeps every lower estimate under the certified bound, and the Frobenius one under √min(n_in, n_out) times it', async () => {
     const certified = new CertifiedBoundEstimator();
     certified.startEvaluation();
     for (const { target, rows } of targets) {
-      const bound = certified.estimate(target, rows, 1)!;
+      const bound = (await certified.estimate(target, rows, 1))!;
       expect(bound).toMatchObject({ estimator: 'certified-bound', quantity: 'certified', bound: 'upper' });
       const lowers = [
-        new JacobianSpectralEstimator({ iterations: 30 }).estimate(target, rows, 1),
-        new DifferenceQuotientEstimator({ direction: 'gradient', pairs: 3 }).estimate(target, rows, 1),
-        new DifferenceQuotientEstimator({ pairing: 'between-samples' }).estimate(target, rows, 1),
+        await new JacobianSpectralEstimator({ iterations: 30 }).estimate(target, rows, 1),
+        await new DifferenceQuotientEstimator({ direction: 'gradient', pairs: 3 }).estimate(target, rows, 1),
+        await new DifferenceQuotientEstimator({ pairing: 'between-samples' }).estimate(target, rows, 1),
       ];
       for (const lower of lowers) {
         expect(lower.bound).toBe('lower');
         // Estimates run in float32: where the bound is attained (sum fusion: √2 in every direction) rounding shows.
         expect({ target: target.name, estimator: lower.estimator, below: lower.value <= bound.value * (1 + 1e-6) }).toEqual({ target: target.name, estimator: lower.estimator, below: true });
       }
-      const frobenius = new JacobianFrobeniusEstimator({ method: 'exact' }).estimate(target, rows);
+      const frobenius = await new JacobianFrobeniusEstimator({ method: 'exact' }).estimate(target, rows);
       expect(frobenius).toMatchObject({ quantity: 'frobenius-local', bound: 'none', relation: expect.stringContaining(FROBENIUS_RELATION) });
       expect(frobenius.value).toBeLessThanOrEqual(Math.sqrt(Math.min(target.inputSize, target.outputSize)) * bound.value);
       for (const layer of bound.layers ?? []) if (layer.lower !== undefined) expect(layer.lower).toBeLessThanOrEqual(layer.upper);
@@ -97,19 +97,21 @@ describe.each(['sum', 'concat'] as const)('every sub-model of a small bimodal mo
     certified.reset();
   });
 
-  it('names the fusion certificate and the whole-model convention', () => {
+  it('names the fusion certificate and the whole-model convention', async () => {
     const certified = new CertifiedBoundEstimator();
-    const fusion = certified.estimate(targets[2].target, targets[2].rows)!;
+    const fusion = (await certified.estimate(targets[2].target, targets[2].rows))!;
     expect(fusion.value).toBeCloseTo(fusionType === 'sum' ? Math.SQRT2 : 1, 12);
     // Sum and concatenation certify every input: no domain, though the samples offered one.
     expect(fusion.domain).toBeUndefined();
     expect(fusion.relation).toBe('L ≤ value for every input');
-    const spectral = new JacobianSpectralEstimator({ iterations: 5 }).estimate(targets[2].target, targets[2].rows);
+    const spectral = await new JacobianSpectralEstimator({ iterations: 5 }).estimate(targets[2].target, targets[2].rows);
     expect(spectral.value).toBeCloseTo(fusion.value, 5);
-    const whole = certified.estimate(targets[5].target, targets[5].rows)!;
+    const whole = (await certified.estimate(targets[5].target, targets[5].rows))!;
     expect(whole.convention).toMatch(/encoders on separate inputs under the product norm/);
-    const encoders = [0, 1].map((i) => certified.estimate(targets[i].target)!.value);
-    const decoders = [3, 4].map((i) => certified.estimate(targets[i].target)!.value);
+    const encoders: number[] = [];
+    for (const i of [0, 1]) encoders.push((await certified.estimate(targets[i].target))!.value);
+    const decoders: number[] = [];
+    for (const i of [3, 4]) decoders.push((await certified.estimate(targets[i].target))!.value);
     expect(whole.value).toBeCloseTo(Math.hypot(...decoders) * fusion.value * Math.max(...encoders), 6);
     certified.reset();
   });
@@ -119,18 +121,18 @@ describe('the attention fusion', () => {
   it.each([
     ['the stabilised defaults', {}],
     ['raw inputs, unscaled scores, no spectral normalisation', { normalizeInputs: false, scaleScores: false, spectralNorm: false }],
-  ])('keeps its local spectral norms under its certificate on the sampled domain (%s)', (_name, options) => {
+  ])('keeps its local spectral norms under its certificate on the sampled domain (%s)', async (_name, options) => {
     const fusion = new AttentionFusion('fusion', [6, 6], options, 3);
     const target = fusionTarget(fusion);
     const rows = tf.tensor2d(randomArray(5 * 12, 21, 2), [5, 12]);
-    const certified = new CertifiedBoundEstimator().estimate(target, rows)!;
+    const certified = (await new CertifiedBoundEstimator().estimate(target, rows))!;
     expect(Number.isFinite(certified.value)).toBe(true);
     // The certificate holds where the sampled latents lie: the least and largest ‖h_m‖ over the 5 rows and both modalities.
     const norms = (rows.arraySync() as number[][]).flatMap((r) => [Math.hypot(...r.slice(0, 6)), Math.hypot(...r.slice(6))]);
     expect(certified.domain).toEqual({ inputRadius: expect.closeTo(Math.max(...norms), 5), minInputNorm: expect.closeTo(Math.min(...norms), 5), source: expect.stringMatching(/over the 5 samples/) });
     expect(certified).toMatchObject({ quantity: 'certified', bound: 'upper', relation: expect.stringMatching(/in `domain` only/), of: expect.stringMatching(/on the domain$/) });
     expect(certified.assumptions).toMatch(/holds on .* ≤ ‖h_m‖ ≤ .*, not globally/);
-    const spectral = new JacobianSpectralEstimator({ iterations: 50 }).estimate(target, rows, 1);
+    const spectral = await new JacobianSpectralEstimator({ iterations: 50 }).estimate(target, rows, 1);
     expect(spectral.value).toBeGreaterThan(0);
     expect(spectral.value).toBeLessThanOrEqual(certified.value);
     tf.dispose(rows);

@@ -51,23 +51,23 @@ describe('a small ReLU network on [-1, 1]²', () => {
 
   const inBox = (n: number, seed: number) => tf.tensor2d(randomArray(2 * n, seed), [n, 2]);
 
-  it('has a certified bound above the grid truth', () => {
-    const certified = new CertifiedBoundEstimator().estimate(encoderTarget(network))!;
+  it('has a certified bound above the grid truth', async () => {
+    const certified = (await new CertifiedBoundEstimator().estimate(encoderTarget(network)))!;
     expect(certified).toMatchObject({ quantity: 'certified', bound: 'upper' });
     expect(gridMax).toBeGreaterThan(0);
     expect(certified.value).toBeGreaterThanOrEqual(gridMax);
     expect(certified.layers!.map((l) => l.kind)).toEqual(['dense', 'activation', 'dense', 'activation', 'dense']);
   });
 
-  it('has spectral estimates at the exact local norms, below the grid truth', () => {
+  it('has spectral estimates at the exact local norms, below the grid truth', async () => {
     const x = inBox(32, 3);
     const target = encoderTarget(network);
-    const result = new JacobianSpectralEstimator({ iterations: 20, jvp: 'exact' }).estimate(target, x, 1);
+    const result = await new JacobianSpectralEstimator({ iterations: 20, jvp: 'exact' }).estimate(target, x, 1);
     const points = x.arraySync();
     const exact = points.map((p) => spectralNorm(jacobianAt((t) => target.apply(t), p, 2)));
     result.perSample!.forEach((value, b) => expect(value).toBeCloseTo(exact[b], 4));
     // Directions chosen by central differences: never above the local norm, and close to it.
-    const byDifference = new JacobianSpectralEstimator({ iterations: 20, jvp: 'difference' }).estimate(target, x, 1);
+    const byDifference = await new JacobianSpectralEstimator({ iterations: 20, jvp: 'difference' }).estimate(target, x, 1);
     byDifference.perSample!.forEach((value, b) => {
       expect(value).toBeLessThanOrEqual(exact[b] * (1 + 1e-5));
       expect(value).toBeGreaterThan(exact[b] * 0.999);
@@ -78,7 +78,7 @@ describe('a small ReLU network on [-1, 1]²', () => {
     x.dispose();
   });
 
-  it('has difference quotients below the grid truth, nearby and between samples', () => {
+  it('has difference quotients below the grid truth, nearby and between samples', async () => {
     const x = inBox(64, 4);
     const target = encoderTarget(network);
     for (const estimator of [
@@ -86,7 +86,7 @@ describe('a small ReLU network on [-1, 1]²', () => {
       new DifferenceQuotientEstimator({ pairs: 4, radius: 0.05, direction: 'gradient' }),
       new DifferenceQuotientEstimator({ pairing: 'between-samples' }),
     ]) {
-      const result = estimator.estimate(target, x, 2);
+      const result = await estimator.estimate(target, x, 2);
       expect(result.bound).toBe('lower');
       expect(result.value).toBeLessThanOrEqual(gridMax * (1 + 1e-4));
       expect(result.value).toBeGreaterThan(0);

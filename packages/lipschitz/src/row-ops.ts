@@ -1,27 +1,45 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Euclidean norm of each row of `[rows, cols]`, in float64 on the JavaScript side. */
-export function rowNorms(t: tf.Tensor2D): number[] {
+/**
+ * Euclidean norm of each row of `[rows, cols]`, in float64 on the JavaScript side. Read
+ * asynchronously: GPU backends under Node have no synchronous read, and on the others a resolved
+ * promise costs nothing measurable.
+ */
+export async function rowNorms(t: tf.Tensor2D): Promise<number[]> {
   const squares = tf.tidy(() => tf.sum(tf.square(t), 1));
-  const values = squares.dataSync();
+  const values = await squares.data();
   squares.dispose();
   return Array.from(values, (v) => Math.sqrt(v));
+}
+
+/** The values of a tensor computed on the backend, read asynchronously; the tensor is disposed. */
+export async function readAndDispose(t: tf.Tensor): Promise<Float32Array> {
+  try {
+    return (await t.data()) as Float32Array;
+  } finally {
+    t.dispose();
+  }
 }
 
 /**
  * Each row scaled to unit length; a zero row (a dead ReLU region, a constant map) is replaced
  * by the matching row of `fallback`, so that iterations never divide by zero.
  */
-export function normalizeRows(t: tf.Tensor2D, fallback: tf.Tensor2D | (() => tf.Tensor2D)): tf.Tensor2D {
-  return tf.tidy(() => {
-    const norms = tf.sqrt(tf.sum(tf.square(t), 1, true));
-    const scaled = tf.div(t, tf.maximum(norms, 1e-30)) as tf.Tensor2D;
+export async function normalizeRows(t: tf.Tensor2D, fallback: tf.Tensor2D | (() => tf.Tensor2D)): Promise<tf.Tensor2D> {
+  const norms = tf.tidy(() => tf.sqrt(tf.sum(tf.square(t), 1, true)));
+  try {
     // A fallback given as a function is made only when a row needs it (random rows of a wide
     // input cost more than the rest of the normalisation).
-    if (typeof fallback === 'function' && norms.dataSync().every((n) => n > 1e-30)) return scaled;
-    const zero = tf.tile(tf.lessEqual(norms, 1e-30), [1, t.shape[1]]);
-    return tf.where(zero, typeof fallback === 'function' ? fallback() : fallback, scaled) as tf.Tensor2D;
-  });
+    const needed = typeof fallback !== 'function' || !(await norms.data()).every((n) => n > 1e-30);
+    return tf.tidy(() => {
+      const scaled = tf.div(t, tf.maximum(norms, 1e-30)) as tf.Tensor2D;
+      if (!needed) return scaled;
+      const zero = tf.tile(tf.lessEqual(norms, 1e-30), [1, t.shape[1]]);
+      return tf.where(zero, typeof fallback === 'function' ? fallback() : fallback, scaled) as tf.Tensor2D;
+    });
+  } finally {
+    norms.dispose();
+  }
 }
 
 /** `[rows, cols]` → `[rows·copies, cols]`, each row repeated `copies` times in a row (sample-major). */

@@ -42,38 +42,38 @@ describe('Theorem 3.3 with linear encoders', () => {
       const [x1, x2] = tf.split(x, [5, 3], 1);
       return fusion.apply([first.encoder.apply(x1), second.encoder.apply(x2)]);
     }, [8]);
-  const estimate = (target: ReturnType<typeof separate>) => new JacobianSpectralEstimator({ iterations: 60 }).estimate(target, tf.tensor2d(randomArray(24, 9), [3, 8]), 1).value;
+  const estimate = async (target: ReturnType<typeof separate>) => (await new JacobianSpectralEstimator({ iterations: 60 }).estimate(target, tf.tensor2d(randomArray(24, 9), [3, 8]), 1)).value;
 
-  it('certifies each encoder at its spectral norm', () => {
+  it('certifies each encoder at its spectral norm', async () => {
     const certified = new CertifiedBoundEstimator();
     for (const [e, l] of [[first, l1], [second, l2]] as const) {
-      const bound = certified.estimate(encoderTarget(e.encoder))!.value;
+      const bound = (await certified.estimate(encoderTarget(e.encoder)))!.value;
       expect(bound).toBeGreaterThanOrEqual(l);
       expect(bound / l).toBeLessThan(1.003);
     }
   });
 
-  it('gives concat on separate inputs the constant max_m L_m: the bound, attained', () => {
+  it('gives concat on separate inputs the constant max_m L_m: the bound, attained', async () => {
     const bounds = fusionOfEncodersBounds([l1, l2], 'separate-inputs');
     expect(bounds.concat).toMatchObject({ fusion: 'concat', convention: 'separate-inputs', bound: 'upper', formula: 'max_m L_m' });
     expect(bounds.concat.value).toBeCloseTo(Math.max(l1, l2), 12);
-    const value = estimate(separate(new ConcatFusion('fusion', [4, 4])));
+    const value = await estimate(separate(new ConcatFusion('fusion', [4, 4])));
     expect(value).toBeCloseTo(Math.max(l1, l2), 4);
     expect(value).toBeLessThanOrEqual(bounds.concat.value * (1 + 1e-5));
   });
 
-  it('gives sum on separate inputs the constant ‖[W_1; W_2]‖₂, within √(Σ L_m²)', () => {
+  it('gives sum on separate inputs the constant ‖[W_1; W_2]‖₂, within √(Σ L_m²)', async () => {
     const stacked = spectralNorm([...first.rows, ...second.rows]);
     const bounds = fusionOfEncodersBounds([l1, l2], 'separate-inputs');
     expect(bounds.sum.value).toBeCloseTo(Math.sqrt(l1 ** 2 + l2 ** 2), 12);
-    const value = estimate(separate(new SumFusion('fusion', [4, 4])));
+    const value = await estimate(separate(new SumFusion('fusion', [4, 4])));
     expect(value).toBeCloseTo(stacked, 4);
     expect(stacked).toBeLessThanOrEqual(bounds.sum.value);
     // Separate inputs: the sum is rougher than concat, but never by more than √M.
     expect(stacked).toBeGreaterThanOrEqual(Math.max(l1, l2) - 1e-9);
   });
 
-  it('bounds sum and concat of one shared input by Σ L_m and √(Σ L_m²)', () => {
+  it('bounds sum and concat of one shared input by Σ L_m and √(Σ L_m²)', async () => {
     const a = linearEncoder('c', 5, 4, 3);
     const b = linearEncoder('d', 5, 4, 4);
     const [la, lb] = [spectralNorm(a.rows), spectralNorm(b.rows)];
@@ -82,8 +82,8 @@ describe('Theorem 3.3 with linear encoders', () => {
     expect(bounds.concat.value).toBeCloseTo(Math.hypot(la, lb), 12);
     const shared = (fusion: SumFusion | ConcatFusion) => functionTarget('shared', (x) => fusion.apply([a.encoder.apply(x), b.encoder.apply(x)]), [5]);
     const x = tf.tensor2d(randomArray(10, 5), [2, 5]);
-    const sum = new JacobianSpectralEstimator({ iterations: 60 }).estimate(shared(new SumFusion('fusion', [4, 4])), x).value;
-    const concat = new JacobianSpectralEstimator({ iterations: 60 }).estimate(shared(new ConcatFusion('fusion', [4, 4])), x).value;
+    const sum = (await new JacobianSpectralEstimator({ iterations: 60 }).estimate(shared(new SumFusion('fusion', [4, 4])), x)).value;
+    const concat = (await new JacobianSpectralEstimator({ iterations: 60 }).estimate(shared(new ConcatFusion('fusion', [4, 4])), x)).value;
     const sumExact = spectralNorm(a.rows.map((row, i) => row.map((v, j) => v + b.rows[i][j])));
     const concatExact = spectralNorm(a.rows.map((row, i) => [...row, ...b.rows[i]]));
     expect(sum).toBeCloseTo(sumExact, 4);

@@ -16,7 +16,7 @@ class WeightedSum implements Fusion {
     this.parameters = [{ name: `${name}/weights`, variable: tf.variable(tf.ones([inputSizes.length])) }];
   }
   apply(latents: readonly tf.Tensor2D[]): tf.Tensor2D {
-    return tf.tidy(() => tf.addN(latents.map((h, i) => h.mul(this.parameters[0].variable.slice([i], [1])))) as tf.Tensor2D);
+    return tf.tidy(() => tf.addN(latents.map((h, i) => tf.mul(h, tf.slice(this.parameters[0].variable, [i], [1])))) as tf.Tensor2D);
   }
   getConfig(): ComponentConfig {
     return { type: 'weighted' };

@@ -82,7 +82,7 @@ describe('SpectralNormConstraint', () => {
     model.dispose();
   });
 
-  it('keeps σ_max ≤ c through training steps (penalty-free loss, Adam, afterStep as the trainer calls it)', () => {
+  it('keeps σ_max ≤ c through training steps (penalty-free loss, Adam, afterStep as the trainer calls it)', async () => {
     const model = fakeModel({ fusion: { 'projection0/kernel': filled([6, 6], 7, 0.2) } });
     const W = model.byName['fusion/projection0/kernel'];
     const target = tf.tensor2d(filled([6, 6], 8, 5) as number[][]);
@@ -99,7 +99,7 @@ describe('SpectralNormConstraint', () => {
     // the unconstrained optimum has σ_max ≈ 5 × that of the target pattern; the constraint holds it at c
     expect(Math.max(...sigmas.slice(20))).toBeLessThanOrEqual(1.5 * (1 + 1e-2));
     expect(sigmas[sigmas.length - 1]).toBeGreaterThan(1.5 * (1 - 1e-2));
-    expect(constraint.estimates(model)['fusion/projection0/kernel']).toBeCloseTo(sigmas[sigmas.length - 1], 2);
+    expect((await constraint.estimates(model))['fusion/projection0/kernel']).toBeCloseTo(sigmas[sigmas.length - 1], 2);
     tf.dispose([target]);
     optimizer.dispose();
     constraint.dispose();

@@ -75,16 +75,18 @@ export class SpectralNormConstraint implements Regularizer {
     for (const parameter of this.selector.select(model)) this.project(parameter);
   }
 
-  /** The current σ̂ of each selected matrix (reads values back; for reports and tests). */
-  estimates(model: MultimodalModel): Record<string, number> {
-    return Object.fromEntries(
-      this.selector.select(model).map((p) => {
-        const sigma = tf.tidy(() => tf.norm(tf.matMul(asMatrix(p.variable), this.vectorFor(p))));
-        const value = sigma.dataSync()[0];
+  /** The current σ̂ of each selected matrix (reads values back asynchronously; for reports and tests). */
+  async estimates(model: MultimodalModel): Promise<Record<string, number>> {
+    const entries: Array<[string, number]> = [];
+    for (const p of this.selector.select(model)) {
+      const sigma = tf.tidy(() => tf.norm(tf.matMul(asMatrix(p.variable), this.vectorFor(p))));
+      try {
+        entries.push([p.name, (await sigma.data())[0]]);
+      } finally {
         sigma.dispose();
-        return [p.name, value];
-      }),
-    );
+      }
+    }
+    return Object.fromEntries(entries);
   }
 
   getConfig(): ComponentConfig {

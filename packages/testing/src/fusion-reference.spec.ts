@@ -15,7 +15,7 @@ function knownFusion(A: number[][]): FusionUnderTest {
       tf.tidy(() => {
         const x = tf.concat(latents as tf.Tensor2D[], 1);
         const linear = tf.matMul(x, tf.tensor2d(A), false, true);
-        const square = tf.square(latents[0].slice([0, 0], [-1, 1]));
+        const square = tf.square(tf.slice(latents[0], [0, 0], [-1, 1]));
         return tf.add(linear, square) as tf.Tensor2D;
       }),
   };

@@ -1,6 +1,6 @@
 import { inject, injectable } from 'inversify';
 import { BackendInfo, initBackend } from '@mmfuse/backend';
-import { ComponentConfig, ComponentRegistry, DataSource, deriveSeed, LoadedPlugin, ModalitySpec, MultimodalDataset, Regularizer, TrainingCallback, UserInputError } from '@mmfuse/core';
+import { ComponentConfig, ComponentRegistry, DataSource, deriveSeed, LoadedPlugin, ModalitySpec, MultimodalDataset, Regularizer, TrainingCallback } from '@mmfuse/core';
 import { ExperimentConfig, setupLabel } from '@mmfuse/config';
 import { existsSync } from 'fs';
 import { join } from 'path';
@@ -93,11 +93,6 @@ export class ExperimentRunner {
   /** Starts the backend, loads the data and checks the models; writes nothing. */
   async prepare(config: ExperimentConfig, options: { baseDir: string; plugins?: LoadedPlugin[]; dataProgress?: (done: number, total: number) => void }): Promise<PreparedExperiment> {
     const backend = await initBackend(config.backend);
-    if (backend.name === 'webgpu' && config.callbacks.length > 0) {
-      throw new UserInputError(
-        `callbacks: ${config.callbacks.map((c) => c.type).join(', ')} read tensors synchronously, which tfjs's WebGPU backend cannot do under Node; train with "backend": "webgpu" and no callbacks, or run the callbacks on "wasm" or "cpu"`,
-      );
-    }
     const data = await this.dataSource(config, options.baseDir, options.dataProgress).load();
     const warnings = [...(data.warnings ?? []), ...checkInputRange(data)];
     this.checkModels(config, data.modalities);

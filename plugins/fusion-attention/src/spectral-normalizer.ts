@@ -56,12 +56,21 @@ export class SpectralNormalizer {
     tf.tidy(() => this.advance(steps));
   }
 
-  /** σ̂ = ‖K u‖ of the current vector: the estimate the last forward call used. */
+  /**
+   * σ̂ = ‖K u‖ of the current vector: the estimate the last forward call used, computed on the host
+   * in float64 from the two variables (read them back first on a GPU backend: `readWeightsToHost`).
+   */
   estimate(): number {
-    const sigma = tf.tidy(() => tf.norm(tf.matMul(this.kernel as tf.Tensor2D, this.u as tf.Tensor2D)));
-    const value = sigma.dataSync()[0];
-    sigma.dispose();
-    return value;
+    const kernel = this.kernel.dataSync();
+    const u = this.u.dataSync();
+    const [rows, cols] = this.kernel.shape as [number, number];
+    let sum = 0;
+    for (let r = 0; r < rows; r++) {
+      let dot = 0;
+      for (let c = 0; c < cols; c++) dot += kernel[r * cols + c] * u[c];
+      sum += dot * dot;
+    }
+    return Math.sqrt(sum);
   }
 
   /** The divisor a call with estimate σ̂ uses (in float64). */

@@ -24,7 +24,7 @@ function identityModel(): MultimodalModel {
     fusion: {} as MultimodalModel['fusion'],
     decoders: [],
     subModels: () => [],
-    encode: (inputs) => tf.concat(inputs.map((x) => x.reshape([x.shape[0], -1])), 1) as tf.Tensor2D,
+    encode: (inputs) => tf.concat(inputs.map((x) => tf.reshape(x, [x.shape[0], -1])), 1) as tf.Tensor2D,
     apply: (inputs) => inputs.map((x) => x.clone()),
     dispose: () => undefined,
   };
@@ -90,7 +90,7 @@ describe('robustness of a fusion that weights the modalities', () => {
     const data = dataset(40, 20);
     const info = trialInfo(data);
     // weights with a closed form: each modality's weight is the mean of its own inputs in that sample
-    const flat = (x: tf.Tensor) => x.reshape([x.shape[0], -1]) as tf.Tensor2D;
+    const flat = (x: tf.Tensor) => tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D;
     const encoders = info.model.encoders.map((e) => ({ ...e, apply: flat }) as unknown as Encoder);
     const fusion = { modalityWeights: (latents: tf.Tensor2D[]) => tf.concat(latents.map((z) => tf.mean(z, 1, true)), 1), modalityWeightsDescription: 'means' };
     const model = { ...info.model, encoders, fusion: fusion as unknown as MultimodalModel['fusion'] };

@@ -78,17 +78,17 @@ export class FailureDetectionCallback implements TrainingCallback {
     if (train.length < 10 || test.length < 4) return;
     const calibration = test.filter((_, k) => k % 2 === 0);
     const evaluation = test.filter((_, k) => k % 2 === 1);
-    const latents = (split: 'train' | 'test', indices: Int32Array, perturb?: Parameters<typeof latentsOf>[3]) => {
-      const { values, size } = latentsOf(model, data[split], indices, perturb);
+    const latents = async (split: 'train' | 'test', indices: Int32Array, perturb?: Parameters<typeof latentsOf>[3]) => {
+      const { values, size } = await latentsOf(model, data[split], indices, perturb);
       return denseMatrix(values, size);
     };
-    const detector = fitFailureDetector(latents('train', train), {
-      calibration: latents('test', calibration),
+    const detector = fitFailureDetector(await latents('train', train), {
+      calibration: await latents('test', calibration),
       percentile: this.options.percentile,
       kernelPca: this.options.components ? { components: this.options.components } : undefined,
       includeResidual: this.options.residual,
     });
-    const clean = latents('test', evaluation);
+    const clean = await latents('test', evaluation);
     const results: Array<Record<string, unknown>> = [];
     const keep = (scores: Float64Array) => Array.from(scores.subarray(0, this.options.keepDistances), (v) => +v.toPrecision(5));
     const record = (failure: string, kind: string, report: DetectionReport) =>
@@ -105,14 +105,14 @@ export class FailureDetectionCallback implements TrainingCallback {
         const size = batch.length / count;
         for (let s = 0; s < count; s++) failure.apply(batch.subarray(s * size, (s + 1) * size), spec.shape, this.options.severity, rng);
       };
-      record(failure.type, 'injected', detector.evaluate(clean, latents('test', evaluation, perturb)));
+      record(failure.type, 'injected', detector.evaluate(clean, await latents('test', evaluation, perturb)));
     }
     const testLabels = labels('test');
     const names = (data.description?.labels as { failure?: string[] } | undefined)?.failure;
     if (testLabels) {
       for (const label of [...new Set(testLabels)].filter((l) => l !== 0).sort((a, b) => a - b)) {
         const faulty = Int32Array.from({ length: data.test.size }, (_, i) => i).filter((i) => testLabels[i] === label);
-        record(names?.[label] ?? `label ${label}`, 'process', detector.evaluate(clean, latents('test', faulty)));
+        record(names?.[label] ?? `label ${label}`, 'process', detector.evaluate(clean, await latents('test', faulty)));
       }
     }
     recordTrial(info.runDir, ANALYSIS_FILES.failureDetection, info.setup, info.trial, {

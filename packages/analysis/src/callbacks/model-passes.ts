@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+// Every pass reads its results with `data()`: GPU backends under Node have no synchronous read.
 import { DataSplit, gatherSamples, hasModalityWeights, ModalitySpec, MultimodalModel, sampleSize } from '@mmfuse/core';
 
 /** Changes one modality's batch of inputs in place (a dropped or corrupted sensor); `count` samples. */
@@ -21,7 +22,7 @@ function inputsOf(model: MultimodalModel, split: DataSplit, indices: ArrayLike<n
 }
 
 /** Fused representations z of the given samples, row-major n × d in float64. */
-export function latentsOf(model: MultimodalModel, split: DataSplit, indices: ArrayLike<number>, perturb?: Perturbation): { values: Float64Array; size: number } {
+export async function latentsOf(model: MultimodalModel, split: DataSplit, indices: ArrayLike<number>, perturb?: Perturbation): Promise<{ values: Float64Array; size: number }> {
   const chunks: Float32Array[] = [];
   let size = 0;
   for (let start = 0; start < indices.length; start += BATCH) {
@@ -29,8 +30,12 @@ export function latentsOf(model: MultimodalModel, split: DataSplit, indices: Arr
     const { inputs } = inputsOf(model, split, indices, start, end, perturb);
     const z = tf.tidy(() => model.encode(inputs));
     size = z.shape[1];
-    chunks.push(z.dataSync() as Float32Array);
-    tf.dispose([z, ...inputs]);
+    tf.dispose(inputs);
+    try {
+      chunks.push((await z.data()) as Float32Array);
+    } finally {
+      z.dispose();
+    }
   }
   const values = new Float64Array(indices.length * size);
   let offset = 0;
@@ -42,20 +47,24 @@ export function latentsOf(model: MultimodalModel, split: DataSplit, indices: Arr
 }
 
 /** Mean squared reconstruction error of every modality against the clean inputs, and their sum as `total`. */
-export function reconstructionErrors(model: MultimodalModel, split: DataSplit, indices: ArrayLike<number>, perturb?: Perturbation): Record<string, number> {
+export async function reconstructionErrors(model: MultimodalModel, split: DataSplit, indices: ArrayLike<number>, perturb?: Perturbation): Promise<Record<string, number>> {
   const sums = model.encoders.map(() => 0);
   for (let start = 0; start < indices.length; start += BATCH) {
     const end = Math.min(indices.length, start + BATCH);
     const { inputs, clean } = inputsOf(model, split, indices, start, end, perturb);
     const outputs = tf.tidy(() => model.apply(inputs));
-    outputs.forEach((output, m) => {
-      const values = output.dataSync();
-      let s = 0;
-      for (let i = 0; i < values.length; i++) s += (values[i] - clean[m][i]) ** 2;
-      // Per-sample mean over values, summed over samples; divided by the sample count below.
-      sums[m] += s / (values.length / (end - start));
-    });
-    tf.dispose([...outputs, ...inputs]);
+    tf.dispose(inputs);
+    try {
+      for (const [m, output] of outputs.entries()) {
+        const values = await output.data();
+        let s = 0;
+        for (let i = 0; i < values.length; i++) s += (values[i] - clean[m][i]) ** 2;
+        // Per-sample mean over values, summed over samples; divided by the sample count below.
+        sums[m] += s / (values.length / (end - start));
+      }
+    } finally {
+      tf.dispose(outputs);
+    }
   }
   const errors: Record<string, number> = {};
   model.encoders.forEach((encoder, m) => (errors[encoder.modality.name] = sums[m] / indices.length));
@@ -77,7 +86,7 @@ export interface ModalityWeightStatistics {
  * The fusion's modality weights over the given samples (undefined for fusions without them, such
  * as sum and concatenation, whose weights are 1 by construction).
  */
-export function modalityWeightsOf(model: MultimodalModel, split: DataSplit, indices: ArrayLike<number>, perturb?: Perturbation): ModalityWeightStatistics | undefined {
+export async function modalityWeightsOf(model: MultimodalModel, split: DataSplit, indices: ArrayLike<number>, perturb?: Perturbation): Promise<ModalityWeightStatistics | undefined> {
   const fusion = model.fusion;
   if (!hasModalityWeights(fusion)) return undefined;
   const M = model.encoders.length;
@@ -88,8 +97,13 @@ export function modalityWeightsOf(model: MultimodalModel, split: DataSplit, indi
     const end = Math.min(indices.length, start + BATCH);
     const { inputs } = inputsOf(model, split, indices, start, end, perturb);
     const weights = tf.tidy(() => fusion.modalityWeights(model.encoders.map((encoder, m) => encoder.apply(inputs[m]))));
-    const values = weights.dataSync();
-    tf.dispose([weights, ...inputs]);
+    tf.dispose(inputs);
+    let values: Float32Array;
+    try {
+      values = (await weights.data()) as Float32Array;
+    } finally {
+      weights.dispose();
+    }
     for (let s = 0; s < end - start; s++) {
       const row = values.subarray(s * M, (s + 1) * M);
       for (let m = 0; m < M; m++) {
@@ -106,17 +120,22 @@ export function modalityWeightsOf(model: MultimodalModel, split: DataSplit, indi
 }
 
 /** Inputs and reconstructions of a few samples of one modality (for figures). */
-export function reconstructionsOf(model: MultimodalModel, split: DataSplit, indices: ArrayLike<number>, modality: string): Array<{ input: number[]; output: number[] }> {
+export async function reconstructionsOf(model: MultimodalModel, split: DataSplit, indices: ArrayLike<number>, modality: string): Promise<Array<{ input: number[]; output: number[] }>> {
   const m = model.encoders.findIndex((e) => e.modality.name === modality);
   const { inputs, clean } = inputsOf(model, split, indices, 0, indices.length);
   const outputs = tf.tidy(() => model.apply(inputs));
-  const values = outputs[m].dataSync();
+  tf.dispose(inputs);
+  let values: Float32Array;
+  try {
+    values = (await outputs[m].data()) as Float32Array;
+  } finally {
+    tf.dispose(outputs);
+  }
   const size = clean[m].length / indices.length;
   const samples = Array.from({ length: indices.length }, (_, k) => ({
     input: Array.from(clean[m].subarray(k * size, (k + 1) * size), (v) => +v.toFixed(4)),
     output: Array.from(values.subarray(k * size, (k + 1) * size), (v) => +v.toFixed(4)),
   }));
-  tf.dispose([...outputs, ...inputs]);
   return samples;
 }
 

@@ -31,7 +31,7 @@ export class ReconstructionsCallback implements TrainingCallback {
     const spec = this.options.modality ? specs.find((s) => s.name === this.options.modality) : specs.find((s) => s.kind === 'image') ?? specs[0];
     if (!spec) throw new UserInputError(`reconstructions: modality "${this.options.modality}" is not one of the model's (${specs.map((s) => s.name).join(', ')})`);
     const split = info.data.test.size > 0 ? info.data.test : info.data.train;
-    const samples = reconstructionsOf(info.model, split, spreadIndices(split.size, this.options.samples), spec.name);
+    const samples = await reconstructionsOf(info.model, split, spreadIndices(split.size, this.options.samples), spec.name);
     // One set of samples per set-up (the first kept trial's), as the report shows them.
     if (info.trial !== Math.min(...this.options.trials)) return;
     recordSetup(info.runDir, ANALYSIS_FILES.reconstructions, info.setup, { trial: info.trial, modality: spec.name, shape: [...spec.shape], samples });

@@ -63,11 +63,11 @@ export class RobustnessCallback implements TrainingCallback {
       if (!names.includes(name)) throw new UserInputError(`robustness: modality "${name}" is not one of the model's (${names.join(', ')})`);
     }
     const perturbed = this.options.modalities.length > 0 ? this.options.modalities : names;
-    const point = (perturbed: string, mode: string, severity: number, perturb?: Perturbation) => {
-      const weights = modalityWeightsOf(model, split, indices, perturb);
-      return { perturbed, mode, severity, loss: reconstructionErrors(model, split, indices, perturb), ...(weights ? { weights } : {}) };
+    const point = async (perturbed: string, mode: string, severity: number, perturb?: Perturbation) => {
+      const weights = await modalityWeightsOf(model, split, indices, perturb);
+      return { perturbed, mode, severity, loss: await reconstructionErrors(model, split, indices, perturb), ...(weights ? { weights } : {}) };
     };
-    const curves: Array<Record<string, unknown>> = [point('none', 'clean', 0)];
+    const curves: Array<Record<string, unknown>> = [await point('none', 'clean', 0)];
     for (const name of perturbed) {
       const spec = model.encoders.find((e) => e.modality.name === name)!.modality;
       const only = (change: (batch: Float32Array, count: number) => void) => (m: ModalitySpec, batch: Float32Array, count: number) => {
@@ -76,7 +76,7 @@ export class RobustnessCallback implements TrainingCallback {
       for (const drop of this.options.drops) {
         const fill = drop === 'zeros' ? new Float32Array(sampleSize(spec)) : trainingMean(info, spec);
         curves.push(
-          point(name, `drop-${drop}`, 1, only((batch, count) => {
+          await point(name, `drop-${drop}`, 1, only((batch, count) => {
             for (let s = 0; s < count; s++) batch.set(fill, s * fill.length);
           })),
         );
@@ -93,8 +93,8 @@ export class RobustnessCallback implements TrainingCallback {
             for (let s = 0; s < count; s++) failure.apply(batch.subarray(s * size, (s + 1) * size), spec.shape, severity, rng);
           });
         };
-        const weights = modalityWeightsOf(model, split, indices, corrupt());
-        curves.push({ perturbed: name, mode: failure.type, severity, loss: reconstructionErrors(model, split, indices, corrupt()), ...(weights ? { weights } : {}) });
+        const weights = await modalityWeightsOf(model, split, indices, corrupt());
+        curves.push({ perturbed: name, mode: failure.type, severity, loss: await reconstructionErrors(model, split, indices, corrupt()), ...(weights ? { weights } : {}) });
       }
     }
     recordTrial(info.runDir, ANALYSIS_FILES.robustness, info.setup, info.trial, { curves });

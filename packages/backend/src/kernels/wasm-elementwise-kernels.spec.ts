@@ -26,7 +26,7 @@ describe('wasm Sum (leading axes in one pass, others stock)', () => {
   ];
   it.each(cases)('sums %j over axes %j (keepDims %s) as the cpu backend does', async (shape, axes, keepDims) => {
     const results = await onBoth(() => {
-      const x = filled([...shape, 1, 1, 1, 1].slice(0, 4), 0.5).reshape(shape);
+      const x = tf.reshape(filled([...shape, 1, 1, 1, 1].slice(0, 4), 0.5), shape);
       const before = tf.memory().numTensors;
       const s = tf.sum(x, axes, keepDims);
       const value = { shape: s.shape, data: s.dataSync() as Float32Array };

@@ -76,7 +76,7 @@ export function autodiffJacobian(fusion: Fusion, xs: number[][]): number[][] {
   return tf.tidy(() => {
     const latents = xs.map((x) => tf.tensor2d([x]));
     return Array.from({ length: fusion.outputSize }, (_, r) => {
-      const pick = tf.oneHot([r], fusion.outputSize).asType('float32');
+      const pick = tf.cast(tf.oneHot([r], fusion.outputSize), 'float32');
       const grads = tf.grads((...inputs: tf.Tensor[]) => tf.sum(tf.mul(fusion.apply(inputs as tf.Tensor2D[]), pick)))(latents);
       return grads.flatMap((g) => Array.from(g.dataSync()));
     });
