@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { environmentError, isUserInputError } from '@mmfuse/core';
-import { childCommand, claimsCommand, dataIndexCommand, dataPreviewCommand, doctorCommand, listCommand, queueStatusCommand, reportCommand, runCommand, schemaCommand, validateCommand, workerCommand } from './commands';
+import { childCommand, claimsCommand, dataIndexCommand, dataPreviewCommand, doctorCommand, exportCommand, listCommand, queueStatusCommand, reportCommand, runCommand, schemaCommand, validateCommand, workerCommand } from './commands';
 
 /** Exit codes: 0 success, 1 internal error, 2 bad input (config, data, plugin, arguments). */
 export const EXIT_OK = 0;
@@ -130,6 +130,15 @@ function addResultCommands(program: Command): void {
     .argument('<dir>', 'run or sweep folder')
     .option('-o, --out <path>', 'a folder (gets index.html and figures/) or an .html file; default <dir>/report')
     .action(reportCommand);
+
+  program
+    .command('export')
+    .description("write one finished trial's encoders, fusion and decoders as standalone sub-models (TensorFlow.js model.json + weights.bin each) that @mmfuse/model's loadSubModel rebuilds in another program")
+    .argument('<run>', 'run folder')
+    .option('--setup <label>', 'the set-up (default: the first)')
+    .option('--trial <k>', 'the trial (default 0)', nonNegativeInteger)
+    .requiredOption('-o, --out <dir>', 'folder for the sub-models (one sub-folder each)')
+    .action(exportCommand);
 }
 
 /** validate, list, schema, data preview, doctor: configs, components, data and the machine. */

@@ -4,6 +4,7 @@ export { claimsCommand } from './claims';
 export { dataIndexCommand } from './data-index';
 export { dataPreviewCommand, DataPreviewOptions } from './data-preview';
 export { doctorCommand } from './doctor';
+export { exportCommand, ExportOptions } from './export';
 export { listCommand } from './list';
 export { queueStatusCommand } from './queue-status';
 export { reportCommand } from './report';
