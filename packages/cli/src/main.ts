@@ -129,6 +129,7 @@ function addResultCommands(program: Command): void {
     .description('write the report of a run or sweep folder: a self-contained HTML page with the paper\'s figures and tables, and each figure as SVG and PNG')
     .argument('<dir>', 'run or sweep folder')
     .option('-o, --out <path>', 'a folder (gets index.html and figures/) or an .html file; default <dir>/report')
+    .addOption(new Option('--loss-axis <scale>', 'y axes of the loss curves: log where the values span a decade or more (auto), or always log or linear').choices(['auto', 'log', 'linear']).default('auto'))
     .action(reportCommand);
 
   program

@@ -1,6 +1,6 @@
-import { bandAndLine, FigureSpec, setupColor, topLevel, VegaLiteSpec } from './figure-spec';
+import { bandAndLine, FigureSpec, PAGE_WIDTH, panelWidth, setupColor, topLevel, VegaLiteSpec } from './figure-spec';
 import { encodePng, pngDataUrl } from './png-encode';
-import type { FailureDetectionFile, ReconstructionsFile, RobustnessFile } from './run-data';
+import type { ReconstructionsFile, RobustnessFile } from './run-data';
 import { meanStd } from './statistics';
 
 /** At most this many samples per set-up, and heatmap cells per side (larger images are block-averaged). */
@@ -38,174 +38,66 @@ export function errorHeatmap(input: readonly number[], output: readonly number[]
   return { cells, rows, cols };
 }
 
-/** Input | reconstruction | |error| heatmap, one row per set-up and sample; the heatmaps share one colour scale. */
+/**
+ * A grid: one row per test sample, the input first, then each set-up's reconstruction and its
+ * |error| heatmap side by side; the heatmaps share one colour scale.
+ */
 export function reconstructionFigure(file: ReconstructionsFile, setups: readonly string[]): FigureSpec {
-  const size = 128;
   const order = [...setups.filter((s) => s in file.setups), ...Object.keys(file.setups).filter((s) => !setups.includes(s))];
+  // Every set-up's samples are the same test indices (spread evenly over the split), so one input column serves them all.
+  const columns = 1 + 2 * order.length;
+  const size = Math.max(72, Math.min(128, Math.floor((PAGE_WIDTH - 40) / columns) - 8));
   let maxError = 0;
   const rows: VegaLiteSpec[] = [];
-  const modalities = new Set<string>();
-  for (const setup of order) {
-    const { modality, shape, samples } = file.setups[setup];
-    modalities.add(modality);
+  const modalities = new Set(order.map((s) => file.setups[s].modality));
+  const samples = Math.min(RECONSTRUCTION_SAMPLES, ...order.map((s) => file.setups[s].samples.length));
+  const heatmaps: VegaLiteSpec[] = [];
+  const image = (pixels: number[], shape: number[], title: string): VegaLiteSpec => {
     const [height, width, channels = 1] = shape;
-    samples.slice(0, RECONSTRUCTION_SAMPLES).forEach((sample, i) => {
-      const heatmap = errorHeatmap(sample.input, sample.output, shape);
+    const h = Math.round((size * height) / width);
+    return {
+      title: { text: title, fontSize: 10, fontWeight: 'normal' },
+      width: size,
+      height: h,
+      data: { values: [{ url: pngDataUrl(encodePng(pixels, width, height, channels)) }] },
+      mark: { type: 'image', aspect: false, align: 'left', baseline: 'top', width: size, height: h, aria: false },
+      encoding: { url: { field: 'url', type: 'nominal' }, x: { value: 0 }, y: { value: 0 } },
+    };
+  };
+  for (let i = 0; i < samples; i++) {
+    const first = file.setups[order[0]];
+    const cells: VegaLiteSpec[] = [image(first.samples[i].input, first.shape, `sample ${i + 1}: input`)];
+    for (const setup of order) {
+      const { shape, samples: kept } = file.setups[setup];
+      const heatmap = errorHeatmap(kept[i].input, kept[i].output, shape);
       maxError = Math.max(maxError, ...heatmap.cells.map((c) => c.error));
-      const image = (pixels: number[], title: string): VegaLiteSpec => ({
-        title: { text: title, fontSize: 11, fontWeight: 'normal' },
+      cells.push(image(kept[i].output, shape, setup));
+      const cell: VegaLiteSpec = {
+        title: { text: `${setup} |error|`, fontSize: 10, fontWeight: 'normal' },
         width: size,
-        height: Math.round((size * height) / width),
-        data: { values: [{ url: pngDataUrl(encodePng(pixels, width, height, channels)) }] },
-        mark: { type: 'image', aspect: false, align: 'left', baseline: 'top', width: size, height: Math.round((size * height) / width), aria: false },
-        encoding: { url: { field: 'url', type: 'nominal' }, x: { value: 0 }, y: { value: 0 } },
-      });
-      rows.push({
-        title: { text: `${setup} · ${modality} · sample ${i + 1}`, fontSize: 12 },
-        hconcat: [
-          image(sample.input, 'input'),
-          image(sample.output, 'reconstruction'),
-          {
-            title: { text: '|error|', fontSize: 11, fontWeight: 'normal' },
-            width: size,
-            height: Math.round((size * heatmap.rows) / heatmap.cols),
-            data: { values: heatmap.cells },
-            mark: { type: 'rect', aria: false },
-            encoding: {
-              x: { field: 'col', type: 'ordinal', axis: null },
-              y: { field: 'row', type: 'ordinal', axis: null },
-              color: { field: 'error', type: 'quantitative', title: '|error|', scale: { scheme: 'inferno', domain: [0, 1] } },
-            },
-          },
-        ],
-      });
-    });
+        height: Math.round((size * heatmap.rows) / heatmap.cols),
+        data: { values: heatmap.cells },
+        mark: { type: 'rect', aria: false },
+        encoding: {
+          x: { field: 'col', type: 'ordinal', axis: null },
+          y: { field: 'row', type: 'ordinal', axis: null },
+          color: { field: 'error', type: 'quantitative', title: '|error|', scale: { scheme: 'inferno', domain: [0, 1] } },
+        },
+      };
+      heatmaps.push(cell);
+      cells.push(cell);
+    }
+    rows.push({ hconcat: cells, spacing: 6 });
   }
   // One colour scale for every heatmap, up to the largest error, so set-ups compare at a glance.
   const domain = [0, maxError > 0 ? maxError : 1];
-  for (const row of rows) (((row.hconcat as VegaLiteSpec[])[2].encoding as VegaLiteSpec).color as VegaLiteSpec).scale = { scheme: 'inferno', domain };
+  for (const cell of heatmaps) ((cell.encoding as VegaLiteSpec).color as VegaLiteSpec).scale = { scheme: 'inferno', domain };
+  const large = order.some((s) => Math.max(...file.setups[s].shape.slice(0, 2)) > HEATMAP_MAX_SIDE);
   return {
     name: 'reconstructions',
     title: 'Reconstructions and pixel errors',
-    caption: `Test inputs, their reconstructions and the per-pixel absolute error (mean over channels${order.some((s) => Math.max(...file.setups[s].shape.slice(0, 2)) > HEATMAP_MAX_SIDE) ? `, averaged over blocks to at most ${HEATMAP_MAX_SIDE}×${HEATMAP_MAX_SIDE} cells` : ''}) for ${[...modalities].join(', ')}; up to ${RECONSTRUCTION_SAMPLES} samples per set-up, one colour scale for all heatmaps.`,
-    spec: topLevel({ vconcat: rows, spacing: 14, resolve: { scale: { color: 'shared' } } }),
-  };
-}
-
-/** Histogram bars of a set of values over `bins` equal bins of [low, high]. */
-function histogram(values: readonly number[], low: number, high: number, bins: number): Array<{ start: number; end: number; count: number }> {
-  const width = (high - low) / bins || 1;
-  const counts = new Array<number>(bins).fill(0);
-  for (const v of values) {
-    if (!Number.isFinite(v)) continue;
-    counts[Math.min(bins - 1, Math.max(0, Math.floor((v - low) / width)))]++;
-  }
-  return counts.map((count, i) => ({ start: low + i * width, end: low + (i + 1) * width, count }));
-}
-
-function firstTrial(entry: FailureDetectionFile['setups'][string]) {
-  return [...entry.trials].sort((a, b) => a.trial - b.trial)[0];
-}
-
-function failuresOf(file: FailureDetectionFile): string[] {
-  const all = [...new Set(Object.values(file.setups).flatMap((e) => e.trials.flatMap((t) => t.results.map((r) => r.failure))))];
-  return [...all.filter((f) => f === 'all'), ...all.filter((f) => f !== 'all')];
-}
-
-/** Distances of clean and faulty latents from the clean kPCA model, with the detection threshold, per set-up and failure. */
-export function distanceHistogramFigure(file: FailureDetectionFile, setups: readonly string[]): FigureSpec | undefined {
-  const values: VegaLiteSpec[] = [];
-  const trialsShown = new Set<number>();
-  for (const [setup, entry] of Object.entries(file.setups)) {
-    const trial = firstTrial(entry);
-    if (!trial) continue;
-    for (const result of trial.results) {
-      if (!result.distances) continue;
-      trialsShown.add(trial.trial);
-      const all = [...result.distances.clean, ...result.distances.faulty, result.threshold].filter(Number.isFinite);
-      const low = Math.min(...all);
-      const high = Math.max(...all);
-      for (const group of ['clean', 'faulty'] as const) {
-        for (const bar of histogram(result.distances[group], low, high, 24)) values.push({ kind: 'bar', setup, failure: result.failure, group, ...bar });
-      }
-      values.push({ kind: 'threshold', setup, failure: result.failure, threshold: result.threshold });
-    }
-  }
-  if (values.length === 0) return undefined;
-  const failures = failuresOf(file).filter((f) => values.some((v) => v.failure === f));
-  const x = { field: 'start', type: 'quantitative', title: 'Mahalanobis distance in kPCA space' };
-  return {
-    name: 'failure-distances',
-    title: 'Latent distances: clean vs faulty',
-    caption: `Distribution of the Mahalanobis distance (kPCA of the latents) for clean and faulty test samples, trial ${[...trialsShown].join(', ')}; dashed line: the detection threshold (95th percentile of the clean distances unless configured otherwise) — a sample beyond it is flagged faulty.`,
-    spec: topLevel({
-      data: { values },
-      facet: { row: { field: 'failure', type: 'nominal', sort: failures, title: 'failure' }, column: { field: 'setup', type: 'nominal', sort: [...setups], title: null } },
-      spec: {
-        width: 200,
-        height: 110,
-        layer: [
-          {
-            transform: [{ filter: "datum.kind === 'bar'" }],
-            mark: { type: 'rect', opacity: 0.6 },
-            encoding: {
-              x,
-              x2: { field: 'end' },
-              y: { field: 'count', type: 'quantitative', title: 'samples', stack: null },
-              color: { field: 'group', type: 'nominal', title: null, scale: { domain: ['clean', 'faulty'], range: ['#4c78a8', '#e45756'] } },
-            },
-          },
-          { transform: [{ filter: "datum.kind === 'threshold'" }], mark: { type: 'rule', color: 'black', strokeDash: [5, 3], strokeWidth: 1.5 }, encoding: { x: { field: 'threshold', type: 'quantitative' } } },
-        ],
-      },
-      resolve: { scale: { x: 'independent', y: 'independent' } },
-    }),
-  };
-}
-
-/** Confusion matrices (actual × predicted) per set-up and failure, counts summed over trials. */
-export function confusionMatrixFigure(file: FailureDetectionFile, setups: readonly string[]): FigureSpec | undefined {
-  const values: VegaLiteSpec[] = [];
-  let trials = 0;
-  for (const [setup, entry] of Object.entries(file.setups)) {
-    trials = Math.max(trials, entry.trials.length);
-    const failures = [...new Set(entry.trials.flatMap((t) => t.results.map((r) => r.failure)))];
-    for (const failure of failures) {
-      const results = entry.trials.flatMap((t) => t.results.filter((r) => r.failure === failure && r.confusion));
-      const sum = (k: 'tp' | 'fp' | 'tn' | 'fn') => results.reduce((s, r) => s + (r.confusion[k] ?? 0), 0);
-      const cells = [
-        { actual: 'faulty', predicted: 'faulty', count: sum('tp') },
-        { actual: 'faulty', predicted: 'clean', count: sum('fn') },
-        { actual: 'clean', predicted: 'faulty', count: sum('fp') },
-        { actual: 'clean', predicted: 'clean', count: sum('tn') },
-      ];
-      // Share within the actual class: what the shading shows, so classes of different sizes compare.
-      for (const c of cells) {
-        const classTotal = cells.filter((d) => d.actual === c.actual).reduce((s, d) => s + d.count, 0);
-        values.push({ setup, failure, ...c, share: classTotal > 0 ? c.count / classTotal : 0 });
-      }
-    }
-  }
-  if (values.length === 0) return undefined;
-  const failures = failuresOf(file).filter((f) => values.some((v) => v.failure === f));
-  const x = { field: 'predicted', type: 'nominal', sort: ['faulty', 'clean'], title: 'predicted', axis: { labelAngle: 0 } };
-  const y = { field: 'actual', type: 'nominal', sort: ['faulty', 'clean'], title: 'actual' };
-  return {
-    name: 'confusion-matrices',
-    title: 'Failure detection: confusion matrices',
-    caption: `Counts of clean and faulty test samples by prediction (threshold rule above), summed over ${trials} trial${trials === 1 ? '' : 's'}; shading: share of the actual class.`,
-    spec: topLevel({
-      data: { values },
-      facet: { row: { field: 'failure', type: 'nominal', sort: failures, title: 'failure' }, column: { field: 'setup', type: 'nominal', sort: [...setups], title: null } },
-      spec: {
-        width: 110,
-        height: 110,
-        layer: [
-          { mark: { type: 'rect', stroke: 'white' }, encoding: { x, y, color: { field: 'share', type: 'quantitative', title: 'share of class', scale: { scheme: 'blues', domain: [0, 1] } } } },
-          { mark: { type: 'text', fontSize: 13 }, encoding: { x, y, text: { field: 'count', type: 'quantitative' }, color: { condition: { test: 'datum.share > 0.5', value: 'white' }, value: 'black' } } },
-        ],
-      },
-    }),
+    caption: `${samples} test sample${samples === 1 ? '' : 's'} of ${[...modalities].join(', ')} (rows): the input, then each set-up's reconstruction and its per-pixel absolute error (mean over channels${large ? `, averaged over blocks to at most ${HEATMAP_MAX_SIDE}×${HEATMAP_MAX_SIDE} cells` : ''}), one colour scale for all heatmaps.`,
+    spec: topLevel({ vconcat: rows, spacing: 10, resolve: { scale: { color: 'shared' } } }),
   };
 }
 
@@ -231,15 +123,51 @@ export function robustnessFigure(file: RobustnessFile, setups: readonly string[]
       return { ...rest, mean: s.mean, std: s.std, n: s.n, lower: s.mean - s.std, upper: s.mean + s.std };
     })
     .sort((a, b) => a.severity - b.severity);
+  // Modes measured at several severities are curves; single-severity ones (the clean run, drops) are points.
+  const severities = new Map<string, Set<number>>();
+  for (const v of values) severities.set(`${v.perturbed} · ${v.mode}`, (severities.get(`${v.perturbed} · ${v.mode}`) ?? new Set()).add(v.severity));
+  const isCurve = (v: { perturbed: string; mode: string }) => (severities.get(`${v.perturbed} · ${v.mode}`)?.size ?? 0) > 1;
+  const clean = values.filter((v) => v.mode === 'clean');
+  const curveValues = values
+    .filter(isCurve)
+    .map((v) => ({ ...v, panel: `${v.perturbed} · ${v.mode}` }));
+  // Each curve starts from the clean loss at severity 0, when it was not measured there.
+  for (const panel of [...new Set(curveValues.map((v) => v.panel))]) {
+    if (curveValues.some((v) => v.panel === panel && v.severity === 0)) continue;
+    for (const c of clean) curveValues.push({ ...c, panel, severity: 0 });
+  }
+  curveValues.sort((a, b) => a.severity - b.severity);
+  const panels = [...new Set(curveValues.map((v) => v.panel))];
+  const pointValues = values.filter((v) => !isCurve(v)).map((v) => ({ ...v, condition: v.mode === 'clean' ? 'clean' : `${v.perturbed} ${v.mode}` }));
+  const conditions = [...new Set(pointValues.map((v) => v.condition))];
+  const parts: VegaLiteSpec[] = [];
+  if (panels.length > 0) {
+    const columns = Math.min(4, panels.length);
+    parts.push({
+      data: { values: curveValues },
+      facet: { field: 'panel', type: 'nominal', title: null, sort: panels },
+      columns,
+      spec: { width: panelWidth(columns), height: 170, layer: bandAndLine({ field: 'severity', type: 'quantitative', title: 'severity' }, `${loss} MSE`, setupColor(setups), { points: true }) },
+      resolve: { scale: { y: 'independent' } },
+    });
+  }
+  if (conditions.length > 0) {
+    const y = { field: 'condition', type: 'nominal', sort: conditions, title: null };
+    const x = { field: 'mean', type: 'quantitative', title: `${loss} MSE`, scale: { zero: false } };
+    parts.push({
+      data: { values: pointValues },
+      width: Math.min(PAGE_WIDTH - 420, 640),
+      height: 24 * conditions.length,
+      layer: [
+        { mark: { type: 'rule', opacity: 0.5 }, encoding: { y, yOffset: { field: 'setup', sort: [...setups] }, x: { field: 'lower', type: 'quantitative' }, x2: { field: 'upper' }, color: setupColor(setups) } },
+        { mark: { type: 'point', filled: true, size: 50 }, encoding: { y, yOffset: { field: 'setup', sort: [...setups] }, x, color: setupColor(setups) } },
+      ],
+    });
+  }
   return {
     name: 'robustness-curves',
-    title: 'Robustness: loss vs perturbation severity',
-    caption: `Test ${loss} MSE with one modality perturbed (columns) by each mode (rows: dropped to zeros or to the mean, or an injected failure) against severity: line = mean over trials, band = mean ± sample std.`,
-    spec: topLevel({
-      data: { values },
-      facet: { row: { field: 'mode', type: 'nominal', title: null }, column: { field: 'perturbed', type: 'nominal', title: 'perturbed modality' } },
-      spec: { width: 200, height: 130, layer: bandAndLine({ field: 'severity', type: 'quantitative', title: 'severity' }, `${loss} MSE`, setupColor(setups), { points: true }) },
-      resolve: { scale: { y: 'independent' } },
-    }),
+    title: 'Robustness: loss under a perturbed modality',
+    caption: `Test ${loss} MSE with one modality perturbed. ${panels.length > 0 ? 'Curves: an injected failure against its severity, from the clean loss at 0 (line = mean over trials, band = mean ± sample std). ' : ''}${conditions.length > 0 ? 'Points: the clean loss and each modality dropped to zeros or to its training mean (dot = mean over trials, bar = mean ± sample std).' : ''}`,
+    spec: topLevel({ vconcat: parts, spacing: 24 }),
   };
 }

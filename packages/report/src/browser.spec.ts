@@ -20,13 +20,15 @@ function requireChromium(): string {
 }
 
 interface PageCheck {
-  svgs: Array<{ width: number; height: number }>;
+  svgs: Array<{ width: number; height: number; id: string }>;
+  /** A screenshot of each top-level section, by id. */
+  sections: Array<{ id: string; png: Buffer }>;
   problems: string[];
   requests: string[];
 }
 
 /** Opens a report page offline and collects every SVG's size, console errors, page errors and requested URLs. */
-async function openReport(html: string, screenshot: string, figureSvgs: string[]): Promise<PageCheck & { parseErrors: string[] }> {
+async function openReport(html: string, screenshot: string, figureSvgs: string[]): Promise<PageCheck & { parseErrors: string[]; viewport: number }> {
   const browser = await chromium.launch({ executablePath: requireChromium(), args: ['--no-sandbox'] });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -42,9 +44,13 @@ async function openReport(html: string, screenshot: string, figureSvgs: string[]
     const svgs = await page.$$eval('svg', (elements) =>
       elements.map((e) => {
         const box = e.getBoundingClientRect();
-        return { width: box.width, height: box.height };
+        return { width: box.width, height: box.height, id: e.closest('figure')?.id ?? '' };
       }),
     );
+    const sections: Array<{ id: string; png: Buffer }> = [];
+    for (const id of await page.$$eval('main > section', (all) => all.map((s) => s.id))) {
+      sections.push({ id, png: await page.locator(`main > section#${id}`).screenshot() });
+    }
     // The written SVG files, parsed by the browser's XML parser.
     const parseErrors = await page.evaluate((texts: string[]) => {
       type Parser = new () => { parseFromString(text: string, type: string): { querySelector(selector: string): { textContent: string | null } | null } };
@@ -52,7 +58,7 @@ async function openReport(html: string, screenshot: string, figureSvgs: string[]
       return texts.map((t) => new DomParser().parseFromString(t, 'image/svg+xml').querySelector('parsererror')?.textContent ?? '').filter((e) => e !== '');
     }, figureSvgs);
     await page.screenshot({ path: screenshot, fullPage: true });
-    return { svgs, problems, requests, parseErrors };
+    return { svgs, sections, problems, requests, parseErrors, viewport: 1400 };
   } finally {
     await browser.close();
   }
@@ -99,5 +105,17 @@ describe('report page in a browser', () => {
     expect(png.width).toBe(1400);
     expect(png.height).toBeGreaterThan(900);
     expect(colouredPixels(png)).toBeGreaterThan(10000);
-  }, 30000);
+
+    // Each section drawn, screenshot by screenshot: the width of the page, and more than text.
+    expect(check.sections.length).toBeGreaterThan(2);
+    for (const section of check.sections) {
+      const shot = readPng(section.png);
+      expect({ id: section.id, wide: shot.width >= 1000 }).toEqual({ id: section.id, wide: true });
+      expect({ id: section.id, drawn: colouredPixels(shot) > 0 || shot.height < 200 }).toEqual({ id: section.id, drawn: true });
+    }
+    // Figures use the page (a wide screen) and never overflow it.
+    for (const box of check.svgs) expect({ id: box.id, fits: box.width <= check.viewport }).toEqual({ id: box.id, fits: true });
+    const widest = Math.max(...check.svgs.map((b) => b.width));
+    expect(widest).toBeGreaterThan(0.6 * check.viewport);
+  }, 60000);
 });

@@ -3,11 +3,14 @@ import { writeFileAtomic } from '@mmfuse/core';
 import { dirname, join, relative, resolve } from 'path';
 import { InlineFigure, reportHtml } from './html';
 import { renderFigure } from './render';
-import { reportContent } from './report-content';
+import { LossAxis, ReportSection, reportContent } from './report-content';
+import { ReportTable, tableCsv, tableLatex } from './tables';
 
 export interface BuildReportOptions {
   /** Where the report goes: a folder (gets index.html and figures/) or an .html file (figures/ beside it). Default `<dir>/report`. */
   out?: string;
+  /** Loss curves' y axes: log where values span a decade or more (`auto`, the default), or always `log` or `linear`. */
+  lossAxis?: LossAxis;
 }
 
 export interface BuiltFigure {
@@ -39,7 +42,7 @@ function outputPaths(dir: string, out: string | undefined): { html: string; figu
  * as SVG) and every figure as `figures/<name>.svg` and `.png`.
  */
 export async function buildReport(dir: string, options: BuildReportOptions = {}): Promise<BuiltReport> {
-  const content = reportContent(dir);
+  const content = reportContent(dir, options.lossAxis);
   const paths = outputPaths(content.dir, options.out);
   mkdirSync(paths.figures, { recursive: true });
   const inline: InlineFigure[] = [];
@@ -56,6 +59,20 @@ export async function buildReport(dir: string, options: BuildReportOptions = {})
     inline.push({ name: figure.name, title: figure.title, caption: figure.caption, svg, svgHref: href(svgFile), pngHref: png instanceof Error ? undefined : href(pngFile) });
     figures.push({ name: figure.name, title: figure.title, svg: svgFile, ...(png instanceof Error ? {} : { png: pngFile }), warnings });
   }
-  writeFileAtomic(paths.html, reportHtml(content, inline));
+  // Every table also as CSV and LaTeX, for papers and spreadsheets.
+  const tablesDir = join(dirname(paths.html), 'tables');
+  mkdirSync(tablesDir, { recursive: true });
+  const tables: ReportTable[] = [];
+  const collect = (s: ReportSection) => {
+    tables.push(...s.tables);
+    s.subsections.forEach(collect);
+  };
+  content.sections.forEach(collect);
+  for (const table of tables) {
+    writeFileAtomic(join(tablesDir, `${table.id}.csv`), tableCsv(table));
+    writeFileAtomic(join(tablesDir, `${table.id}.tex`), tableLatex(table));
+  }
+  const tableHref = (id: string, kind: 'csv' | 'tex') => relative(dirname(paths.html), join(tablesDir, `${id}.${kind}`)).split('\\').join('/');
+  writeFileAtomic(paths.html, reportHtml(content, inline, new Date(), tableHref));
   return { html: paths.html, figures, notes: [...notes] };
 }

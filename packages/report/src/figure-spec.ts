@@ -32,6 +32,14 @@ export function topLevel(spec: VegaLiteSpec): VegaLiteSpec {
 /** Legend symbols of line figures drawn as opaque strokes: the band layer's fill opacity would otherwise pale them. */
 export const LINE_LEGEND = { symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2.5 };
 
+/** Width in pixels the report's figures are laid out for (a wide screen; the page scales them down on a narrow one). */
+export const PAGE_WIDTH = 1280;
+
+/** Width of each of `columns` facet panels so that the row fills the page (legend and axes aside). */
+export function panelWidth(columns: number, min = 160, max = 420): number {
+  return Math.max(min, Math.min(max, Math.floor((PAGE_WIDTH - 200) / Math.max(1, columns)) - 40));
+}
+
 /** Log axes: only powers of ten once the data span a few decades (a denser grid hides the curves). */
 export const LOG_AXIS = { tickCount: 4 };
 

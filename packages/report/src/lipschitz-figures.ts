@@ -1,5 +1,5 @@
 import { CERTIFIED_ESTIMATOR, estimatorLabel, LipschitzCurvePoint } from './aggregates';
-import { bandAndLine, FigureSpec, setupColor, topLevel } from './figure-spec';
+import { bandAndLine, FigureSpec, panelWidth, setupColor, topLevel } from './figure-spec';
 
 /**
  * Positive band edges for a log axis: mean − std can be ≤ 0, and is then clipped at half the
@@ -40,8 +40,8 @@ export function lipschitzCurveFigure(points: readonly LipschitzCurvePoint[], est
     spec: topLevel({
       data: { values },
       facet: { field: 'subModel', type: 'nominal', sort: present, title: null },
-      columns: Math.min(3, Math.max(1, present.length)),
-      spec: { width: 200, height: 140, layer: bandAndLine({ field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } }, what.axis, setupColor(setups), { log: true, points: epochs <= 12 }) },
+      columns: Math.min(4, Math.max(1, present.length)),
+      spec: { width: panelWidth(Math.min(4, Math.max(1, present.length))), height: 170, layer: bandAndLine({ field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } }, what.axis, setupColor(setups), { log: true, points: epochs <= 12 }) },
     }),
   };
 }

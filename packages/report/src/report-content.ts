@@ -1,7 +1,8 @@
 import { resolve } from 'path';
 import { analysisName, ANALYSIS_FILES, RUN_FILES } from '@mmfuse/runs';
 import { estimatorLabel, finalLossValues, lipschitzCurves, lossCurves, orderEstimators, orderSubModels } from './aggregates';
-import { confusionMatrixFigure, distanceHistogramFigure, reconstructionFigure, robustnessFigure } from './analysis-figures';
+import { reconstructionFigure, robustnessFigure } from './analysis-figures';
+import { aucCells, aucHeatmapFigure, confusionMatrixFigure, distanceHistogramFigure, rocFigure } from './detection-figures';
 import type { FigureSpec } from './figure-spec';
 import { lipschitzCurveFigure } from './lipschitz-figures';
 import { finalLossBoxplotFigure, lossCurveFigure } from './loss-figures';
@@ -9,7 +10,7 @@ import { lossKeysOf, Optional, readRunFolder, RunData, setupsOf } from './run-da
 import { isSweepFolder, readSweepFolder, SweepData, sweepFinalLoss, sweepLipschitz, sweepParameterNorms } from './sweep-data';
 import { lambdaLipschitzFigure, lambdaParameterNormFigure, sweepFinalLossFigure } from './sweep-figures';
 import { referenceTables } from './reference-tables';
-import { claimsTable, failureDetectionTable, lipschitzTable, lossTable, ReportTable } from './tables';
+import { claimsTable, failureDetectionTable, lipschitzTable, lossTable, ReportTable, resourcesTable } from './tables';
 import { formatMeanStd } from './statistics';
 
 export interface ReportSection {
@@ -23,6 +24,10 @@ export interface ReportSection {
   /** Names of the figures shown in this section, in order. */
   figures: string[];
   subsections: ReportSection[];
+  /** Shown closed (a <details> element) until the reader opens it. */
+  folded?: boolean;
+  /** Preformatted text (e.g. the resolved config), shown as is. */
+  preformatted?: string;
 }
 
 export interface ReportContent {
@@ -105,6 +110,7 @@ function runTables(data: RunData): { tables: ReportTable[]; missing: string[] } 
 /** What every section of a run's report shares: its set-ups and losses, and the figures collected so far. */
 interface RunSections {
   readonly data: RunData;
+  readonly lossAxis: LossAxis;
   readonly setups: string[];
   readonly losses: string[];
   readonly figures: FigureSpec[];
@@ -121,8 +127,8 @@ function lossCurvesSection(run: RunSections): ReportSection {
   const curves = section('loss-curves', 'Loss curves');
   const points = lossCurves(run.data);
   if (points.length > 0) {
-    addFigure(run, curves, lossCurveFigure(points, 'train', run.setups, run.losses));
-    addFigure(run, curves, lossCurveFigure(points, 'test', run.setups, run.losses));
+    addFigure(run, curves, lossCurveFigure(points, 'train', run.setups, run.losses, run.lossAxis));
+    addFigure(run, curves, lossCurveFigure(points, 'test', run.setups, run.losses, run.lossAxis));
     if (run.data.metrics.length === 0) curves.text.push('No metrics.jsonl: curves are from summary.json.');
   } else curves.missing.push('No metrics.jsonl and no curves in summary.json: nothing to plot.');
   return curves;
@@ -173,11 +179,27 @@ function detectionSection(run: RunSections): ReportSection {
   else if (data.failureDetection.state === 'ok') {
     const file = data.failureDetection.value;
     const order = allSetups(run, Object.keys(file.setups));
-    detection.tables.push(failureDetectionTable(file));
+    const cells = aucCells(file);
+    const chance = cells.filter((c) => c.chance).length;
+    if (cells.length > 0) {
+      const best = [...cells].sort((a, b) => b.auc - a.auc)[0];
+      const above = cells.filter((c) => !c.chance && c.auc > 0.5).length;
+      const below = cells.filter((c) => !c.chance && c.auc < 0.5).length;
+      detection.text.push(
+        chance === cells.length
+          ? `No failure is told from clean samples better than chance in any set-up: every AUC is within 1.96 standard errors of 0.5 (best ${best.auc.toFixed(2)}, ${best.failure} with ${best.setup}).`
+          : `${above} of ${cells.length} failure × set-up cells are detected beyond chance (AUC above 0.5 by more than 1.96 standard errors: faulty latents lie farther from the clean ones); best ${best.auc.toFixed(2)}, ${best.failure} with ${best.setup}. ${below > 0 ? `${below} lie below chance (faulty latents closer to the clean centre than clean ones, so the distance rule misses them). ` : ''}${chance} are indistinguishable from chance.`,
+      );
+    }
+    addFigure(run, detection, aucHeatmapFigure(file, order));
+    addFigure(run, detection, rocFigure(file, order));
+    const details = section('failure-detection-details', 'Per-failure details: rates, distance distributions, confusion matrices', { folded: true });
+    details.tables.push(failureDetectionTable(file));
     const histogram = distanceHistogramFigure(file, order);
-    if (histogram) addFigure(run, detection, histogram);
-    else detection.missing.push(`${data.failureDetection.file} has no "distances": only the confusion matrices can be shown.`);
-    addFigure(run, detection, confusionMatrixFigure(file, order));
+    if (histogram) addFigure(run, details, histogram);
+    else details.missing.push(`${data.failureDetection.file} has no "distances": only the confusion matrices can be shown.`);
+    addFigure(run, details, confusionMatrixFigure(file, order));
+    detection.subsections.push(details);
   }
   return detection;
 }
@@ -204,19 +226,39 @@ function claimsSection({ data }: RunSections): ReportSection {
   return claims;
 }
 
+function resourcesSection(run: RunSections): ReportSection {
+  const table = resourcesTable(run.data);
+  return table
+    ? section('resources', 'Time and memory', { tables: [table] })
+    : section('resources', 'Time and memory', { missing: ['No metrics.jsonl with seconds and memory per epoch.'] });
+}
+
+function configSection(data: RunData): ReportSection {
+  if (!data.config) return section('config', 'Configuration', { missing: ['No config.json in this run folder.'] });
+  return section('config', 'Configuration (as resolved, defaults filled in; rerun with mmfuse run config.json)', {
+    preformatted: JSON.stringify(data.config, null, 2),
+    folded: true,
+  });
+}
+
+/** How loss axes are drawn: log where the values span a decade or more (`auto`), or as asked. */
+export type LossAxis = 'auto' | 'log' | 'linear';
+
 /** Sections and figure specs of a run folder, without rendering anything. */
-export function runContent(data: RunData): ReportContent {
-  const run: RunSections = { data, setups: setupsOf(data), losses: lossKeysOf(data), figures: [] };
+export function runContent(data: RunData, lossAxis: LossAxis = 'auto'): ReportContent {
+  const run: RunSections = { data, lossAxis, setups: setupsOf(data), losses: lossKeysOf(data), figures: [] };
   const { tables, missing } = runTables(data);
   const sections: ReportSection[] = [
     section('tables', 'Final values', { text: ['Statistics over finished trials; diverged trials are listed, never averaged.'], tables, missing }),
+    claimsSection(run),
     lossCurvesSection(run),
     finalLossesSection(run),
     lipschitzSection(run),
     reconstructionsSection(run),
     detectionSection(run),
     robustnessSection(run),
-    claimsSection(run),
+    resourcesSection(run),
+    configSection(data),
   ];
   if (data.notes.length > 0) sections.push(section('notes', 'Notes on the files', { text: data.notes }));
   return { kind: 'run', dir: data.dir, title: `mmfuse run ${data.summary.name ?? ''}`.trim(), header: runHeader(data), sections, figures: run.figures };
@@ -286,9 +328,9 @@ export function sweepContent(sweep: SweepData): ReportContent {
 }
 
 /** Reads a run or sweep folder and lays out its report: sections, tables and figure specs (nothing rendered or written). */
-export function reportContent(dir: string): ReportContent {
+export function reportContent(dir: string, lossAxis: LossAxis = 'auto'): ReportContent {
   const root = resolve(dir);
-  return isSweepFolder(root) ? sweepContent(readSweepFolder(root)) : runContent(readRunFolder(root));
+  return isSweepFolder(root) ? sweepContent(readSweepFolder(root)) : runContent(readRunFolder(root), lossAxis);
 }
 
 /** The figure specs of a run or sweep folder's report. */

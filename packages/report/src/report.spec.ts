@@ -49,6 +49,8 @@ describe('report of a run folder', () => {
         'lipschitz-jacobian-spectral',
         'lipschitz-certified-bound',
         'reconstructions',
+        'failure-auc',
+        'failure-roc',
         'failure-distances',
         'confusion-matrices',
         'robustness-curves',

@@ -31,7 +31,7 @@ export type RunSummaryData = Partial<Omit<RunSummary, 'setups' | 'callbacks' | '
 };
 
 /** The parts of a `metrics.jsonl` line the report reads. */
-export type MetricRow = Pick<EpochRow, 'setup' | 'trial' | 'epoch' | 'train' | 'test'>;
+export type MetricRow = Pick<EpochRow, 'setup' | 'trial' | 'epoch' | 'train' | 'test'> & Partial<Pick<EpochRow, 'seconds' | 'memory'>>;
 
 /** One line of `lipschitz.jsonl` with a value (rows of failed estimates carry `value: null` and are kept apart). */
 export interface LipschitzRowData {

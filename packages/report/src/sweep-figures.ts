@@ -1,5 +1,5 @@
 import { orderSubModels } from './aggregates';
-import { FigureSpec, LINE_LEGEND, LOG_AXIS, setupColor, topLevel, VegaLiteSpec } from './figure-spec';
+import { FigureSpec, LINE_LEGEND, LOG_AXIS, panelWidth, setupColor, topLevel, VegaLiteSpec } from './figure-spec';
 import { logBand } from './lipschitz-figures';
 import type { SweepValue } from './sweep-data';
 
@@ -48,8 +48,8 @@ export function lambdaLipschitzFigure(values: readonly SweepValue[], parameter: 
       data: { values: data },
       facet: { column: { field: 'setup', type: 'nominal', sort: [...setups], title: null }, ...(row ? { row } : {}) },
       spec: {
-        width: 230,
-        height: 170,
+        width: panelWidth(Math.max(1, setups.length)),
+        height: 190,
         layer: line(xEncoding(data, parameter), 'Lipschitz constant', { field: 'series', type: 'nominal', title: 'sub-model', sort: subModels, legend: LINE_LEGEND }, true, {
           field: 'kind',
           type: 'nominal',
@@ -71,7 +71,7 @@ export function lambdaParameterNormFigure(values: readonly SweepValue[], paramet
     name: 'lambda-parameter-norm',
     title: `Ablation: parameter norm vs ${parameter}`,
     caption: `Norm of the trained parameters (summary.json parameterNorm; mean over trials, band ± sample std, log scale) at each value of ${parameter}.`,
-    spec: topLevel(row ? { data: { values: data }, facet: { row }, spec: { width: 320, height: 170, layer } } : { data: { values: data }, width: 320, height: 170, layer }),
+    spec: topLevel(row ? { data: { values: data }, facet: { row }, spec: { width: panelWidth(1, 320, 760), height: 190, layer } } : { data: { values: data }, width: panelWidth(1, 320, 760), height: 190, layer }),
   };
 }
 
@@ -84,6 +84,6 @@ export function sweepFinalLossFigure(values: readonly SweepValue[], parameter: s
     name: 'sweep-final-loss',
     title: `Final test loss vs ${parameter}`,
     caption: `Final test MSE (weighted total; mean over trials, band ± sample std) at each value of ${parameter}.`,
-    spec: topLevel(row ? { data: { values: data }, facet: { row }, spec: { width: 320, height: 170, layer } } : { data: { values: data }, width: 320, height: 170, layer }),
+    spec: topLevel(row ? { data: { values: data }, facet: { row }, spec: { width: panelWidth(1, 320, 760), height: 190, layer } } : { data: { values: data }, width: panelWidth(1, 320, 760), height: 190, layer }),
   };
 }

@@ -9,6 +9,8 @@ export interface TableCell {
   mean?: number;
   std?: number;
   n?: number;
+  /** The best value of its column (lowest loss), highlighted on the page and in LaTeX. */
+  best?: boolean;
 }
 
 export interface ReportTable {
@@ -20,6 +22,81 @@ export interface ReportTable {
 }
 
 const text = (t: string | number): TableCell => ({ text: String(t) });
+
+/** Marks the lowest mean of each column `first..first+count-1` as best (ties all marked; needs two rows to compare). */
+function markLowest(rows: TableCell[][], first: number, count: number): void {
+  if (rows.length < 2) return;
+  for (let c = first; c < first + count; c++) {
+    const means = rows.map((r) => r[c]?.mean).filter((m): m is number => typeof m === 'number' && Number.isFinite(m));
+    if (means.length < 2) continue;
+    const lowest = Math.min(...means);
+    for (const r of rows) if (r[c]?.mean === lowest) r[c] = { ...r[c], best: true };
+  }
+}
+
+/** Seconds per epoch, time per trial and peak memory per set-up, from metrics.jsonl. */
+export function resourcesTable(data: RunData): ReportTable | undefined {
+  const rows: TableCell[][] = [];
+  for (const setup of setupsOf(data)) {
+    const metrics = data.metrics.filter((m) => m.setup === setup && typeof m.seconds === 'number');
+    if (metrics.length === 0) continue;
+    const trials = [...new Set(metrics.map((m) => m.trial))];
+    const perTrial = trials.map((t) => metrics.filter((m) => m.trial === t).reduce((sum, m) => sum + m.seconds!, 0));
+    const rss = metrics.map((m) => m.memory?.rssMB).filter((v): v is number => typeof v === 'number');
+    const tensors = metrics.map((m) => m.memory?.tensors).filter((v): v is number => typeof v === 'number');
+    rows.push([
+      text(setup),
+      stat(meanStd(metrics.map((m) => m.seconds!))),
+      stat(meanStd(perTrial)),
+      text(rss.length > 0 ? formatNumber(Math.max(...rss)) : '—'),
+      text(tensors.length > 0 ? String(Math.max(...tensors)) : '—'),
+      text(trials.length),
+    ]);
+  }
+  if (rows.length === 0) return undefined;
+  markLowest(rows, 1, 2);
+  return {
+    id: 'time-and-memory',
+    title: 'Time and memory per set-up (training and test evaluation; callbacks not included)',
+    head: ['set-up', 'seconds per epoch', 'seconds per trial', 'peak RSS (MB)', 'peak tensors', 'trials'],
+    rows,
+    note: 'Seconds: mean ± sample std over epochs and over trials; RSS is the whole process, so set-ups trained in one process share it.',
+  };
+}
+
+/** A table as CSV (RFC 4180 quoting), statistics as mean and std columns. */
+export function tableCsv(table: ReportTable): string {
+  const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const statColumns = table.head.map((_, c) => table.rows.some((r) => r[c]?.mean !== undefined));
+  const head = table.head.flatMap((h, c) => (statColumns[c] ? [`${h} mean`, `${h} std`, `${h} n`] : [h]));
+  const rows = table.rows.map((r) => table.head.flatMap((_, c) => (statColumns[c] ? (r[c]?.mean !== undefined ? [String(r[c].mean), String(r[c].std), String(r[c].n ?? '')] : [r[c]?.text ?? '', '', '']) : [r[c]?.text ?? ''])));
+  return [head, ...rows].map((r) => r.map(quote).join(',')).join('\n') + '\n';
+}
+
+/** A table as a LaTeX tabular (booktabs), the best values in bold. */
+export function tableLatex(table: ReportTable): string {
+  const special: Record<string, string> = { '\\': '\\textbackslash{}', '&': '\\&', '%': '\\%', $: '\\$', '#': '\\#', _: '\\_', '{': '\\{', '}': '\\}', '~': '\\textasciitilde{}', '^': '\\textasciicircum{}' };
+  // One pass over the special characters, then the typographic ones (whose replacements use them).
+  const escape = (v: string) => v.replace(/[\\&%$#_{}~^]/g, (ch) => special[ch]).replace(/±/g, '$\\pm$').replace(/—/g, '---').replace(/–/g, '--');
+  const cell = (c: TableCell | undefined) => (c ? (c.best ? `\\textbf{${escape(c.text)}}` : escape(c.text)) : '');
+  const align = table.head.map((_, c) => (table.rows.some((r) => r[c]?.mean !== undefined) ? 'r' : 'l')).join('');
+  return [
+    '% Needs \\usepackage{booktabs}.',
+    '\\begin{table}',
+    '\\centering',
+    `\\caption{${escape(table.title)}}`,
+    `\\label{tab:${table.id}}`,
+    `\\begin{tabular}{${align}}`,
+    '\\toprule',
+    `${table.head.map(escape).join(' & ')} \\\\`,
+    '\\midrule',
+    ...table.rows.map((r) => `${table.head.map((_, c) => cell(r[c])).join(' & ')} \\\\`),
+    '\\bottomrule',
+    '\\end{tabular}',
+    '\\end{table}',
+    '',
+  ].join('\n');
+}
 const stat = (s: { mean: number; std: number; n?: number }): TableCell => ({ text: formatMeanStd(s), mean: s.mean, std: s.std, n: s.n });
 
 /** Table 1 of the paper: final MSE per set-up and loss (each modality, total), mean ± sample std over finished trials. */
@@ -40,6 +117,7 @@ export function lossTable(data: RunData, split: Split = 'test'): ReportTable {
       text(diverged > 0 ? `${finished} (+${diverged} diverged)` : finished),
     ];
   });
+  markLowest(rows, 1, keys.length);
   return {
     id: `final-${split}-loss`,
     title: `Final ${split} MSE per set-up (mean ± sample std over trials)`,
