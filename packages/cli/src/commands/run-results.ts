@@ -1,9 +1,26 @@
+import { existsSync } from 'fs';
+import { join } from 'path';
+import { checkClaims, formatClaims } from '@mmfuse/analysis';
+import { writeFileAtomic } from '@mmfuse/core';
 import { buildReport } from '@mmfuse/report';
-import type { PointOutcome } from '@mmfuse/runs';
+import { PointOutcome, RUN_FILES, SWEEP_FILES } from '@mmfuse/runs';
 import { sweepTable } from '../sweep-runner';
 
-/** The report of a finished run or sweep; a problem with it never fails the run that produced the results. */
+/** The paper's claims tested on a finished run (claims.json, claims.txt), so its report shows them. */
+function writeClaims(dir: string): void {
+  if (existsSync(join(dir, SWEEP_FILES.sweep))) return;
+  try {
+    const claims = checkClaims(dir);
+    writeFileAtomic(join(dir, RUN_FILES.claims), `${JSON.stringify(claims, null, 2)}\n`);
+    writeFileAtomic(join(dir, 'claims.txt'), `${formatClaims(claims)}\n`);
+  } catch (error) {
+    process.stderr.write(`claims: not tested (${(error as Error).message.split('\n')[0]}); retry with: mmfuse claims ${dir}\n`);
+  }
+}
+
+/** The claims and report of a finished run or sweep; a problem with them never fails the run that produced the results. */
 export async function writeReport(dir: string): Promise<void> {
+  writeClaims(dir);
   try {
     const report = await buildReport(dir);
     process.stdout.write(`report: ${report.html} (${report.figures.length} figures${report.notes.length ? `; ${report.notes.join('; ')}` : ''})\n`);
