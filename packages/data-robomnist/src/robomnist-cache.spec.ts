@@ -49,6 +49,9 @@ function expectSameData(a: MultimodalDataset, b: MultimodalDataset): void {
   expect(facts(b)).toEqual(facts(a));
 }
 
+// A decode without the cache runs the system ffmpeg once per clip: several seconds on two busy cores.
+jest.setTimeout(60000);
+
 describe('the decoded cache', () => {
   let first: MultimodalDataset;
   const cache = mkdtempSync(join(tmpdir(), 'mmfuse-robomnist-cache-'));
