@@ -25,25 +25,39 @@ const { loadExperiment } = require('@mmfuse/cli');
 const { buildModel } = require('@mmfuse/model');
 const { DataParallelPool, decideWorkers, TrialTrainer } = require('@mmfuse/trainer');
 
-const { values: args } = parseArgs({
-  options: {
-    workload: { type: 'string', default: 'tiny-64,paper-128' },
-    fusion: { type: 'string' },
-    backend: { type: 'string' },
-    workers: { type: 'string' },
-    steps: { type: 'string', default: '10' },
-    json: { type: 'boolean', default: false },
-    profile: { type: 'boolean', default: false },
-    torch: { type: 'string', default: '/usr/bin/python3' },
-    'no-torch': { type: 'boolean', default: false },
-    lipschitz: { type: 'boolean', default: false },
-    samples: { type: 'string', default: '64' },
-  },
-});
+const USAGE = `usage: npm run bench -- [--workload tiny-64,paper-128] [--fusion type] [--backend name] [--workers n]
+                      [--steps n] [--json] [--profile] [--torch /usr/bin/python3] [--no-torch] [--lipschitz] [--samples n]`;
 
 function fail(message) {
   process.stderr.write(`error: ${message}\n`);
   process.exit(2);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      workload: { type: 'string', default: 'tiny-64,paper-128' },
+      fusion: { type: 'string' },
+      backend: { type: 'string' },
+      workers: { type: 'string' },
+      steps: { type: 'string', default: '10' },
+      json: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      torch: { type: 'string', default: '/usr/bin/python3' },
+      'no-torch': { type: 'boolean', default: false },
+      lipschitz: { type: 'boolean', default: false },
+      samples: { type: 'string', default: '64' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+} catch (error) {
+  fail(`${error.message}\n${USAGE}`);
+}
+const args = parsed.values;
+if (args.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
 }
 
 const steps = Number(args.steps);

@@ -151,11 +151,21 @@ function version(): string {
   }
 }
 
+/**
+ * The device this process started, if any. A second Dawn instance and device in one process (a
+ * backend asked for twice) crashes Dawn's OpenGL ES backend, so later starts reuse the first.
+ */
+let started: { result: BackendStart & { ok: true }; software: boolean } | undefined;
+
 export const webgpuProvider: BackendProvider = {
   name: 'webgpu',
   description: "WebGPU through Dawn (npm webgpu): a GPU through Vulkan, Metal or D3D12; when named, also a software adapter through OpenGL ES",
   autoRank: 1,
   async start(named: boolean): Promise<BackendStart> {
+    if (started && tf.findBackend('webgpu')) {
+      if (started.software && !named) return { ok: false, why: 'only a software adapter (started earlier in this process)' };
+      return (await tf.setBackend('webgpu')) ? started.result : { ok: false, why: "tfjs's WebGPU backend did not start again" };
+    }
     const d = loadDawn();
     if (typeof d === 'string') return { ok: false, why: d };
     const tried: string[] = [];
@@ -164,10 +174,12 @@ export const webgpuProvider: BackendProvider = {
     const failed = await activate(d, found.gpu, found.adapter);
     if (failed) return { ok: false, why: [...tried, `${found.info.api}: ${found.info.device || found.info.description}: ${failed}`].join('; ') };
     const adapterName = [found.info.vendor, found.info.architecture, found.info.device].filter(Boolean).join(' ') || found.info.description;
-    return {
-      ok: true,
+    const result = {
+      ok: true as const,
       info: { name: 'webgpu', version: version(), tfjsVersion: tf.version_core, adapter: found.info, singleDevice: true },
       why: `${found.info.software ? 'software' : 'hardware'} adapter ${adapterName} through ${found.info.api}${tried.length ? ` (${tried.join('; ')})` : ''}`,
     };
+    started = { result, software: found.info.software };
+    return result;
   },
 };
