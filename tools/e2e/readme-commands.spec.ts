@@ -27,6 +27,13 @@ const all = commands();
 const table = [...README.matchAll(/^\| `((?:run|worker|queue|report|claims|export|validate|list|schema|doctor|data)(?![.\w])[^`]*)` \|/gm)].map((m) => `mmfuse ${m[1]}`);
 const mmfuseLines = [...new Set([...all.filter((l) => /^(npx )?mmfuse \S/.test(l)).map((l) => l.replace(/^npx /, '')), ...table])];
 const mmfuse = (args: string[], cwd = ROOT) => spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 120000 });
+// One --help per command: each start loads every built-in plugin (about a second).
+const helps = new Map<string, ReturnType<typeof mmfuse>>();
+const helpOf = (command: string[]) => {
+  const key = command.join(' ');
+  if (!helps.has(key)) helps.set(key, mmfuse([...command, '--help']));
+  return helps.get(key)!;
+};
 
 describe('the README commands', () => {
   it('finds the commands of the quick start, the command line and development', () => {
@@ -51,7 +58,7 @@ describe('the README commands', () => {
   it.each(mmfuseLines.map((l) => [l]))('accepts the command and options of `%s`', (line) => {
     const words = line.split(/\s+/).slice(1);
     const command = words.filter((w, i) => !w.startsWith('-') && !w.includes('<') && !w.includes('/') && !w.includes('.') && (i === 0 || (words[0] === 'data' && i === 1) || (words[0] === 'queue' && i === 1)));
-    const help = mmfuse([...command, '--help']);
+    const help = helpOf(command);
     expect({ line, code: help.status }).toEqual({ line, code: 0 });
     for (const option of words.map((w) => w.replace(/^\[/, '').replace(/\]$/, '')).filter((w) => /^--?[a-z]/.test(w))) {
       expect({ line, option, known: help.stdout.includes(option.replace(/=.*$/, '')) }).toEqual({ line, option, known: true });

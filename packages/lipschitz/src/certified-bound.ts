@@ -44,8 +44,11 @@ export class CertifiedBoundEstimator implements Estimator {
   readonly type = 'certified-bound' as const;
   readonly options: CertifiedBoundOptions;
   private readonly vectors = new Map<string, tf.Tensor4D>();
-  /** Sub-model bounds of the current evaluation (weights fixed), reused by the whole-model bound. */
-  private evaluation: Map<SubModel, Promise<LipschitzResult | undefined>> | undefined;
+  /**
+   * Sub-model bounds of the current evaluation (weights fixed), by domain, reused by the
+   * whole-model bound: the fusion's domain comes from the same tracked samples there.
+   */
+  private evaluation: Map<SubModel, Map<string, Promise<LipschitzResult | undefined>>> | undefined;
 
   constructor(options: Partial<CertifiedBoundOptions> = {}) {
     this.options = { ...CERTIFIED_BOUND_DEFAULTS, ...options, type: 'certified-bound' };
@@ -74,9 +77,11 @@ export class CertifiedBoundEstimator implements Estimator {
    * certificates that need a bounded domain, such as the attention fusion's.
    */
   certifySubModel(subModel: SubModel, domain?: LatentDomain, seed = 0, started = performance.now()): Promise<LipschitzResult | undefined> {
-    if (this.evaluation?.has(subModel) && domain === undefined) return this.evaluation.get(subModel)!;
+    const key = domain ? `${domain.inputRadius}|${domain.minInputNorm}` : '';
+    const known = this.evaluation?.get(subModel)?.get(key);
+    if (known) return known;
     const result = this.certifyAnew(subModel, domain, seed, started);
-    if (this.evaluation && domain === undefined) this.evaluation.set(subModel, result);
+    if (this.evaluation) this.evaluation.set(subModel, (this.evaluation.get(subModel) ?? new Map()).set(key, result));
     return result;
   }
 
