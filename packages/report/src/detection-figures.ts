@@ -158,8 +158,7 @@ export function aucCells(file: FailureDetectionFile): AucCell[] {
 }
 
 /** Failure × set-up heatmap of the mean AUC; cells indistinguishable from chance are marked. */
-export function aucHeatmapFigure(file: FailureDetectionFile, setups: readonly string[]): FigureSpec | undefined {
-  const cells = aucCells(file);
+export function aucHeatmapFigure(file: FailureDetectionFile, setups: readonly string[], cells: readonly AucCell[] = aucCells(file)): FigureSpec | undefined {
   if (cells.length === 0) return undefined;
   const failures = failuresOf(file).filter((f) => cells.some((c) => c.failure === f));
   const order = [...setups.filter((s) => cells.some((c) => c.setup === s)), ...[...new Set(cells.map((c) => c.setup))].filter((s) => !setups.includes(s))];
@@ -201,8 +200,7 @@ export function rocPoints(clean: readonly number[], faulty: readonly number[], p
 }
 
 /** ROC curves of the most and the least separable failure (by mean AUC over set-ups), one line per set-up, first trial. */
-export function rocFigure(file: FailureDetectionFile, setups: readonly string[]): FigureSpec | undefined {
-  const cells = aucCells(file);
+export function rocFigure(file: FailureDetectionFile, setups: readonly string[], cells: readonly AucCell[] = aucCells(file)): FigureSpec | undefined {
   const byFailure = new Map<string, number[]>();
   for (const c of cells) byFailure.set(c.failure, [...(byFailure.get(c.failure) ?? []), c.auc]);
   const ranked = [...byFailure.entries()].map(([failure, aucs]) => ({ failure, auc: aucs.reduce((a, b) => a + b, 0) / aucs.length })).sort((a, b) => b.auc - a.auc);

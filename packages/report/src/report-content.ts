@@ -191,8 +191,8 @@ function detectionSection(run: RunSections): ReportSection {
           : `${above} of ${cells.length} failure × set-up cells are detected beyond chance (AUC above 0.5 by more than 1.96 standard errors: faulty latents lie farther from the clean ones); best ${best.auc.toFixed(2)}, ${best.failure} with ${best.setup}. ${below > 0 ? `${below} lie below chance (faulty latents closer to the clean centre than clean ones, so the distance rule misses them). ` : ''}${chance} are indistinguishable from chance.`,
       );
     }
-    addFigure(run, detection, aucHeatmapFigure(file, order));
-    addFigure(run, detection, rocFigure(file, order));
+    addFigure(run, detection, aucHeatmapFigure(file, order, cells));
+    addFigure(run, detection, rocFigure(file, order, cells));
     const details = section('failure-detection-details', 'Per-failure details: rates, distance distributions, confusion matrices', { folded: true });
     details.tables.push(failureDetectionTable(file));
     const histogram = distanceHistogramFigure(file, order);

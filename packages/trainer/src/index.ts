@@ -9,5 +9,5 @@ export { RunReporter, RunStartInfo } from './run-reporter';
 export { formatMeanStd, MeanStd, meanStd } from './statistics';
 export { summarizeSetup } from './summary';
 export { default as trainerModule } from './trainer-module';
-export { DivergenceError, gatherBatch, splitRows, TrialCheckpointing, TrialTrainer } from './trial-trainer';
+export { assignSavedWeights, DivergenceError, gatherBatch, splitRows, TrialCheckpointing, TrialTrainer } from './trial-trainer';
 export { decideWorkers, WorkerDecision } from './worker-count';

@@ -65,6 +65,17 @@ async function optimizerState(optimizer: tf.Optimizer): Promise<SavedTensor[]> {
   return state;
 }
 
+/**
+ * Sets a model's trainable variables then buffers (the order checkpoints keep them in) from saved
+ * tensors; false, with nothing set, when their number or sizes do not match.
+ */
+export function assignSavedWeights(model: { trainableVariables(): tf.Variable[]; bufferVariables(): tf.Variable[] }, saved: readonly SavedTensor[]): boolean {
+  const variables = [...model.trainableVariables(), ...model.bufferVariables()];
+  if (saved.length !== variables.length || saved.some((w, i) => w.values.length !== variables[i].size)) return false;
+  saved.forEach((w, i) => tf.tidy(() => variables[i].assign(tf.tensor(w.values, variables[i].shape))));
+  return true;
+}
+
 /** Measured step memory by backend and architecture (see planMicroBatch). */
 const STEP_MEMORY = new Map<string, StepMemory>();
 
@@ -151,7 +162,7 @@ export class TrialTrainer {
     const variables = this.variables();
     const records: EpochRecord[] = resume ? [...resume.records] : [];
     try {
-      if (resume) await this.restore(resume, variables, optimizer);
+      if (resume) await this.restore(resume, optimizer);
       for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
         const started = Date.now();
         const order = permutation(this.data.train.size, shuffle);
@@ -208,16 +219,10 @@ export class TrialTrainer {
     return this.model.bufferVariables();
   }
 
-  private async restore(checkpoint: TrialCheckpoint, trainable: tf.Variable[], optimizer: tf.Optimizer): Promise<void> {
-    const variables = [...trainable, ...this.buffers()];
-    if (checkpoint.weights.length !== variables.length || checkpoint.weights.some((w, i) => w.values.length !== variables[i].size)) {
-      throw new Error(`the checkpoint holds ${checkpoint.weights.length} tensors that do not match the model's ${variables.length} variables and buffers`);
+  private async restore(checkpoint: TrialCheckpoint, optimizer: tf.Optimizer): Promise<void> {
+    if (!assignSavedWeights(this.model, checkpoint.weights)) {
+      throw new Error(`the checkpoint holds ${checkpoint.weights.length} tensors that do not match the model's ${this.variables().length + this.buffers().length} variables and buffers`);
     }
-    checkpoint.weights.forEach((w, i) => {
-      const value = tf.tensor(w.values, variables[i].shape);
-      variables[i].assign(value);
-      value.dispose();
-    });
     const isPower = (name: string) => (BETA_POWERS as readonly string[]).includes(name);
     const state = checkpoint.optimizer.filter((t) => !isPower(t.name)).map((t) => ({ name: t.name, tensor: tf.tensor(t.values, t.shape) }));
     await optimizer.setWeights(state);

@@ -1,11 +1,10 @@
 import { existsSync } from 'fs';
 import { join, resolve } from 'path';
-import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@mmfuse/backend';
 import { ModalitySpec, readJsonFile, UserInputError } from '@mmfuse/core';
 import { buildModel, exportModel } from '@mmfuse/model';
 import { checkpointName, outcomeName, readCheckpoint, RUN_FILES, RunRecord, TrialOutcomeFile } from '@mmfuse/runs';
-import { setupLabel } from '@mmfuse/trainer';
+import { assignSavedWeights, setupLabel } from '@mmfuse/trainer';
 import { announcePlugins, loadExperiment } from '../load-experiment';
 
 export interface ExportOptions {
@@ -47,11 +46,9 @@ export async function exportCommand(runDir: string, options: ExportOptions): Pro
   await initBackend('cpu');
   const model = buildModel(experiment.registry, config, config.fusions[index], `fusions[${index}]`, specs, outcome.seed);
   try {
-    const variables = [...model.trainableVariables(), ...model.bufferVariables()];
-    if (checkpoint.weights.length !== variables.length || checkpoint.weights.some((w, i) => w.values.length !== variables[i].size)) {
-      throw new UserInputError(`${checkpointFile}: holds ${checkpoint.weights.length} tensors that do not match the ${variables.length} weights of the model config.json builds`);
+    if (!assignSavedWeights(model, checkpoint.weights)) {
+      throw new UserInputError(`${checkpointFile}: holds ${checkpoint.weights.length} tensors that do not match the ${model.trainableVariables().length + model.bufferVariables().length} weights of the model config.json builds`);
     }
-    checkpoint.weights.forEach((w, i) => tf.tidy(() => variables[i].assign(tf.tensor(w.values, variables[i].shape))));
     const out = resolve(options.out);
     const standardisation = (run.data?.description as { standardisation?: unknown } | undefined)?.standardisation;
     const folders = await exportModel(model, out, { run: dir, setup, trial, epoch: checkpoint.epoch, testLoss: checkpoint.records[checkpoint.records.length - 1]?.test, ...(standardisation ? { standardisation } : {}) }, `mmfuse ${require('../../package.json').version}`);

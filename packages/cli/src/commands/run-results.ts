@@ -1,18 +1,16 @@
 import { existsSync } from 'fs';
 import { join } from 'path';
-import { checkClaims, formatClaims } from '@mmfuse/analysis';
-import { writeFileAtomic } from '@mmfuse/core';
+import { checkClaims } from '@mmfuse/analysis';
 import { buildReport } from '@mmfuse/report';
-import { PointOutcome, RUN_FILES, SWEEP_FILES } from '@mmfuse/runs';
+import { PointOutcome, SWEEP_FILES } from '@mmfuse/runs';
 import { sweepTable } from '../sweep-runner';
+import { writeClaimsFiles } from './claims';
 
 /** The paper's claims tested on a finished run (claims.json, claims.txt), so its report shows them. */
 function writeClaims(dir: string): void {
   if (existsSync(join(dir, SWEEP_FILES.sweep))) return;
   try {
-    const claims = checkClaims(dir);
-    writeFileAtomic(join(dir, RUN_FILES.claims), `${JSON.stringify(claims, null, 2)}\n`);
-    writeFileAtomic(join(dir, 'claims.txt'), `${formatClaims(claims)}\n`);
+    writeClaimsFiles(dir, checkClaims(dir));
   } catch (error) {
     process.stderr.write(`claims: not tested (${(error as Error).message.split('\n')[0]}); retry with: mmfuse claims ${dir}\n`);
   }
