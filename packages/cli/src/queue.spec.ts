@@ -14,7 +14,7 @@ const CONFIG = {
   seed: 11,
   ...TINY_EXPERIMENT,
   regularizers: [{ type: 'l2', lambda: 0.0001 }],
-  callbacks: [{ type: 'lipschitz', every: 4 }],
+  callbacks: [{ type: 'lipschitz', every: 4, budget: 0 }],
   training: { epochs: 8, batchSize: 8, trials: 2, workers: 1, checkpointEvery: 1 },
   sweep: { grid: { 'regularizers[0].lambda': [1e-6, 0.1] } },
 };

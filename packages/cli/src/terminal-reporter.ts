@@ -33,7 +33,6 @@ export class TerminalReporter implements RunReporter {
   private total = 0;
   private done = 0;
   private epochCount = 0;
-  private lastTest?: LossRecord;
 
   constructor(
     private readonly stream: NodeJS.WriteStream = process.stderr,
@@ -62,15 +61,16 @@ export class TerminalReporter implements RunReporter {
   }
 
   epochEnded(_setup: string, _trial: number, epoch: number, train: LossRecord, test: LossRecord): void {
-    this.lastTest = test;
     this.epochs?.update(epoch, { info: `train ${train.total.toPrecision(4)} test ${test.total.toPrecision(4)}` });
   }
 
-  trialEnded(setup: string, trial: number, seconds: number): void {
+  trialEnded(setup: string, trial: number, seconds: number, end: { test?: LossRecord; restored?: boolean } = {}): void {
     this.done++;
     this.overall?.update(this.done);
-    if (!this.bars && !this.quiet) {
-      this.stream.write(`  [${this.done}/${this.total}] ${setup} trial ${trial}: test total ${this.lastTest?.total.toPrecision(4)} (${seconds.toFixed(1)} s)\n`);
+    // A restored trial was reported by the process that trained it (or by the run being resumed).
+    if (!this.bars && !this.quiet && !end.restored) {
+      const test = end.test ? `test total ${end.test.total.toPrecision(4)}` : 'no epoch finished';
+      this.stream.write(`  [${this.done}/${this.total}] ${setup} trial ${trial}: ${test} (${seconds.toFixed(1)} s)\n`);
     }
   }
 

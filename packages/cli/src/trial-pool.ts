@@ -1,6 +1,8 @@
+import { readFileSync } from 'fs';
 import { availableParallelism } from 'os';
-import { resolve } from 'path';
+import { join, resolve } from 'path';
 import { ExperimentConfig } from '@mmfuse/config';
+import { outcomeName } from '@mmfuse/runs';
 import { TrialJob } from '@mmfuse/trainer';
 import { trialJob } from './child-job';
 import { failure, runChildPool } from './process-pool';
@@ -25,8 +27,20 @@ export function trialPool(processes: number, configDir: string, threads: number 
     await runChildPool(jobs, processes, jobOf, (job, result) => {
       done++;
       if (quiet) return;
-      const status = result.code === 0 ? 'done' : `failed (${failure(result)}); trained here instead`;
-      process.stderr.write(`  [${done}/${jobs.length}] ${job.setup} trial ${job.trial}: ${status} in ${result.seconds.toFixed(1)} s\n`);
+      const status = result.code === 0 ? finalTest(runDir, job) : `failed (${failure(result)}); trained here instead`;
+      process.stderr.write(`  [${done}/${jobs.length}] ${job.setup} trial ${job.trial}: ${status} (${result.seconds.toFixed(1)} s)\n`);
     });
   };
+}
+
+/** The trial's last test loss from the outcome file its worker wrote, for the progress line. */
+function finalTest(runDir: string, job: TrialJob): string {
+  try {
+    const outcome = JSON.parse(readFileSync(join(runDir, outcomeName(job.setup, job.trial)), 'utf8')) as { epochs?: Array<{ test?: { total?: unknown } }> };
+    const total = outcome.epochs?.at(-1)?.test?.total;
+    return typeof total === 'number' ? `test total ${total.toPrecision(4)}` : 'done';
+  } catch {
+    // The dispatching run reads and checks the file itself; here it only decorates a line.
+    return 'done';
+  }
 }

@@ -16,6 +16,8 @@ export interface TrialInfo {
   readonly data: MultimodalDataset;
   /** Epochs already done: 0 for a new trial, the checkpoint's epoch for a resumed one. */
   readonly startEpoch: number;
+  /** The epochs the trial trains for, when known (a callback may plan its work by them). */
+  readonly epochs?: number;
 }
 
 export interface EpochInfo extends TrialInfo {

@@ -11,6 +11,7 @@ export { FrobeniusMethod, JacobianFrobeniusEstimator, JacobianFrobeniusOptions, 
 export { JacobianSpectralEstimator, JacobianSpectralOptions, JACOBIAN_SPECTRAL_DEFAULTS, JACOBIAN_SPECTRAL_SCHEMA } from './jacobian-spectral';
 export { default as lipschitzModule, LipschitzContribution } from './lipschitz-module';
 export { BoundKind, CertificateDomain, EstimatorType, FROBENIUS_RELATION, inCurrentVocabulary, LayerNormBound, LipschitzResult, Quantity } from './lipschitz-result';
+export { EvaluationBudget } from './evaluation-budget';
 export { LipschitzSummary } from './lipschitz-summary';
 export { functionTarget, LipschitzTarget, TargetKind } from './lipschitz-target';
 export {

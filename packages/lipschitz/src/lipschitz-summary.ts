@@ -29,6 +29,8 @@ interface Timing {
   estimatingSeconds: number;
   trialSeconds: number;
   share: number;
+  /** Scheduled evaluations skipped for the time budget. */
+  skipped: number;
 }
 
 function meanStd(values: readonly number[]): { mean: number; std: number; n: number } {
@@ -52,7 +54,8 @@ export class LipschitzSummary {
   private readonly subModelOrder: string[] = [];
   private readonly failures = new Map<string, { subModel: string; estimator: string; message: string; count: number }>();
 
-  constructor(estimators: readonly Estimator[]) {
+  /** @param budget the tracker's time budget (share of a trial; 0: none), for the title. */
+  constructor(estimators: readonly Estimator[], private readonly budget = 0) {
     const base = estimators.map(columnLabel);
     this.labels = base.map((label, i) => (base.indexOf(label) !== base.lastIndexOf(label) ? `${label} #${i + 1}` : label));
   }
@@ -80,9 +83,9 @@ export class LipschitzSummary {
     }
   }
 
-  addTiming(setup: string, trial: number, estimatingSeconds: number, trialSeconds: number): void {
+  addTiming(setup: string, trial: number, estimatingSeconds: number, trialSeconds: number, skipped = 0): void {
     const list = this.timing.get(setup) ?? [];
-    list.push({ trial, estimatingSeconds, trialSeconds, share: trialSeconds > 0 ? estimatingSeconds / trialSeconds : 0 });
+    list.push({ trial, estimatingSeconds, trialSeconds, share: trialSeconds > 0 ? estimatingSeconds / trialSeconds : 0, skipped });
     this.timing.set(setup, list);
   }
 
@@ -115,10 +118,12 @@ export class LipschitzSummary {
     const estimating = timings.reduce((s, t) => s + t.estimatingSeconds, 0);
     const total = timings.reduce((s, t) => s + t.trialSeconds, 0);
     const share = total > 0 ? estimating / total : 0;
+    const skipped = timings.reduce((s, t) => s + t.skipped, 0);
+    const budget = this.budget > 0 ? `, budget ${+(100 * this.budget).toFixed(1)}%${skipped > 0 ? `, ${skipped} scheduled evaluation${skipped === 1 ? '' : 's'} skipped for it` : ''}` : '';
     return {
       name: 'lipschitz',
-      title: `Lipschitz constants at the end of training (mean ± std over trials; bounds and estimates side by side; estimating took ${(100 * share).toFixed(1)}% of the trials' time, rows in ${file})`,
-      data: { file, columns: this.labels, final, timing: Object.fromEntries(this.timing), estimatingSeconds: estimating, trialSeconds: total, share, failures: [...this.failures.values()] },
+      title: `Lipschitz constants at the end of training (mean ± std over trials; bounds and estimates side by side; estimating took ${(100 * share).toFixed(1)}% of the trials' time${budget}, rows in ${file})`,
+      data: { file, columns: this.labels, final, timing: Object.fromEntries(this.timing), estimatingSeconds: estimating, trialSeconds: total, share, budget: this.budget, skipped, failures: [...this.failures.values()] },
       table: { head: ['set-up', 'sub-model', ...this.labels], rows },
     };
   }

@@ -44,7 +44,7 @@ const loss = { total: 0 };
 /** Drives a tracker as the experiment runner does: trial start, `epochs` epoch ends (weights nudged between), trial end. */
 async function runTrial(tracker: LipschitzTracker, runDir: string, setup: string, trial: number, epochs: number, fusionType: 'concat' | 'attention' = 'concat'): Promise<void> {
   const model = tinyModel(10 * trial + 1, fusionType);
-  const info: TrialInfo = { setup, trial, seed: 100 + trial, runDir, model, data, startEpoch: 0 };
+  const info: TrialInfo = { setup, trial, seed: 100 + trial, runDir, model, data, startEpoch: 0, epochs };
   await tracker.onTrialStart(info);
   for (let epoch = 1; epoch <= epochs; epoch++) {
     // Stand-in for an optimiser step: grow the first camera kernel so the estimates move.
@@ -67,12 +67,14 @@ const readRows = (path: string): LipschitzRow[] =>
 describe('the lipschitz tracker', () => {
   it('writes one row per evaluation, sub-model and estimator: before training, every N epochs and after the last', async () => {
     const runDir = mkdtempSync(join(tmpdir(), 'lipschitz-'));
-    const tracker = new LipschitzTracker({ every: 2, samples: 4 }, { runDir });
+    // No time budget: every scheduled evaluation runs.
+    const tracker = new LipschitzTracker({ every: 2, samples: 4, budget: 0 }, { runDir });
     const before = tf.memory().numTensors;
     await runTrial(tracker, runDir, 'concat', 0, 3);
     expect(tf.memory().numTensors).toBe(before);
     const rows = readRows(join(runDir, 'lipschitz.jsonl'));
     expect(rows).toHaveLength(3 * SUB_MODELS.length * 3);
+    expect(new Set(rows.map((r) => r.budget))).toEqual(new Set([0]));
     expect([...new Set(rows.map((r) => r.epoch))]).toEqual([0, 2, 3]);
     expect([...new Set(rows.map((r) => r.subModel))]).toEqual(SUB_MODELS);
     for (const row of rows) {
@@ -178,6 +180,26 @@ describe('the lipschitz tracker', () => {
     expect(summary.title).toMatch(/estimating took \d+\.\d% of the trials' time/);
   });
 
+  it('skips scheduled evaluations that would pass its time budget, and says which in the rows and the summary', async () => {
+    const runDir = mkdtempSync(join(tmpdir(), 'lipschitz-'));
+    // The stand-in epochs take no time, so any evaluation between the two ends passes 10 %.
+    const tracker = new LipschitzTracker({ samples: 2, estimators: [{ type: 'jacobian-frobenius' }] }, { runDir });
+    expect(tracker.options.budget).toBe(0.1);
+    await runTrial(tracker, runDir, 'sum', 0, 4);
+    const rows = readRows(join(runDir, 'lipschitz.jsonl'));
+    expect([...new Set(rows.map((r) => r.epoch))]).toEqual([0, 4]);
+    expect(new Set(rows.map((r) => r.budget))).toEqual(new Set([0.1]));
+    expect(rows.filter((r) => r.epoch === 0).every((r) => r.skipped === undefined)).toBe(true);
+    expect(new Set(rows.filter((r) => r.epoch === 4).map((r) => JSON.stringify(r.skipped)))).toEqual(new Set(['[1,2,3]']));
+    const summary = tracker.summarize()!;
+    expect(summary.data).toMatchObject({ budget: 0.1, skipped: 3 });
+    expect(summary.title).toContain('budget 10%, 3 scheduled evaluations skipped for it');
+    // Read back after a resume, the count is the same.
+    const resumed = new LipschitzTracker({ samples: 2, estimators: [{ type: 'jacobian-frobenius' }] }, { runDir });
+    resumed.onTrialRestored({ setup: 'sum', trial: 0, seed: 1, runDir, seconds: 10 });
+    expect(resumed.summarize()!.data).toMatchObject({ skipped: 3 });
+  });
+
   it('reads back the trials that finished before a resume, so the summary covers every trial', async () => {
     const runDir = mkdtempSync(join(tmpdir(), 'lipschitz-'));
     const options = { samples: 3, estimators: [{ type: 'jacobian-spectral' as const }, { type: 'certified-bound' as const }] };
@@ -213,6 +235,22 @@ describe('the lipschitz tracker', () => {
     const bad = new LipschitzTracker({ subModels: ['encoder:kamera'] }, { runDir });
     const model = tinyModel(1);
     await expect(bad.onTrialStart({ setup: 's', trial: 0, seed: 1, runDir, model, data, startEpoch: 0 })).rejects.toThrow('lipschitz: subModels names "encoder:kamera", but the model has encoder:camera, encoder:joints, fusion, decoder:camera, decoder:joints, model');
+    model.dispose();
+  });
+
+  it('leaves the state a forward pass advances as it was, so skipping an evaluation never changes training', async () => {
+    const model = tinyModel(5, 'attention');
+    const buffers = () => model.subModels().flatMap((s) => s.buffers ?? []).map((b) => Array.from(b.variable.dataSync()));
+    expect(buffers().length).toBeGreaterThan(0);
+    const before = buffers();
+    const inputs = [tf.tensor4d(data.train.arrays.camera.slice(0, 128), [2, 8, 8, 1]), tf.tensor3d(data.train.arrays.joints.slice(0, 16), [2, 4, 2])];
+    const results = await new LipschitzTracker({ samples: 2 }).evaluate(model, inputs, 3);
+    expect(results.length).toBeGreaterThan(0);
+    expect(buffers()).toEqual(before);
+    // A forward pass does move them, so the comparison above can fail.
+    tf.dispose(model.apply(inputs));
+    expect(buffers()).not.toEqual(before);
+    tf.dispose(inputs);
     model.dispose();
   });
 

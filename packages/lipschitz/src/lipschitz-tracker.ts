@@ -12,6 +12,7 @@ import type { LipschitzTarget } from './lipschitz-target';
 import { modelLossProbe } from './model-loss-probe';
 import { decoderTarget, encoderTarget, flattenRows, fusionTarget, latentRows, modelTarget } from './sub-model-targets';
 import { drawTrackedSamples } from './tracked-samples';
+import { EvaluationBudget } from './evaluation-budget';
 
 export interface LipschitzTrackerOptions {
   /** Estimate after every `every`-th epoch (and before training, and after the last epoch). */
@@ -23,11 +24,13 @@ export interface LipschitzTrackerOptions {
   estimators: EstimatorConfig[];
   /** JSON-lines file in the run folder. */
   file: string;
+  /** Share of each trial's time estimating may take (0: no limit); see EvaluationBudget. */
+  budget: number;
 }
 
 export const DEFAULT_ESTIMATORS: EstimatorConfig[] = [{ type: 'jacobian-spectral' }, { type: 'jacobian-frobenius' }, { type: 'certified-bound' }];
 
-export const LIPSCHITZ_TRACKER_DEFAULTS: LipschitzTrackerOptions = { every: 1, samples: 4, subModels: [], estimators: DEFAULT_ESTIMATORS, file: 'lipschitz.jsonl' };
+export const LIPSCHITZ_TRACKER_DEFAULTS: LipschitzTrackerOptions = { every: 1, samples: 4, subModels: [], estimators: DEFAULT_ESTIMATORS, file: 'lipschitz.jsonl', budget: 0.1 };
 
 export const LIPSCHITZ_TRACKER_SCHEMA = {
   type: 'object',
@@ -51,6 +54,14 @@ export const LIPSCHITZ_TRACKER_SCHEMA = {
       description: 'Estimators run on every tracked sub-model, e.g. [{ "type": "jacobian-spectral" }, { "type": "certified-bound" }].',
     },
     file: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9._-]+$', default: LIPSCHITZ_TRACKER_DEFAULTS.file, description: 'JSON-lines file in the run folder, one row per sub-model, estimator and evaluation.' },
+    budget: {
+      type: 'number',
+      minimum: 0,
+      maximum: 1,
+      default: LIPSCHITZ_TRACKER_DEFAULTS.budget,
+      description:
+        'Share of each trial\'s time estimating may take: an evaluation scheduled by "every" is skipped when, with the final one still to come, it would pass that share of the trial\'s projected time. Before training and after the last epoch always run. Each row states the budget and the epochs skipped before it; 0 = no limit (every scheduled evaluation runs).',
+    },
   },
 };
 
@@ -73,6 +84,10 @@ export interface LipschitzRow {
   mean?: number;
   samples: number;
   seconds: number;
+  /** The tracker's time budget (share of the trial) when this row was written; 0: none. */
+  budget?: number;
+  /** Scheduled evaluations skipped for the budget since the previous one (their epochs). */
+  skipped?: number[];
   method: string;
   norm: string;
   convention?: string;
@@ -112,7 +127,7 @@ export interface FailedRow {
 interface TrialState {
   samples: tf.Tensor[];
   started: number;
-  estimating: number;
+  budget: EvaluationBudget;
   lastEstimated: number;
   lastEpoch: number;
   /** The latest evaluation, for the record when a trial diverges. */
@@ -140,7 +155,7 @@ export class LipschitzTracker implements TrainingCallback {
         throw error;
       }
     });
-    this.summary = new LipschitzSummary(this.estimators);
+    this.summary = new LipschitzSummary(this.estimators, this.options.budget);
   }
 
   async onTrialStart(info: TrialInfo): Promise<void> {
@@ -149,7 +164,7 @@ export class LipschitzTracker implements TrainingCallback {
     this.trial = {
       samples: drawTrackedSamples(info.model, info.data, this.options.samples, deriveSeed(info.seed, 'lipschitz', 'samples')),
       started: performance.now(),
-      estimating: 0,
+      budget: new EvaluationBudget(this.options.budget, info.startEpoch, info.epochs),
       lastEstimated: info.startEpoch > 0 ? info.startEpoch : -1,
       lastEpoch: info.startEpoch,
       latest: [],
@@ -167,7 +182,7 @@ export class LipschitzTracker implements TrainingCallback {
   async onEpochEnd(info: EpochInfo): Promise<void> {
     if (!this.trial) return;
     this.trial.lastEpoch = info.epoch;
-    if (info.epoch % this.options.every === 0) await this.record(info, info.epoch);
+    if (info.epoch % this.options.every === 0 && this.trial.budget.admits(info.epoch)) await this.record(info, info.epoch);
   }
 
   async onTrialEnd(info: TrialInfo): Promise<void> {
@@ -175,7 +190,7 @@ export class LipschitzTracker implements TrainingCallback {
     if (!trial) return;
     if (trial.lastEstimated < trial.lastEpoch) await this.record(info, trial.lastEpoch);
     const seconds = (performance.now() - trial.started) / 1000;
-    this.summary.addTiming(info.setup, info.trial, trial.estimating, seconds);
+    this.summary.addTiming(info.setup, info.trial, trial.budget.estimating, seconds, trial.budget.skipped);
     this.finishTrial();
   }
 
@@ -211,7 +226,8 @@ export class LipschitzTracker implements TrainingCallback {
       .map((r) => ({ subModel: r.subModel, estimator: this.estimators.findIndex((e) => e.type === r.estimator), result: r as unknown as LipschitzResult }))
       .filter((r) => r.estimator >= 0);
     this.summary.addEvaluation(info.setup, info.trial, lastEpoch, results);
-    this.summary.addTiming(info.setup, info.trial, rows.reduce((sum, r) => sum + r.seconds, 0), info.seconds);
+    const skipped = new Map(rows.map((r) => [r.epoch, r.skipped?.length ?? 0]));
+    this.summary.addTiming(info.setup, info.trial, rows.reduce((sum, r) => sum + r.seconds, 0), info.seconds, [...skipped.values()].reduce((a, b) => a + b, 0));
   }
 
   /**
@@ -221,6 +237,18 @@ export class LipschitzTracker implements TrainingCallback {
    * the failure and the evaluation goes on with the next sub-model.
    */
   async evaluate(model: MultimodalModel, inputs: readonly tf.Tensor[], seed: number, onError?: (failure: EstimatorFailure) => void): Promise<TrackedResult[]> {
+    // Forward passes advance state such as spectral normalisation's power-iteration vectors; it is
+    // put back afterwards, so whether an evaluation runs (see `budget`) never changes training.
+    const buffers = model.subModels().flatMap((s) => s.buffers ?? []).map((b) => ({ variable: b.variable, saved: tf.clone(b.variable) }));
+    try {
+      return await this.estimateAll(model, inputs, seed, onError);
+    } finally {
+      for (const { variable, saved } of buffers) variable.assign(saved);
+      tf.dispose(buffers.map((b) => b.saved));
+    }
+  }
+
+  private async estimateAll(model: MultimodalModel, inputs: readonly tf.Tensor[], seed: number, onError?: (failure: EstimatorFailure) => void): Promise<TrackedResult[]> {
     const wanted = (name: string) => this.options.subModels.length === 0 || this.options.subModels.includes(name);
     const tracked: Array<{ target: LipschitzTarget; rows: tf.Tensor2D }> = [];
     model.encoders.forEach((encoder, i) => {
@@ -281,6 +309,8 @@ export class LipschitzTracker implements TrainingCallback {
     const started = performance.now();
     const failures: EstimatorFailure[] = [];
     const results = await this.evaluate(info.model, trial.samples, deriveSeed(info.seed, 'lipschitz'), (failure) => failures.push(failure));
+    const skipped = trial.budget.recorded((performance.now() - started) / 1000);
+    const schedule = { budget: this.options.budget, ...(skipped.length > 0 ? { skipped } : {}) };
     const rows: Array<LipschitzRow | FailedRow> = results.map(({ subModel, result }) => ({
       setup: info.setup,
       trial: info.trial,
@@ -295,6 +325,7 @@ export class LipschitzTracker implements TrainingCallback {
       ...(result.mean === undefined ? {} : { mean: result.mean }),
       samples: result.samples,
       seconds: result.seconds,
+      ...schedule,
       method: result.method,
       norm: result.norm,
       ...definedOnly({ convention: result.convention, assumptions: result.assumptions, domain: result.domain, layers: result.layers, details: result.details }),
@@ -308,7 +339,6 @@ export class LipschitzTracker implements TrainingCallback {
     this.summary.addEvaluation(info.setup, info.trial, epoch, results);
     trial.lastEstimated = epoch;
     trial.latest = results.map(({ subModel, result }) => ({ epoch, subModel, estimator: result.estimator, bound: result.bound, value: result.value }));
-    trial.estimating += (performance.now() - started) / 1000;
   }
 
   private checkSubModels(model: MultimodalModel): void {

@@ -18,7 +18,12 @@ export interface RunReporter {
   runStarted?(info: RunStartInfo): void;
   trialStarted?(setup: string, trial: number): void;
   epochEnded?(setup: string, trial: number, epoch: number, train: LossRecord, test: LossRecord): void;
-  trialEnded?(setup: string, trial: number, seconds: number): void;
+  /**
+   * A trial finished: trained here (`test` is its last test loss), or `restored` from an outcome
+   * file another process or an earlier run wrote (the reporter has already said so, or the run says
+   * it resumed).
+   */
+  trialEnded?(setup: string, trial: number, seconds: number, end?: { test?: LossRecord; restored?: boolean }): void;
   trialDiverged?(setup: string, trial: number, message: string): void;
   /** Something about how a trial trains that the user should know (e.g. micro-batching). */
   note?(setup: string, trial: number, message: string): void;

@@ -54,7 +54,7 @@ export async function restoreTrial(context: RunContext, job: PlannedTrial): Prom
   if (!existsSync(file)) return undefined;
   const done = readJsonFile<TrialOutcomeFile>(file, 'delete it to train this trial again (from its checkpoint, when there is one)');
   for (const c of context.callbacks) await c.onTrialRestored?.({ setup: job.setup, trial: job.trial, seed: job.seed, runDir: context.folder.path, seconds: done.seconds });
-  context.reporter.trialEnded?.(job.setup, job.trial, done.seconds);
+  context.reporter.trialEnded?.(job.setup, job.trial, done.seconds, { restored: true });
   return { outcome: done, parameters: done.parameters };
 }
 
@@ -86,7 +86,7 @@ export async function trainTrial(context: RunContext, job: PlannedTrial): Promis
   const resume = context.resuming ? readCheckpoint(checkpointFile) : undefined;
   if (context.pruneRows) pruneRows(folder.path, setup, trial, resume?.epoch ?? 0);
   const model = buildModel(context.registry, config, config.fusions[job.fusion], `fusions[${job.fusion}]`, data.modalities, seed);
-  const info = { setup, trial, seed, runDir: folder.path, model, data, startEpoch: resume?.epoch ?? 0 };
+  const info = { setup, trial, seed, runDir: folder.path, model, data, startEpoch: resume?.epoch ?? 0, epochs: config.training.epochs };
   reporter.trialStarted?.(setup, trial);
   const started = Date.now();
   let pool: DataParallelPool | undefined;
@@ -117,7 +117,7 @@ export async function trainTrial(context: RunContext, job: PlannedTrial): Promis
     const parameters = model.parameterCount();
     const file: TrialOutcomeFile = { ...outcome, parameters };
     writeFileAtomic(folder.outcomeFile(setup, trial), `${JSON.stringify(file)}\n`);
-    reporter.trialEnded?.(setup, trial, outcome.seconds);
+    reporter.trialEnded?.(setup, trial, outcome.seconds, { test: outcome.epochs.at(-1)?.test });
     return { outcome, parameters };
   } finally {
     await pool?.close();

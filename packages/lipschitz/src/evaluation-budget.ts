@@ -1,0 +1,63 @@
+/**
+ * Which of a trial's scheduled Lipschitz evaluations fit its time budget: the share of the trial's
+ * time that estimating may take. The evaluation before training and the one after the last epoch
+ * always run (they are the curve's ends); one in between runs only when, with the final one still
+ * to come, estimating would stay within the share of the trial's projected time. The projection
+ * takes the mean training time per epoch so far and the last evaluation's cost (the first, cold,
+ * evaluation is the dearest, so the guess errs on the side of skipping).
+ */
+export class EvaluationBudget {
+  private estimatingSeconds = 0;
+  private lastCost = 0;
+  private pending: number[] = [];
+  private skippedCount = 0;
+
+  /**
+   * @param share allowed share of the trial's time, in (0, 1]; 0 means no limit.
+   * @param epochs the epochs the trial trains for, when known (without it the final evaluation
+   *   cannot be planned for and only the time so far counts).
+   * @param clock seconds since some fixed origin.
+   */
+  constructor(
+    readonly share: number,
+    private readonly startEpoch: number,
+    private readonly epochs: number | undefined,
+    private readonly clock: () => number = () => performance.now() / 1000,
+    private readonly started = clock(),
+  ) {}
+
+  /** Seconds spent estimating in this trial. */
+  get estimating(): number {
+    return this.estimatingSeconds;
+  }
+
+  /** Scheduled evaluations skipped so far in this trial. */
+  get skipped(): number {
+    return this.skippedCount;
+  }
+
+  /** Whether the evaluation scheduled after `epoch` runs; a skipped one is remembered. */
+  admits(epoch: number): boolean {
+    if (this.share <= 0 || epoch <= this.startEpoch || (this.epochs !== undefined && epoch >= this.epochs)) return true;
+    const elapsed = this.clock() - this.started;
+    const training = Math.max(0, elapsed - this.estimatingSeconds);
+    const remainingEpochs = this.epochs === undefined ? 0 : this.epochs - epoch;
+    const projectedTraining = training + (remainingEpochs * training) / Math.max(1, epoch - this.startEpoch);
+    const still = this.lastCost * (remainingEpochs > 0 ? 2 : 1);
+    const fits = this.estimatingSeconds + still <= this.share * (projectedTraining + this.estimatingSeconds + still);
+    if (!fits) {
+      this.pending.push(epoch);
+      this.skippedCount++;
+    }
+    return fits;
+  }
+
+  /** An evaluation took `seconds`; returns the epochs skipped since the previous one. */
+  recorded(seconds: number): number[] {
+    this.estimatingSeconds += seconds;
+    this.lastCost = seconds;
+    const skipped = this.pending;
+    this.pending = [];
+    return skipped;
+  }
+}
