@@ -23,7 +23,7 @@ const { initBackend } = require('@mmfuse/backend');
 const { createRng, normal } = require('@mmfuse/core');
 const { loadExperiment } = require('@mmfuse/cli');
 const { buildModel } = require('@mmfuse/model');
-const { DataParallelPool, decideWorkers, TrialTrainer } = require('@mmfuse/trainer');
+const { createAdam, DataParallelPool, decideWorkers, TrialTrainer } = require('@mmfuse/trainer');
 
 const USAGE = `usage: npm run bench -- [--workload tiny-64,paper-128] [--fusion type] [--backend name] [--workers n]
                       [--steps n] [--json] [--profile] [--torch /usr/bin/python3] [--no-torch] [--lipschitz] [--samples n]`;
@@ -113,7 +113,8 @@ async function timeMmfuse(workload, fusionType, backend, workers) {
   // As in a run: a batch that does not fit the backend's memory is computed in micro-batches.
   trainer.microBatch = await trainer.planMicroBatch();
   if (trainer.microBatch.size < batch) process.stderr.write(`  ${workload} ${fusionType} ${backend}: ${trainer.microBatch.reason}\n`);
-  const optimizer = tf.train.adam(config.training.learningRate);
+  // The trainer's optimiser (fused Adam on wasm).
+  const optimizer = createAdam(config.training.learningRate);
   const order = Int32Array.from({ length: batch }, (_, i) => i);
   const rng = createRng(2);
   try {

@@ -2,3 +2,4 @@ export { BackendChoice, BackendInfo, BACKEND_CHOICES, GpuAdapterInfo } from './b
 export { BackendProvider, backendProviders, BackendStart, registerBackendProvider } from './backend-registry';
 export { BackendUnavailableError, currentBackendName, initBackend } from './select-backend';
 export { registerWasmKernels, WASM_KERNEL_NAMES } from './kernels/register-wasm-kernels';
+export { ADAM_STEP_KERNEL, AdamStepAttrs } from './kernels/wasm-adam-step';

@@ -2,6 +2,7 @@ export { BatchArrays, LossLayout, partGradients, PartGradients } from './batch-g
 export { measureStepMemory, MicroBatchPlan, microBatchGradients, planMicroBatch, StepMemory } from './micro-batch';
 export { corruptBatch } from './corruption';
 export { DataParallelPool } from './data-parallel-pool';
+export { createAdam, FusedAdamOptimizer } from './fused-adam';
 export { checkInputRange, MAX_INPUT_MAGNITUDE } from './input-range';
 export { ExperimentRunner, FailedTrialJob, planTrials, PreparedExperiment, RunOptions, setupLabel, summaryCsv, TrialExecutor, TrialJob } from './experiment-runner';
 export type { PlannedTrial } from './trial-run';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng, deriveSeed, gatherSamples, LossRecord, ModalitySamples, ModalitySpec, MultimodalDataset, permutation, Regularizer, Rng, sampleSize } from '@mmfuse/core';
 import type { CorruptionConfig, ExperimentConfig } from '@mmfuse/config';
 import { BatchArrays, LossLayout } from './batch-gradients';
+import { createAdam } from './fused-adam';
 import { measureStepMemory, MicroBatchPlan, microBatchGradients, planMicroBatch, StepMemory } from './micro-batch';
 import { corruptBatch, corruptionFailures } from './corruption';
 import type { FailureDefinition } from '@mmfuse/failures';
@@ -155,7 +156,7 @@ export class TrialTrainer {
     const { epochs, batchSize, learningRate } = this.config.training;
     this.microBatch = await this.planMicroBatch();
     if (this.microBatch.size < batchSize) onNote?.(this.microBatch.reason);
-    const optimizer = tf.train.adam(learningRate, 0.9, 0.999, 1e-8);
+    const optimizer = createAdam(learningRate);
     const resume = this.checkpointing?.resume;
     const shuffle = createRng(deriveSeed(this.seed, 'shuffle'), resume?.rng.shuffle);
     const corruption = createRng(deriveSeed(this.seed, 'corruption'), resume?.rng.corruption);

@@ -1,4 +1,5 @@
 import { getKernel, KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { wasmAdamStepConfig } from './wasm-adam-step';
 import { batchMatMulConfig } from './wasm-batch-matmul';
 import { wasmConv2DBackpropFilterConfig } from './wasm-conv2d-backprop-filter';
 import { wasmConv2DBackpropInputConfig } from './wasm-conv2d-backprop-input';
@@ -20,6 +21,7 @@ export function registerWasmKernels(): readonly KernelConfig[] {
     sharedCastConfig(getKernel('Cast', 'wasm')),
     sumLeadingAxesConfig(getKernel('Sum', 'wasm')),
     batchMatMulConfig(getKernel('BatchMatMul', 'wasm')),
+    wasmAdamStepConfig,
   ];
   for (const config of registered) {
     if (getKernel(config.kernelName, config.backendName)) unregisterKernel(config.kernelName, config.backendName);
@@ -29,4 +31,4 @@ export function registerWasmKernels(): readonly KernelConfig[] {
 }
 
 /** Names of the kernels mmfuse registers on the wasm backend. */
-export const WASM_KERNEL_NAMES: readonly string[] = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity', 'Cast', 'Sum', 'BatchMatMul'];
+export const WASM_KERNEL_NAMES: readonly string[] = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity', 'Cast', 'Sum', 'BatchMatMul', 'MmfuseAdamStep'];
