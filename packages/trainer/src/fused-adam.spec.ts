@@ -20,7 +20,7 @@ async function train(backend: 'cpu' | 'wasm', optimizer: () => tf.Optimizer): Pr
     const grads: tf.NamedTensorMap = {};
     variables.forEach((v, k) => {
       // Gradients spanning magnitudes from 1e-6 to 1e2, of both signs, and exact zeros.
-      grads[v.name] = tf.tidy(() => tf.mul(tf.sin(tf.add(tf.mul(tf.range(0, v.size), 1.3 + step), k)), tf.pow(10, tf.sub(tf.mod(tf.range(0, v.size), 9), 6))).reshape(v.shape));
+      grads[v.name] = tf.tidy(() => tf.reshape(tf.mul(tf.sin(tf.add(tf.mul(tf.range(0, v.size), 1.3 + step), k)), tf.pow(10, tf.sub(tf.mod(tf.range(0, v.size), 9), 6))), v.shape));
     });
     const zeroed = variables[1].name;
     const dense = grads[zeroed];
