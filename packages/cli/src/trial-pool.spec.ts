@@ -53,6 +53,25 @@ describe('trials in worker processes', () => {
     expect(readdirSync(join(pooled, 'trials')).sort()).toEqual(readdirSync(join(alone, 'trials')).sort());
   }, 180000);
 
+  it('trains to the same losses whichever Lipschitz evaluations the time budget skips', () => {
+    // The attention fusion's spectral normalisation keeps power-iteration vectors that every
+    // forward pass advances, the tracker's included; it puts them back after each evaluation.
+    const lossesWith = (budget: number) => {
+      const cwd = mkdtempSync(join(tmpdir(), 'mmfuse-budget-'));
+      const config = { ...CONFIG, fusions: [{ type: 'attention' }], training: { ...CONFIG.training, trials: 1 }, callbacks: [{ type: 'lipschitz', every: 1, budget, estimators: [{ type: 'jacobian-spectral' }] }] };
+      writeFileSync(join(cwd, 'config.json'), JSON.stringify(config));
+      expect(mmfuse(cwd, 'run', 'config.json', '-q', '--no-report')).toMatchObject({ code: 0, stderr: '' });
+      const dir = join(cwd, 'runs', readdirSync(join(cwd, 'runs'))[0]);
+      const evaluated = new Set(readFileSync(join(dir, 'lipschitz.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).epoch));
+      return { rows: rows(dir), evaluated: [...evaluated] };
+    };
+    const every = lossesWith(0);
+    const few = lossesWith(1e-6);
+    expect(every.evaluated).toEqual([0, 1, 2, 3]);
+    expect(few.evaluated).toEqual([0, 3]);
+    expect(few.rows).toEqual(every.rows);
+  }, 180000);
+
   it('finishes after the run and its workers are killed, without redoing finished trials', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'mmfuse-pool-'));
     writeFileSync(join(cwd, 'config.json'), JSON.stringify({ ...CONFIG, training: { ...CONFIG.training, epochs: 6, processes: 2 } }));

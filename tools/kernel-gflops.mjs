@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+// `npm run bench:kernels`: GFLOP/s of every convolution kernel of the benchmark workloads' image
+// encoders (5×5, stride 2, padding 1, as ../shared/bench/README.md defines them; the decoders run
+// the same three kernels with the roles swapped) on the wasm backend, one thread, beside PyTorch on
+// one thread for the same shapes, and a large matrix product on both: the most each side's kernels
+// reach on this CPU. It shows where a training step's time goes against what the hardware allows.
+//
+//   npm run bench:kernels
+//   npm run bench:kernels -- --workload tiny-64 --reps 20 --json
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(root, 'package.json'));
+const tf = require('@tensorflow/tfjs-core');
+const { initBackend } = require('@mmfuse/backend');
+
+/** The encoders of ../shared/bench/README.md: batch, image size and channels. */
+const WORKLOADS = {
+  'tiny-64': { batch: 16, size: 64, channels: [3, 16, 32, 32, 32] },
+  'paper-128': { batch: 32, size: 128, channels: [3, 64, 64, 32, 32, 32] },
+};
+const USAGE = 'usage: npm run bench:kernels -- [--workload tiny-64,paper-128] [--reps n] [--torch /usr/bin/python3] [--no-torch] [--json]';
+
+function fail(message) {
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(2);
+}
+
+let args;
+try {
+  args = parseArgs({
+    options: {
+      workload: { type: 'string', default: 'tiny-64,paper-128' },
+      reps: { type: 'string', default: '10' },
+      torch: { type: 'string', default: '/usr/bin/python3' },
+      'no-torch': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  }).values;
+} catch (error) {
+  fail(`${error.message}\n${USAGE}`);
+}
+if (args.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const reps = Number(args.reps);
+if (!Number.isInteger(reps) || reps < 3) fail(`--reps: expected an integer ≥ 3, got "${args.reps}"`);
+const workloads = args.workload.split(',');
+for (const w of workloads) if (!WORKLOADS[w]) fail(`--workload: expected one of ${Object.keys(WORKLOADS).join(', ')}, got "${w}"`);
+
+/** Every encoder layer: batch, input size, output size, input and output channels. */
+function layers() {
+  return workloads.flatMap((workload) => {
+    const { batch, size, channels } = WORKLOADS[workload];
+    let h = size;
+    return channels.slice(1).map((co, i) => {
+      const oh = Math.floor((h + 2 - 5) / 2) + 1;
+      const layer = { workload, layer: i, batch, h, oh, ci: channels[i], co };
+      h = oh;
+      return layer;
+    });
+  });
+}
+
+const median = (times) => [...times].sort((a, b) => a - b)[times.length >> 1];
+
+/** Median milliseconds of `run` (which returns tensors to free) after two warm-up calls. */
+function time(run) {
+  const times = [];
+  for (let r = 0; r < reps + 2; r++) {
+    const started = performance.now();
+    const out = run();
+    (Array.isArray(out) ? out[0] : out).dataSync();
+    times.push(performance.now() - started);
+    tf.dispose(out);
+  }
+  return median(times.slice(2));
+}
+
+function wasmRows() {
+  const pad = [[0, 0], [1, 1], [1, 1], [0, 0]];
+  const common = { strides: [2, 2], pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+  return layers().map((l) => {
+    const x = tf.randomUniform([l.batch, l.h, l.h, l.ci]);
+    const filter = tf.randomNormal([5, 5, l.ci, l.co]);
+    const dy = tf.randomNormal([l.batch, l.oh, l.oh, l.co]);
+    const row = {
+      ...l,
+      conv2d: time(() => tf.engine().runKernel('Conv2D', { x, filter }, { ...common, dilations: [1, 1] })),
+      backpropInput: time(() => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...common, inputShape: x.shape })),
+      backpropFilter: time(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...common, filterShape: filter.shape })),
+    };
+    tf.dispose([x, filter, dy]);
+    return row;
+  });
+}
+
+function wasmMatMul(n) {
+  const a = tf.randomNormal([1, n, n]);
+  const b = tf.randomNormal([1, n, n]);
+  const ms = time(() => tf.engine().runKernel('BatchMatMul', { a, b }, { transposeA: false, transposeB: false }));
+  tf.dispose([a, b]);
+  return ms;
+}
+
+/** The same shapes through PyTorch on one thread: forward, and the backward's two products together. */
+function torchRows(rows, n) {
+  const script = `
+import json, sys, time, torch
+import torch.nn.functional as F
+torch.set_num_threads(1)
+reps, rows, n = ${reps}, json.loads(sys.argv[1]), ${n}
+def med(f):
+    ts = []
+    for r in range(reps + 2):
+        t = time.perf_counter(); f(); ts.append((time.perf_counter() - t) * 1000)
+    ts = sorted(ts[2:]); return ts[len(ts) // 2]
+out = []
+for l in rows:
+    x = torch.rand(l['batch'], l['ci'], l['h'], l['h'], requires_grad=True)
+    w = torch.randn(l['co'], l['ci'], 5, 5, requires_grad=True)
+    dy = torch.randn(l['batch'], l['co'], l['oh'], l['oh'])
+    fwd = med(lambda: F.conv2d(x, w, stride=2, padding=1))
+    def both():
+        y = F.conv2d(x, w, stride=2, padding=1)
+        y.backward(dy)
+    total = med(both)
+    out.append({'conv2d': fwd, 'backward': max(total - fwd, 0.0)})
+a, b = torch.randn(n, n), torch.randn(n, n)
+print(json.dumps({'torch': torch.__version__, 'rows': out, 'matmul': med(lambda: a @ b)}))
+`;
+  const result = spawnSync(args.torch, ['-c', script, JSON.stringify(rows)], { encoding: 'utf8', timeout: 600000 });
+  if (result.status !== 0) return { error: (result.stderr || result.error?.message || 'failed').trim().split('\n').pop() };
+  return JSON.parse(result.stdout);
+}
+
+const gflops = (flops, ms) => +(flops / ms / 1e6).toFixed(1);
+
+await initBackend('wasm');
+const N = 1024;
+const rows = wasmRows();
+const matmul = wasmMatMul(N);
+const torch = args['no-torch'] ? { error: 'not asked for' } : torchRows(rows, N);
+const table = rows.map((r, i) => {
+  // One product of the layer: 2·B·OH·OW·Co·25·Ci; each of the three kernels does that many.
+  const flops = 2 * r.batch * r.oh * r.oh * r.co * 25 * r.ci;
+  const t = torch.rows?.[i];
+  return {
+    layer: `${r.workload} conv${r.layer} ${r.ci}→${r.co} ${r.h}→${r.oh}`,
+    mflop: +(flops / 1e6).toFixed(1),
+    wasm: { conv2d: gflops(flops, r.conv2d), backpropInput: gflops(flops, r.backpropInput), backpropFilter: gflops(flops, r.backpropFilter), ms: +(r.conv2d + r.backpropInput + r.backpropFilter).toFixed(2) },
+    torch: t ? { conv2d: gflops(flops, t.conv2d), backward: gflops(2 * flops, t.backward), ms: +(t.conv2d + t.backward).toFixed(2) } : undefined,
+  };
+});
+const peak = { n: N, wasm: gflops(2 * N ** 3, matmul), torch: torch.matmul ? gflops(2 * N ** 3, torch.matmul) : undefined };
+
+if (args.json) {
+  process.stdout.write(`${JSON.stringify({ table, matmul: peak, torch: torch.torch ?? torch.error })}\n`);
+} else {
+  const cpu = require('node:os').cpus();
+  const lines = [
+    `GFLOP/s per kernel, one thread, median of ${reps}; ${cpu.length} × ${cpu[0].model.trim()}, Node ${process.version}, PyTorch ${torch.torch ?? `not timed (${torch.error})`}`,
+    '',
+    '| layer | MFLOP per kernel | wasm Conv2D | wasm BackpropInput | wasm BackpropFilter | wasm ms (3 kernels) | PyTorch forward | PyTorch backward (both) | PyTorch ms |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...table.map((r) => `| ${r.layer} | ${r.mflop} | ${r.wasm.conv2d} | ${r.wasm.backpropInput} | ${r.wasm.backpropFilter} | ${r.wasm.ms} | ${r.torch?.conv2d ?? '–'} | ${r.torch?.backward ?? '–'} | ${r.torch?.ms ?? '–'} |`),
+    `| ${N}³ matrix product | ${(2 * N ** 3 / 1e6).toFixed(0)} | ${peak.wasm} (BatchMatMul) | | | | ${peak.torch ?? '–'} (torch.mm) | | |`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
