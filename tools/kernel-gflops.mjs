@@ -2,8 +2,9 @@
 // `npm run bench:kernels`: GFLOP/s of every convolution kernel of the benchmark workloads' image
 // encoders (5×5, stride 2, padding 1, as ../shared/bench/README.md defines them; the decoders run
 // the same three kernels with the roles swapped) on the wasm backend, one thread, beside PyTorch on
-// one thread for the same shapes, and a large matrix product on both: the most each side's kernels
-// reach on this CPU. It shows where a training step's time goes against what the hardware allows.
+// one thread for the same shapes (its backward: both gradients, the first layer's weights only), and
+// a large matrix product on both: the most each side's kernels reach on this CPU. It shows where a
+// training step's time goes against what the hardware allows.
 //
 //   npm run bench:kernels
 //   npm run bench:kernels -- --workload tiny-64 --reps 20 --json
@@ -93,7 +94,8 @@ function wasmRows() {
     const row = {
       ...l,
       conv2d: time(() => tf.engine().runKernel('Conv2D', { x, filter }, { ...common, dilations: [1, 1] })),
-      backpropInput: time(() => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...common, inputShape: x.shape })),
+      // As in training, the first layer's input needs no gradient.
+      backpropInput: l.layer === 0 ? 0 : time(() => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...common, inputShape: x.shape })),
       backpropFilter: time(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...common, filterShape: filter.shape })),
     };
     tf.dispose([x, filter, dy]);
@@ -123,7 +125,8 @@ def med(f):
     ts = sorted(ts[2:]); return ts[len(ts) // 2]
 out = []
 for l in rows:
-    x = torch.rand(l['batch'], l['ci'], l['h'], l['h'], requires_grad=True)
+    # As in training, the first layer's input needs no gradient.
+    x = torch.rand(l['batch'], l['ci'], l['h'], l['h'], requires_grad=l['layer'] > 0)
     w = torch.randn(l['co'], l['ci'], 5, 5, requires_grad=True)
     dy = torch.randn(l['batch'], l['co'], l['oh'], l['oh'])
     fwd = med(lambda: F.conv2d(x, w, stride=2, padding=1))
@@ -135,7 +138,9 @@ for l in rows:
 a, b = torch.randn(n, n), torch.randn(n, n)
 print(json.dumps({'torch': torch.__version__, 'rows': out, 'matmul': med(lambda: a @ b)}))
 `;
-  const result = spawnSync(args.torch, ['-c', script, JSON.stringify(rows)], { encoding: 'utf8', timeout: 600000 });
+  // torch.set_num_threads leaves the BLAS's own threads alone; these pin every library to one.
+  const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  const result = spawnSync(args.torch, ['-c', script, JSON.stringify(rows)], { encoding: 'utf8', timeout: 600000, env });
   if (result.status !== 0) return { error: (result.stderr || result.error?.message || 'failed').trim().split('\n').pop() };
   return JSON.parse(result.stdout);
 }
@@ -154,8 +159,8 @@ const table = rows.map((r, i) => {
   return {
     layer: `${r.workload} conv${r.layer} ${r.ci}→${r.co} ${r.h}→${r.oh}`,
     mflop: +(flops / 1e6).toFixed(1),
-    wasm: { conv2d: gflops(flops, r.conv2d), backpropInput: gflops(flops, r.backpropInput), backpropFilter: gflops(flops, r.backpropFilter), ms: +(r.conv2d + r.backpropInput + r.backpropFilter).toFixed(2) },
-    torch: t ? { conv2d: gflops(flops, t.conv2d), backward: gflops(2 * flops, t.backward), ms: +(t.conv2d + t.backward).toFixed(2) } : undefined,
+    wasm: { conv2d: gflops(flops, r.conv2d), backpropInput: r.layer === 0 ? '–' : gflops(flops, r.backpropInput), backpropFilter: gflops(flops, r.backpropFilter), ms: +(r.conv2d + r.backpropInput + r.backpropFilter).toFixed(2) },
+    torch: t ? { conv2d: gflops(flops, t.conv2d), backward: gflops((r.layer === 0 ? 1 : 2) * flops, t.backward), ms: +(t.conv2d + t.backward).toFixed(2) } : undefined,
   };
 });
 const peak = { n: N, wasm: gflops(2 * N ** 3, matmul), torch: torch.matmul ? gflops(2 * N ** 3, torch.matmul) : undefined };
@@ -167,7 +172,7 @@ if (args.json) {
   const lines = [
     `GFLOP/s per kernel, one thread, median of ${reps}; ${cpu.length} × ${cpu[0].model.trim()}, Node ${process.version}, PyTorch ${torch.torch ?? `not timed (${torch.error})`}`,
     '',
-    '| layer | MFLOP per kernel | wasm Conv2D | wasm BackpropInput | wasm BackpropFilter | wasm ms (3 kernels) | PyTorch forward | PyTorch backward (both) | PyTorch ms |',
+    '| layer | MFLOP per kernel | wasm Conv2D | wasm BackpropInput | wasm BackpropFilter | wasm ms | PyTorch forward | PyTorch backward | PyTorch ms |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...table.map((r) => `| ${r.layer} | ${r.mflop} | ${r.wasm.conv2d} | ${r.wasm.backpropInput} | ${r.wasm.backpropFilter} | ${r.wasm.ms} | ${r.torch?.conv2d ?? '–'} | ${r.torch?.backward ?? '–'} | ${r.torch?.ms ?? '–'} |`),
     `| ${N}³ matrix product | ${(2 * N ** 3 / 1e6).toFixed(0)} | ${peak.wasm} (BatchMatMul) | | | | ${peak.torch ?? '–'} (torch.mm) | | |`,
