@@ -26,7 +26,8 @@ const { buildModel } = require('@mmfuse/model');
 const { createAdam, DataParallelPool, decideWorkers, TrialTrainer } = require('@mmfuse/trainer');
 
 const USAGE = `usage: npm run bench -- [--workload tiny-64,paper-128] [--fusion type] [--backend name] [--workers n]
-                      [--steps n] [--json] [--profile] [--torch /usr/bin/python3] [--no-torch] [--lipschitz] [--samples n]`;
+                      [--steps n] [--json] [--profile] [--torch /usr/bin/python3] [--torch-threads 1,2] [--no-torch]
+                      [--lipschitz] [--samples n]`;
 
 function fail(message) {
   process.stderr.write(`error: ${message}\n`);
@@ -45,6 +46,7 @@ try {
       json: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       torch: { type: 'string', default: '/usr/bin/python3' },
+      'torch-threads': { type: 'string', default: '1,2' },
       'no-torch': { type: 'boolean', default: false },
       lipschitz: { type: 'boolean', default: false },
       samples: { type: 'string', default: '64' },
@@ -63,6 +65,8 @@ if (args.help) {
 const steps = Number(args.steps);
 if (!Number.isInteger(steps) || steps < 5) fail(`--steps: expected an integer ≥ 5, got "${args.steps}"`);
 const workloads = args.workload.split(',');
+const torchThreads = args['torch-threads'].split(',').map(Number);
+if (torchThreads.some((t) => !Number.isInteger(t) || t < 1)) fail(`--torch-threads: expected thread counts like 1,2, got "${args['torch-threads']}"`);
 for (const w of workloads) if (!existsSync(join(root, 'configs/bench', `${w}.json`))) fail(`--workload: no configs/bench/${w}.json`);
 
 /** Which backends start here (auto's choice first); WebGPU on a software adapter only when asked for. */
@@ -154,10 +158,16 @@ function torchAvailable() {
   return spawnSync(args.torch, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 }
 
+/** PyTorch's median ms per step at each thread count of --torch-threads (torch.set_num_threads and the BLAS's own threads alike). */
 function timeTorch(workload, fusion) {
-  const run = spawnSync(args.torch, [referenceScript, '--workload', workload, '--fusion', fusion, '--threads', '1', '--steps', String(steps)], { encoding: 'utf8' });
-  if (run.status !== 0) return undefined;
-  return JSON.parse(run.stdout.trim().split('\n').pop());
+  const medians = {};
+  for (const threads of torchThreads) {
+    const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+    const run = spawnSync(args.torch, [referenceScript, '--workload', workload, '--fusion', fusion, '--threads', String(threads), '--steps', String(steps)], { encoding: 'utf8', env });
+    if (run.status !== 0) return undefined;
+    medians[threads] = JSON.parse(run.stdout.trim().split('\n').pop()).ms_per_step_median;
+  }
+  return medians;
 }
 
 /**
@@ -260,14 +270,17 @@ for (const workload of workloads) {
       }
     }
     const torchAfter = torchBefore ? timeTorch(workload, fusion) : undefined;
-    const torch = torchBefore && torchAfter ? (torchBefore.ms_per_step_median + torchAfter.ms_per_step_median) / 2 : undefined;
+    // Per thread count, the mean of the medians before and after; the ratio is against the best.
+    const torch = torchBefore && torchAfter ? Object.fromEntries(torchThreads.map((t) => [t, +((torchBefore[t] + torchAfter[t]) / 2).toFixed(2)])) : undefined;
+    const best = torch ? Math.min(...Object.values(torch)) : undefined;
     for (const row of mmfuseRows) {
       const full = {
         ...row,
-        torch_ms_per_step_median: torch === undefined ? undefined : +torch.toFixed(2),
-        torch_ms_per_step_median_before: torchBefore?.ms_per_step_median,
-        torch_ms_per_step_median_after: torchAfter?.ms_per_step_median,
-        ratio: torch === undefined ? undefined : +(row.ms_per_step_median / torch).toFixed(2),
+        torch_ms_per_step_median: torch,
+        torch_ms_per_step_median_before: torchBefore,
+        torch_ms_per_step_median_after: torchAfter,
+        torch_best_ms_per_step: best,
+        ratio: best === undefined ? undefined : +(row.ms_per_step_median / best).toFixed(2),
       };
       rows.push(full);
       if (args.json) process.stdout.write(`${JSON.stringify(full)}\n`);
@@ -277,9 +290,11 @@ for (const workload of workloads) {
 
 if (!args.json) {
   const os = await import('node:os');
-  process.stdout.write(`\nOne training step (forward, MSE, backward, Adam), median of ${steps} after two warm-up steps; ${os.cpus().length} × ${os.cpus()[0].model}, Node ${process.version}${withTorch ? '; PyTorch 1 thread' : '; PyTorch reference not available'}\n\n`);
-  process.stdout.write('| workload | fusion | backend | threads | batch | mmfuse ms/step | PyTorch ms/step | ratio |\n| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |\n');
+  process.stdout.write(`\nOne training step (forward, MSE, backward, Adam), median of ${steps} after two warm-up steps; ${os.cpus().length} × ${os.cpus()[0].model}, Node ${process.version}${withTorch ? `; PyTorch timed before and after each workload and fusion at ${torchThreads.join(' and ')} thread(s), the ratio against its best` : '; PyTorch reference not available'}\n\n`);
+  const torchHead = torchThreads.map((t) => `PyTorch ${t} thread${t === 1 ? '' : 's'}`);
+  process.stdout.write(`| workload | fusion | backend | threads | batch | mmfuse ms/step | ${torchHead.join(' | ')} | ratio to PyTorch's best |\n| --- | --- | --- | ---: | ---: | ---: |${' ---: |'.repeat(torchThreads.length)} ---: |\n`);
   for (const r of rows) {
-    process.stdout.write(`| ${r.workload} | ${r.fusion} | ${r.backend} | ${r.workers} | ${r.batch} | ${r.ms_per_step_median} | ${r.torch_ms_per_step_median ?? '–'} | ${r.ratio ?? '–'} |\n`);
+    const torchCells = torchThreads.map((t) => r.torch_ms_per_step_median?.[t] ?? '–');
+    process.stdout.write(`| ${r.workload} | ${r.fusion} | ${r.backend} | ${r.workers} | ${r.batch} | ${r.ms_per_step_median} | ${torchCells.join(' | ')} | ${r.ratio ?? '–'} |\n`);
   }
 }
