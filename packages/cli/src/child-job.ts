@@ -32,14 +32,14 @@ export type ChildJob =
       workers?: number;
     };
 
-/** The job of one trial of a run, trained in `runDir` with the run's (or attempt's) own config.json. */
-export function trialJob(runDir: string, baseDir: string, trial: { setup: string; trial: number }, workers?: number): ChildJob {
+/** The job of trials of a run, trained one after another in `runDir` with the run's (or attempt's) own config.json. */
+export function trialJob(runDir: string, baseDir: string, trials: ReadonlyArray<{ setup: string; trial: number }>, workers?: number): ChildJob {
   return {
     kind: 'trials',
     config: join(runDir, RUN_FILES.config),
     baseDir,
     runDir,
-    trials: [{ setup: trial.setup, trial: trial.trial }],
+    trials: trials.map((t) => ({ setup: t.setup, trial: t.trial })),
     ...(workers !== undefined ? { workers } : {}),
   };
 }

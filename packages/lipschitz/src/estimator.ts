@@ -14,6 +14,11 @@ export interface Estimator {
   estimate(target: LipschitzTarget, x: tf.Tensor2D, seed?: number, shared?: SharedForward): Promise<LipschitzResult | undefined>;
   /** Forgets warm-start state between trials and frees its tensors. */
   reset(): void;
+  /**
+   * A scheduled evaluation was skipped (the tracker's time budget): an estimator that refines its
+   * state a little at every evaluation may make up for it at the next one.
+   */
+  skipped?(): void;
 }
 
 /**

@@ -36,7 +36,7 @@ export const JACOBIAN_SPECTRAL_SCHEMA = {
   properties: {
     type: { const: 'jacobian-spectral', description: 'Power iteration on JJᵀ at each sample: a lower bound of the l2 Lipschitz constant.' },
     iterations: { type: 'integer', minimum: 1, maximum: 1000, default: JACOBIAN_SPECTRAL_DEFAULTS.iterations, description: 'Power iterations per sample on a cold start (each is one VJP, which gives the value, and one JVP, which gives the next direction).' },
-    warmIterations: { type: 'integer', minimum: 1, maximum: 1000, default: JACOBIAN_SPECTRAL_DEFAULTS.warmIterations, description: 'Power iterations per sample when the previous evaluation\'s directions are reused.' },
+    warmIterations: { type: 'integer', minimum: 1, maximum: 1000, default: JACOBIAN_SPECTRAL_DEFAULTS.warmIterations, description: 'Power iterations per sample when the previous evaluation\'s directions are reused; after evaluations the tracker\'s time budget skipped, one more per skipped evaluation, up to "iterations".' },
     warmStart: { type: 'boolean', default: JACOBIAN_SPECTRAL_DEFAULTS.warmStart, description: 'Reuse each sample\'s direction from the previous evaluation of the same sub-model (the samples are fixed per trial).' },
     refreshEvery: {
       type: 'integer',
@@ -69,6 +69,9 @@ export class JacobianSpectralEstimator implements Estimator {
   private readonly directions = new Map<string, tf.Tensor2D>();
   /** Warm calls per target since the directions were last formed. */
   private readonly sinceRefresh = new Map<string, number>();
+  /** Evaluations skipped in this trial, and how many of them each target has made up for. */
+  private skips = 0;
+  private readonly skipsSeen = new Map<string, number>();
 
   constructor(options: Partial<JacobianSpectralOptions> = {}) {
     this.options = { ...JACOBIAN_SPECTRAL_DEFAULTS, ...options, type: 'jacobian-spectral' };
@@ -83,7 +86,10 @@ export class JacobianSpectralEstimator implements Estimator {
     const warm = this.options.warmStart && kept !== undefined && kept.shape[0] === n && kept.shape[1] === target.outputSize;
     // A cold start from Gaussian output directions: Jᵀg already leans towards the top singular vectors.
     let w: tf.Tensor2D = warm ? tf.clone(kept!) : unitRows(rng, n, target.outputSize);
-    const iterations = warm ? this.options.warmIterations : this.options.iterations;
+    // A warm call after skipped evaluations does the iterations they would have done, up to a cold start's.
+    const owed = this.skips - (this.skipsSeen.get(target.name) ?? this.skips);
+    this.skipsSeen.set(target.name, this.skips);
+    const iterations = warm ? Math.min(this.options.warmIterations * (1 + owed), Math.max(this.options.iterations, this.options.warmIterations)) : this.options.iterations;
     const calls = warm ? (this.sinceRefresh.get(target.name) ?? 0) + 1 : 0;
     // The last iteration's new directions only serve the next call: formed on every refreshEvery-th warm call.
     const refresh = this.options.warmStart && (!warm || calls >= this.options.refreshEvery);
@@ -125,6 +131,12 @@ export class JacobianSpectralEstimator implements Estimator {
     for (const w of this.directions.values()) w.dispose();
     this.directions.clear();
     this.sinceRefresh.clear();
+    this.skips = 0;
+    this.skipsSeen.clear();
+  }
+
+  skipped(): void {
+    this.skips++;
   }
 
   private keep(name: string, w: tf.Tensor2D): void {

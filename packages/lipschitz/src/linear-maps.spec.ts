@@ -70,6 +70,26 @@ describe.each([
     for (const r of seen) expect(r.value).toBeLessThanOrEqual(map.spectral * (1 + 1e-5));
   });
 
+  it('makes up at the next warm evaluation for evaluations the time budget skipped, up to a cold start\'s iterations', async () => {
+    const skipping = new JacobianSpectralEstimator({ iterations: 4, warmIterations: 1 });
+    const every = new JacobianSpectralEstimator({ iterations: 4, warmIterations: 1 });
+    await skipping.estimate(map.target, x, 3);
+    await every.estimate(map.target, x, 3);
+    skipping.skipped();
+    skipping.skipped();
+    for (let call = 0; call < 2; call++) await every.estimate(map.target, x, 3);
+    const [caughtUp, steady] = [await skipping.estimate(map.target, x, 3), await every.estimate(map.target, x, 3)];
+    // Three reverse passes after two skipped evaluations: where evaluating every time got, for a fixed map.
+    expect(caughtUp.method).toMatch(/3 reverse passes per sample \(warm start/);
+    expect(caughtUp.value).toBeCloseTo(steady.value, 6);
+    // Then one again; and never more than a cold start's four.
+    expect((await skipping.estimate(map.target, x, 3)).method).toMatch(/1 reverse pass per sample \(warm/);
+    for (let k = 0; k < 9; k++) skipping.skipped();
+    expect((await skipping.estimate(map.target, x, 3)).method).toMatch(/4 reverse passes per sample \(warm/);
+    skipping.reset();
+    every.reset();
+  });
+
   it('has its Frobenius norm computed exactly from every output gradient', async () => {
     const before = tf.memory().numTensors;
     const result = await new JacobianFrobeniusEstimator({ method: 'exact' }).estimate(map.target, x, 1);

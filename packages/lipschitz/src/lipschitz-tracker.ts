@@ -32,6 +32,9 @@ export const DEFAULT_ESTIMATORS: EstimatorConfig[] = [{ type: 'jacobian-spectral
 
 export const LIPSCHITZ_TRACKER_DEFAULTS: LipschitzTrackerOptions = { every: 1, samples: 4, subModels: [], estimators: DEFAULT_ESTIMATORS, file: 'lipschitz.jsonl', budget: 0.1 };
 
+const BUDGET_DESCRIPTION =
+  'Share of each trial\'s time estimating may take: an evaluation scheduled by "every" is skipped when, with the final one still to come, it would pass that share of the trial\'s projected time. Before training and after the last epoch always run. Each row states the budget and the epochs skipped before it; 0 = no limit (every scheduled evaluation runs).';
+
 export const LIPSCHITZ_TRACKER_SCHEMA = {
   type: 'object',
   additionalProperties: false,
@@ -54,14 +57,7 @@ export const LIPSCHITZ_TRACKER_SCHEMA = {
       description: 'Estimators run on every tracked sub-model, e.g. [{ "type": "jacobian-spectral" }, { "type": "certified-bound" }].',
     },
     file: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9._-]+$', default: LIPSCHITZ_TRACKER_DEFAULTS.file, description: 'JSON-lines file in the run folder, one row per sub-model, estimator and evaluation.' },
-    budget: {
-      type: 'number',
-      minimum: 0,
-      maximum: 1,
-      default: LIPSCHITZ_TRACKER_DEFAULTS.budget,
-      description:
-        'Share of each trial\'s time estimating may take: an evaluation scheduled by "every" is skipped when, with the final one still to come, it would pass that share of the trial\'s projected time. Before training and after the last epoch always run. Each row states the budget and the epochs skipped before it; 0 = no limit (every scheduled evaluation runs).',
-    },
+    budget: { type: 'number', minimum: 0, maximum: 1, default: LIPSCHITZ_TRACKER_DEFAULTS.budget, description: BUDGET_DESCRIPTION },
   },
 };
 
@@ -182,7 +178,9 @@ export class LipschitzTracker implements TrainingCallback {
   async onEpochEnd(info: EpochInfo): Promise<void> {
     if (!this.trial) return;
     this.trial.lastEpoch = info.epoch;
-    if (info.epoch % this.options.every === 0 && this.trial.budget.admits(info.epoch)) await this.record(info, info.epoch);
+    if (info.epoch % this.options.every !== 0) return;
+    if (this.trial.budget.admits(info.epoch)) await this.record(info, info.epoch);
+    else this.estimators.forEach((e) => e.skipped?.());
   }
 
   async onTrialEnd(info: TrialInfo): Promise<void> {

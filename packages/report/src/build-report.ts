@@ -2,7 +2,8 @@ import { mkdirSync } from 'fs';
 import { writeFileAtomic } from '@mmfuse/core';
 import { dirname, join, relative, resolve } from 'path';
 import { InlineFigure, reportHtml } from './html';
-import { renderFigure } from './render';
+import type { FigureSpec } from './figure-spec';
+import { renderSvg, svgToPngAsync } from './render';
 import { LossAxis, ReportSection, reportContent } from './report-content';
 import { ReportTable, tableCsv, tableLatex } from './tables';
 
@@ -48,8 +49,15 @@ export async function buildReport(dir: string, options: BuildReportOptions = {})
   const inline: InlineFigure[] = [];
   const figures: BuiltFigure[] = [];
   const notes = new Set<string>();
+  // Every figure laid out first, its PNG rasterised meanwhile on the thread pool.
+  const rendered: Array<{ figure: FigureSpec; svg: string; warnings: string[]; png: Promise<Buffer | Error> }> = [];
   for (const figure of content.figures) {
-    const { svg, png, warnings } = await renderFigure(figure);
+    const warnings: string[] = [];
+    const svg = await renderSvg(figure, warnings);
+    rendered.push({ figure, svg, warnings, png: svgToPngAsync(svg) });
+  }
+  for (const { figure, svg, warnings, png: pending } of rendered) {
+    const png = await pending;
     const svgFile = join(paths.figures, `${figure.name}.svg`);
     const pngFile = join(paths.figures, `${figure.name}.png`);
     writeFileAtomic(svgFile, svg);

@@ -2,7 +2,7 @@ export { buildReport } from './build-report';
 export type { BuildReportOptions, BuiltFigure, BuiltReport } from './build-report';
 export { reportContent, reportFigures, runContent, sweepContent, OPTIONAL_INPUTS } from './report-content';
 export type { LossAxis, ReportContent, ReportSection } from './report-content';
-export { compileFigure, renderFigure, renderSvg, scopeSvgIds, svgToPng } from './render';
+export { compileFigure, renderFigure, renderSvg, scopeSvgIds, svgToPng, svgToPngAsync } from './render';
 export type { RenderedFigure } from './render';
 export { reportHtml } from './html';
 export type { InlineFigure } from './html';

@@ -95,6 +95,17 @@ export function svgToPng(svg: string, zoom = 2): Buffer | Error {
   return new module.Resvg(svg, { fitTo: { mode: 'zoom', value: zoom }, font: { loadSystemFonts: true } }).render().asPng();
 }
 
+/**
+ * `svgToPng` on libuv's thread pool: rasterising (the dear part of a report) overlaps the next
+ * figures' layout and uses another core.
+ */
+export async function svgToPngAsync(svg: string, zoom = 2): Promise<Buffer | Error> {
+  const module = loadResvg();
+  if (module instanceof Error) return module;
+  const image = await module.renderAsync(svg, { fitTo: { mode: 'zoom', value: zoom }, font: { loadSystemFonts: true } });
+  return image.asPng();
+}
+
 export interface RenderedFigure {
   svg: string;
   /** The PNG, or why it could not be made here. */

@@ -149,7 +149,8 @@ async function trainAndReport(runner: ExperimentRunner, prepared: PreparedExperi
   const started = reporter.runStarted.bind(reporter);
   reporter.runStarted = (info) => {
     runDir = info.runDir;
-    started(info);
+    // Pooled trials run with `threads` each, not with what this process would have used.
+    started(dispatch ? { ...info, workers: threads ?? info.workers } : info);
   };
   // A point of a sweep is stopped by its sweep, which says how to continue.
   const release = options.point === undefined ? stopCleanlyOnSignals(() => runDir && `mmfuse run --resume ${runDir}`) : () => undefined;

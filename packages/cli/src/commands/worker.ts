@@ -46,7 +46,7 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<void
       }
       if (plugins.length > 0) log(`${job.runName} ${job.setup} trial ${job.trial}: runs the plugins its config lists: ${plugins.join(', ')} (from ${job.configDir})`);
       // Threads: what the run's config fixes, else the cores each job has to itself here.
-      const result = await runChild(trialJob(attemptDir, job.configDir, job, options.workers !== undefined || workers === 'auto' ? threads : undefined));
+      const result = await runChild(trialJob(attemptDir, job.configDir, [job], options.workers !== undefined || workers === 'auto' ? threads : undefined));
       return { code: result.code, message: result.code === 0 ? undefined : failure(result) };
     },
   });
