@@ -3,12 +3,14 @@
  * time that estimating may take. The evaluation before training and the one after the last epoch
  * always run (they are the curve's ends); one in between runs only when, with the final one still
  * to come, estimating would stay within the share of the trial's projected time. The projection
- * takes the mean training time per epoch so far and the last evaluation's cost (the first, cold,
- * evaluation is the dearest, so the guess errs on the side of skipping).
+ * takes the mean training time per epoch so far, the last evaluation's cost for the next one, and
+ * the dearest so far (usually the first, cold one) for the final one and for one after skipped
+ * evaluations (estimators may make up for them), so the guess errs on the side of skipping.
  */
 export class EvaluationBudget {
   private estimatingSeconds = 0;
   private lastCost = 0;
+  private maxCost = 0;
   private pending: number[] = [];
   private skippedCount = 0;
 
@@ -43,7 +45,10 @@ export class EvaluationBudget {
     const training = Math.max(0, elapsed - this.estimatingSeconds);
     const remainingEpochs = this.epochs === undefined ? 0 : this.epochs - epoch;
     const projectedTraining = training + (remainingEpochs * training) / Math.max(1, epoch - this.startEpoch);
-    const still = this.lastCost * (remainingEpochs > 0 ? 2 : 1);
+    // After skipped evaluations an estimator may make up for them (more power iterations), so the
+    // next one, and the final one, are reckoned at the dearest evaluation so far.
+    const next = this.pending.length > 0 ? this.maxCost : this.lastCost;
+    const still = next + (remainingEpochs > 0 ? this.maxCost : 0);
     const fits = this.estimatingSeconds + still <= this.share * (projectedTraining + this.estimatingSeconds + still);
     if (!fits) {
       this.pending.push(epoch);
@@ -56,6 +61,7 @@ export class EvaluationBudget {
   recorded(seconds: number): number[] {
     this.estimatingSeconds += seconds;
     this.lastCost = seconds;
+    this.maxCost = Math.max(this.maxCost, seconds);
     const skipped = this.pending;
     this.pending = [];
     return skipped;
