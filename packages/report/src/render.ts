@@ -102,8 +102,13 @@ export function svgToPng(svg: string, zoom = 2): Buffer | Error {
 export async function svgToPngAsync(svg: string, zoom = 2): Promise<Buffer | Error> {
   const module = loadResvg();
   if (module instanceof Error) return module;
-  const image = await module.renderAsync(svg, { fitTo: { mode: 'zoom', value: zoom }, font: { loadSystemFonts: true } });
-  return image.asPng();
+  try {
+    const image = await module.renderAsync(svg, { fitTo: { mode: 'zoom', value: zoom }, font: { loadSystemFonts: true } });
+    return image.asPng();
+  } catch (error) {
+    // Still pending while later figures are laid out: a failure is the PNG's note, never an unhandled rejection.
+    return new Error(`PNG not rendered: ${(error as Error).message}`);
+  }
 }
 
 export interface RenderedFigure {
