@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { fail, parseOptions, torchEnv } from './cli-options.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
@@ -29,38 +29,23 @@ const USAGE = `usage: npm run bench -- [--workload tiny-64,paper-128] [--fusion 
                       [--steps n] [--json] [--profile] [--torch /usr/bin/python3] [--torch-threads 1,2] [--no-torch]
                       [--lipschitz] [--samples n]`;
 
-function fail(message) {
-  process.stderr.write(`error: ${message}\n`);
-  process.exit(2);
-}
-
-let parsed;
-try {
-  parsed = parseArgs({
-    options: {
-      workload: { type: 'string', default: 'tiny-64,paper-128' },
-      fusion: { type: 'string' },
-      backend: { type: 'string' },
-      workers: { type: 'string' },
-      steps: { type: 'string', default: '10' },
-      json: { type: 'boolean', default: false },
-      profile: { type: 'boolean', default: false },
-      torch: { type: 'string', default: '/usr/bin/python3' },
-      'torch-threads': { type: 'string', default: '1,2' },
-      'no-torch': { type: 'boolean', default: false },
-      lipschitz: { type: 'boolean', default: false },
-      samples: { type: 'string', default: '64' },
-      help: { type: 'boolean', default: false },
-    },
-  });
-} catch (error) {
-  fail(`${error.message}\n${USAGE}`);
-}
-const args = parsed.values;
-if (args.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
+const args = parseOptions(
+  {
+    workload: { type: 'string', default: 'tiny-64,paper-128' },
+    fusion: { type: 'string' },
+    backend: { type: 'string' },
+    workers: { type: 'string' },
+    steps: { type: 'string', default: '10' },
+    json: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    torch: { type: 'string', default: '/usr/bin/python3' },
+    'torch-threads': { type: 'string', default: '1,2' },
+    'no-torch': { type: 'boolean', default: false },
+    lipschitz: { type: 'boolean', default: false },
+    samples: { type: 'string', default: '64' },
+  },
+  USAGE,
+);
 
 const steps = Number(args.steps);
 if (!Number.isInteger(steps) || steps < 5) fail(`--steps: expected an integer ≥ 5, got "${args.steps}"`);
@@ -162,8 +147,7 @@ function torchAvailable() {
 function timeTorch(workload, fusion) {
   const medians = {};
   for (const threads of torchThreads) {
-    const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
-    const run = spawnSync(args.torch, [referenceScript, '--workload', workload, '--fusion', fusion, '--threads', String(threads), '--steps', String(steps)], { encoding: 'utf8', env });
+    const run = spawnSync(args.torch, [referenceScript, '--workload', workload, '--fusion', fusion, '--threads', String(threads), '--steps', String(steps)], { encoding: 'utf8', env: torchEnv(threads) });
     if (run.status !== 0) return undefined;
     medians[threads] = JSON.parse(run.stdout.trim().split('\n').pop()).ms_per_step_median;
   }

@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { fail, parseOptions, torchEnv } from './cli-options.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
@@ -26,30 +26,16 @@ const WORKLOADS = {
 };
 const USAGE = 'usage: npm run bench:kernels -- [--workload tiny-64,paper-128] [--reps n] [--torch /usr/bin/python3] [--no-torch] [--json]';
 
-function fail(message) {
-  process.stderr.write(`error: ${message}\n`);
-  process.exit(2);
-}
-
-let args;
-try {
-  args = parseArgs({
-    options: {
-      workload: { type: 'string', default: 'tiny-64,paper-128' },
-      reps: { type: 'string', default: '10' },
-      torch: { type: 'string', default: '/usr/bin/python3' },
-      'no-torch': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  }).values;
-} catch (error) {
-  fail(`${error.message}\n${USAGE}`);
-}
-if (args.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
+const args = parseOptions(
+  {
+    workload: { type: 'string', default: 'tiny-64,paper-128' },
+    reps: { type: 'string', default: '10' },
+    torch: { type: 'string', default: '/usr/bin/python3' },
+    'no-torch': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  },
+  USAGE,
+);
 const reps = Number(args.reps);
 if (!Number.isInteger(reps) || reps < 3) fail(`--reps: expected an integer ≥ 3, got "${args.reps}"`);
 const workloads = args.workload.split(',');
@@ -138,9 +124,7 @@ for l in rows:
 a, b = torch.randn(n, n), torch.randn(n, n)
 print(json.dumps({'torch': torch.__version__, 'rows': out, 'matmul': med(lambda: a @ b)}))
 `;
-  // torch.set_num_threads leaves the BLAS's own threads alone; these pin every library to one.
-  const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-  const result = spawnSync(args.torch, ['-c', script, JSON.stringify(rows)], { encoding: 'utf8', timeout: 600000, env });
+  const result = spawnSync(args.torch, ['-c', script, JSON.stringify(rows)], { encoding: 'utf8', timeout: 600000, env: torchEnv(1) });
   if (result.status !== 0) return { error: (result.stderr || result.error?.message || 'failed').trim().split('\n').pop() };
   return JSON.parse(result.stdout);
 }

@@ -1,8 +1,8 @@
-import { readFileSync } from 'fs';
 import { availableParallelism } from 'os';
 import { join, resolve } from 'path';
 import { ExperimentConfig } from '@mmfuse/config';
-import { outcomeName } from '@mmfuse/runs';
+import { readJsonFile } from '@mmfuse/core';
+import { outcomeName, TrialOutcome } from '@mmfuse/runs';
 import { TrialJob } from '@mmfuse/trainer';
 import { trialJob } from './child-job';
 import { failure, runChildPool } from './process-pool';
@@ -48,7 +48,7 @@ export function trialPool(processes: number, configDir: string, threads: number 
 /** The trial's last test loss and time from the outcome file its worker wrote, for the progress line. */
 function readOutcome(runDir: string, job: TrialJob): { test: string; seconds: string } | undefined {
   try {
-    const outcome = JSON.parse(readFileSync(join(runDir, outcomeName(job.setup, job.trial)), 'utf8')) as { seconds?: unknown; epochs?: Array<{ test?: { total?: unknown } }> };
+    const outcome = readJsonFile<Partial<TrialOutcome>>(join(runDir, outcomeName(job.setup, job.trial)), 'the run trains the trial again');
     const total = outcome.epochs?.at(-1)?.test?.total;
     return {
       test: typeof total === 'number' ? `test total ${total.toPrecision(4)}` : 'no epoch finished',

@@ -33,6 +33,11 @@ export class EvaluationBudget {
     return this.estimatingSeconds;
   }
 
+  /** Seconds since the trial started (training and estimating). */
+  get elapsed(): number {
+    return this.clock() - this.started;
+  }
+
   /** Scheduled evaluations skipped so far in this trial. */
   get skipped(): number {
     return this.skippedCount;
@@ -41,7 +46,7 @@ export class EvaluationBudget {
   /** Whether the evaluation scheduled after `epoch` runs; a skipped one is remembered. */
   admits(epoch: number): boolean {
     if (this.share <= 0 || epoch <= this.startEpoch || (this.epochs !== undefined && epoch >= this.epochs)) return true;
-    const elapsed = this.clock() - this.started;
+    const elapsed = this.elapsed;
     const training = Math.max(0, elapsed - this.estimatingSeconds);
     const remainingEpochs = this.epochs === undefined ? 0 : this.epochs - epoch;
     const projectedTraining = training + (remainingEpochs * training) / Math.max(1, epoch - this.startEpoch);

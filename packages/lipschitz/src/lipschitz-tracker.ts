@@ -122,7 +122,7 @@ export interface FailedRow {
 
 interface TrialState {
   samples: tf.Tensor[];
-  started: number;
+  /** The trial's clock, its time spent estimating and which evaluations it skipped. */
   budget: EvaluationBudget;
   lastEstimated: number;
   lastEpoch: number;
@@ -159,7 +159,6 @@ export class LipschitzTracker implements TrainingCallback {
     this.checkSubModels(info.model);
     this.trial = {
       samples: drawTrackedSamples(info.model, info.data, this.options.samples, deriveSeed(info.seed, 'lipschitz', 'samples')),
-      started: performance.now(),
       budget: new EvaluationBudget(this.options.budget, info.startEpoch, info.epochs),
       lastEstimated: info.startEpoch > 0 ? info.startEpoch : -1,
       lastEpoch: info.startEpoch,
@@ -187,8 +186,7 @@ export class LipschitzTracker implements TrainingCallback {
     const trial = this.trial;
     if (!trial) return;
     if (trial.lastEstimated < trial.lastEpoch) await this.record(info, trial.lastEpoch);
-    const seconds = (performance.now() - trial.started) / 1000;
-    this.summary.addTiming(info.setup, info.trial, trial.budget.estimating, seconds, trial.budget.skipped);
+    this.summary.addTiming(info.setup, info.trial, trial.budget.estimating, trial.budget.elapsed, trial.budget.skipped);
     this.finishTrial();
   }
 

@@ -92,7 +92,12 @@ function loadResvg(): ResvgModule | Error {
 export function svgToPng(svg: string, zoom = 2): Buffer | Error {
   const module = loadResvg();
   if (module instanceof Error) return module;
-  return new module.Resvg(svg, { fitTo: { mode: 'zoom', value: zoom }, font: { loadSystemFonts: true } }).render().asPng();
+  return new module.Resvg(svg, pngOptions(zoom)).render().asPng();
+}
+
+/** Twice the SVG's size by default, text set with the system's fonts. */
+function pngOptions(zoom: number) {
+  return { fitTo: { mode: 'zoom' as const, value: zoom }, font: { loadSystemFonts: true } };
 }
 
 /**
@@ -103,7 +108,7 @@ export async function svgToPngAsync(svg: string, zoom = 2): Promise<Buffer | Err
   const module = loadResvg();
   if (module instanceof Error) return module;
   try {
-    const image = await module.renderAsync(svg, { fitTo: { mode: 'zoom', value: zoom }, font: { loadSystemFonts: true } });
+    const image = await module.renderAsync(svg, pngOptions(zoom));
     return image.asPng();
   } catch (error) {
     // Still pending while later figures are laid out: a failure is the PNG's note, never an unhandled rejection.
