@@ -8,14 +8,15 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { fail, integerOption, parseOptions } from './cli-options.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
-const { SceneSource, sceneSchema } = require('@mmfuse/data-mujoco');
+const { SCENES, SceneSource, sceneSchema } = require('@mmfuse/data-mujoco');
 
-const { values: args } = parseArgs({
-  options: {
+const USAGE = 'usage: npm run bench:data -- [--scene a,b] [--frames n] [--size px] [--frames-per-episode n] [--radio] [--json]';
+const args = parseOptions(
+  {
     scene: { type: 'string', default: 'mujoco-pick-place,welding-single,welding-dual' },
     frames: { type: 'string', default: '2000' },
     size: { type: 'string', default: '128' },
@@ -23,7 +24,11 @@ const { values: args } = parseArgs({
     radio: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
-});
+  USAGE,
+);
+for (const name of ['frames', 'size', 'frames-per-episode']) integerOption(name, args[name]);
+const scenes = Object.keys(SCENES);
+for (const scene of args.scene.split(',')) if (!scenes.includes(scene)) fail(`--scene: expected some of ${scenes.join(', ')}, got "${scene}"`);
 
 const framesPerEpisode = Number(args['frames-per-episode']);
 const episodes = Math.ceil(Number(args.frames) / framesPerEpisode);

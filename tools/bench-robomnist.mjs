@@ -15,15 +15,16 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { fail, integerOption, parseOptions } from './cli-options.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
 const { writeRoboMnistSample } = require('@mmfuse/testing');
 const { locateFfmpeg } = require('@mmfuse/data-robomnist');
 
-const { values: args } = parseArgs({
-  options: {
+const USAGE = 'usage: npm run bench:robomnist -- [--recordings 12,60] [--frames n] [--size px] [--stream true|false|auto] [--decode-workers n] [--json] [--keep]';
+const args = parseOptions(
+  {
     recordings: { type: 'string', default: '12,60' },
     frames: { type: 'string', default: '150' },
     size: { type: 'string', default: '128' },
@@ -32,7 +33,12 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
   },
-});
+  USAGE,
+);
+for (const name of ['frames', 'size']) integerOption(name, args[name]);
+for (const count of args.recordings.split(',')) integerOption('recordings', count);
+if (args['decode-workers'] !== undefined) integerOption('decode-workers', args['decode-workers']);
+if (!['true', 'false', 'auto'].includes(args.stream)) fail(`--stream: expected true, false or auto, got "${args.stream}"`);
 
 const ffmpeg = locateFfmpeg('ffmpeg');
 const frames = Number(args.frames);

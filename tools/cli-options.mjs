@@ -29,3 +29,10 @@ export function torchEnv(threads) {
   const n = String(threads);
   return { ...process.env, OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n };
 }
+
+/** `value` of option `--name` as an integer ≥ `min`, or fail naming the option and the value. */
+export function integerOption(name, value, min = 1) {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) fail(`--${name}: expected an integer ≥ ${min}, got "${value}"`);
+  return n;
+}
