@@ -31,6 +31,8 @@ export interface BackendInfo {
   /** Threads the backend itself computes on (wasm's own thread pool; 1 for cpu). */
   readonly threads?: number;
   readonly simd?: boolean;
+  /** wasm only: what computes the convolutions (mmfuse's GEMM module and its build, or XNNPACK). */
+  readonly convolutions?: string;
   /** Native TensorFlow only: whether it found a GPU. */
   readonly gpu?: boolean;
   /** Native package that was loaded, when one was. */

@@ -26,6 +26,13 @@ describe('mmfuse doctor', () => {
     expect(r.stdout).toMatch(/^backend threads: +(\d+|n\/a)$/m);
     expect(r.stdout).toMatch(/^data-parallel: +\d+ workers? at batch 32 under "workers": "auto" \(.+\)$/m);
   });
+
+  it('on wasm says what computes the convolutions', () => {
+    const r = mmfuse('doctor', '--backend', 'wasm');
+    expect(r.status).toBe(0);
+    // Node 20 validates relaxed SIMD once mmfuse switches V8's flag on; Node 22 ships it on.
+    expect(r.stdout).toMatch(/^convolutions: +mmfuse's GEMM, relaxed SIMD \(fused multiply-add\)$/m);
+  });
 });
 
 describe('backend names', () => {

@@ -1,6 +1,7 @@
 import { getKernel, KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { wasmAdamStepConfig } from './wasm-adam-step';
 import { batchMatMulConfig } from './wasm-batch-matmul';
+import { conv2DConfig } from './wasm-conv2d';
 import { wasmConv2DBackpropFilterConfig } from './wasm-conv2d-backprop-filter';
 import { wasmConv2DBackpropInputConfig } from './wasm-conv2d-backprop-input';
 import { sharedCastConfig, wasmSharedIdentityConfig } from './wasm-shared-identity';
@@ -15,6 +16,7 @@ let registered: KernelConfig[] | undefined;
 export function registerWasmKernels(): readonly KernelConfig[] {
   if (registered) return registered;
   registered = [
+    conv2DConfig(getKernel('Conv2D', 'wasm')),
     wasmConv2DBackpropFilterConfig,
     wasmConv2DBackpropInputConfig,
     wasmSharedIdentityConfig,
@@ -31,4 +33,4 @@ export function registerWasmKernels(): readonly KernelConfig[] {
 }
 
 /** Names of the kernels mmfuse registers on the wasm backend. */
-export const WASM_KERNEL_NAMES: readonly string[] = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity', 'Cast', 'Sum', 'BatchMatMul', 'MmfuseAdamStep'];
+export const WASM_KERNEL_NAMES: readonly string[] = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity', 'Cast', 'Sum', 'BatchMatMul', 'MmfuseAdamStep'];

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../select-backend';
 import { CONV_CASES, explicit, filled, maxRelativeError, Pad } from './conformance-cases';
-import { filterGradientRowsPerChunk } from './wasm-conv2d-backprop-filter';
+import { WasmBackend } from './wasm-backend-access';
+import { filterGradientRowsPerChunk, xnnpackFilterGradient } from './wasm-conv2d-backprop-filter';
 
 type Shape4 = [number, number, number, number];
 
@@ -73,7 +74,18 @@ describe('wasm Conv2DBackpropFilter', () => {
     expect(maxRelativeError(wasm, cpu)).toBeLessThan(1e-4);
   });
 
-  it.each(CHUNKED_CASES)('matches direct summation in row chunks for x %j, filter %j, strides %j, pads %j', async (xShape, filterShape, strides, pads) => {
+  it.each(CONV_CASES)('through XNNPACK (where the GEMM module cannot run) matches the cpu backend for x %j, filter %j, strides %j, pad %j', async (xShape, filterShape, strides, pad) => {
+    const { cpu } = await filterGradients(xShape, filterShape, strides, pad);
+    const x = filled(xShape, 0.1);
+    const dy = filled(tf.conv2d(x, tf.zeros(filterShape) as tf.Tensor4D, strides, pad).shape, 1.7);
+    const backend = tf.backend() as unknown as WasmBackend;
+    const dw = xnnpackFilterGradient(backend, x, dy, { strides, pad, filterShape });
+    expect(maxRelativeError(backend.typedArrayFromHeap(dw), cpu)).toBeLessThan(1e-4);
+    backend.disposeData(dw.dataId);
+    tf.dispose([x, dy]);
+  });
+
+  it.each(CHUNKED_CASES)('matches direct summation, by GEMM and by XNNPACK in row chunks, for x %j, filter %j, strides %j, pads %j', async (xShape, filterShape, strides, pads) => {
     await initBackend('wasm');
     const [batch, height, width] = xShape;
     const [kh, kw, , co] = filterShape;
@@ -87,8 +99,13 @@ describe('wasm Conv2DBackpropFilter', () => {
     const expected = directFilterGradient(x.dataSync() as Float32Array, xShape, dy.dataSync() as Float32Array, dyShape, filterShape, strides, pads);
     expect(dw.shape).toEqual(filterShape);
     const actual = dw.dataSync();
-    if (expected.every((v) => v === 0)) expect(Array.from(actual).every((v) => v === 0)).toBe(true);
-    else expect(maxRelativeError(actual, expected)).toBeLessThan(1e-4);
+    const backend = tf.backend() as unknown as WasmBackend;
+    const chunked = xnnpackFilterGradient(backend, x, dy, { strides, pad, filterShape });
+    for (const values of [actual, backend.typedArrayFromHeap(chunked)]) {
+      if (expected.every((v) => v === 0)) expect(Array.from(values).every((v) => v === 0)).toBe(true);
+      else expect(maxRelativeError(values, expected)).toBeLessThan(1e-4);
+    }
+    backend.disposeData(chunked.dataId);
     tf.dispose([dw, x, dy]);
     expect(tf.memory().numTensors).toBe(before - 2);
   });

@@ -1,5 +1,7 @@
 import { backend_util, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, heapIndex, runWasmKernel, stride1Conv, WasmBackend } from './wasm-backend-access';
+import { forwardGeometry } from './wasm-conv2d';
+import { convGemm, gemmConv2dFilterGrad } from './wasm-conv-gemm';
 
 /**
  * [B, H, W, C] → [C, rows, W, B], rows `firstRow …` of x (all by default). The stock wasm Transpose takes ~80 ms on a 32×63×63×64 tensor;
@@ -52,8 +54,34 @@ export function filterGradientRowsPerChunk(inChannels: number, outHeight: number
   return Math.max(1, Math.min(outHeight, Math.floor((1 << 19) / (outWidth * batch * outChannels))));
 }
 
+interface FilterGradientAttrs {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  filterShape: [number, number, number, number];
+  dataFormat?: 'NHWC' | 'NCHW';
+}
+
 /**
- * Filter gradient of a 2-D convolution for the wasm backend, which ships no such kernel.
+ * Filter gradient of a 2-D convolution for the wasm backend, which ships no such kernel:
+ * dW[kh, kw, ci, co] = Σ_{b, oh, ow} x[b, oh·s + kh − pad, ow·s + kw − pad, ci] · dy[b, oh, ow, co],
+ * a GEMM over output pixels done by mmfuse's kernels (wasm-conv-gemm.ts), or by XNNPACK where
+ * those cannot share the backend's heap.
+ */
+const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+  const parsed = attrs as unknown as FilterGradientAttrs;
+  if (parsed.dataFormat !== undefined && parsed.dataFormat !== 'NHWC') {
+    throw new Error(`Conv2DBackpropFilter on wasm supports NHWC only, got ${parsed.dataFormat}`);
+  }
+  const wasm = backend as unknown as WasmBackend;
+  const kernels = convGemm(wasm);
+  if (!kernels) return xnnpackFilterGradient(wasm, x, dy, parsed);
+  return gemmConv2dFilterGrad(wasm, kernels, x, dy, forwardGeometry(x.shape, parsed.filterShape, { ...parsed, dilations: 1 }));
+};
+
+/**
+ * The filter gradient through XNNPACK, for backends whose heap mmfuse's GEMM module cannot share.
  *
  * dW[kh, kw, ci, co] = Σ_{b, oh, ow} x[b, oh·s + kh − pad, ow·s + kw − pad, ci] · dy[b, oh, ow, co]
  * is itself one stride-1 convolution: x with batch and channel axes swapped ([Ci, H, W, B]) as the
@@ -61,18 +89,8 @@ export function filterGradientRowsPerChunk(inChannels: number, outHeight: number
  * That keeps the work inside XNNPACK's fast convolution instead of an im2col in JavaScript. With few
  * input channels it runs per chunk of dy rows (each with the rows of x they meet) and sums the parts.
  */
-const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
-  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-  const { strides, pad, dimRoundingMode, filterShape, dataFormat } = attrs as unknown as {
-    strides: [number, number] | number;
-    pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    filterShape: [number, number, number, number];
-    dataFormat: 'NHWC' | 'NCHW';
-  };
-  if (dataFormat !== undefined && dataFormat !== 'NHWC') {
-    throw new Error(`Conv2DBackpropFilter on wasm supports NHWC only, got ${dataFormat}`);
-  }
+export function xnnpackFilterGradient(wasm: WasmBackend, x: TensorInfo, dy: TensorInfo, attrs: FilterGradientAttrs): TensorInfo {
+  const { strides, pad, dimRoundingMode, filterShape } = attrs;
   const info = backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     filterShape,
@@ -91,7 +109,6 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   // Pads on the far side only as large as the forward pass actually read; columns it skipped are cut.
   const right = Math.max(0, kw + (outWidth - 1) * info.strideWidth - width - left);
 
-  const wasm = backend as unknown as WasmBackend;
   const { strideHeight: sh, strideWidth: sw } = info;
   const chunk = filterGradientRowsPerChunk(inChannels, outHeight, outWidth, batch, outChannels);
   let out: TensorInfo | undefined;
@@ -128,7 +145,7 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const result = runWasmKernel(wasm, 'Transpose', { x: out }, { perm: [1, 2, 0, 3] });
   wasm.disposeData(out.dataId);
   return result;
-};
+}
 
 export const wasmConv2DBackpropFilterConfig: KernelConfig = {
   kernelName: 'Conv2DBackpropFilter',

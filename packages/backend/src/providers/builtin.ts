@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerWasmKernels } from '../kernels/register-wasm-kernels';
+import { WasmBackend } from '../kernels/wasm-backend-access';
+import { convolutionPath } from '../kernels/wasm-conv-gemm';
 import type { BackendProvider, BackendStart } from '../backend-registry';
 
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
@@ -61,14 +63,15 @@ export const tensorflowProvider: BackendProvider = {
 
 export const wasmProvider: BackendProvider = {
   name: 'wasm',
-  description: "WebAssembly (XNNPACK, SIMD) with mmfuse's training kernels",
+  description: "WebAssembly (SIMD; XNNPACK and mmfuse's convolution GEMM) with mmfuse's training kernels",
   autoRank: 2,
   async start(): Promise<BackendStart> {
     registerWasmKernels();
     if (!(await activate('wasm'))) return { ok: false, why: 'the WebAssembly backend did not start' };
     const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
     const threaded = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
-    return { ok: true, info: { name: 'wasm', version: packageVersion('@tensorflow/tfjs-backend-wasm'), tfjsVersion: tf.version_core, simd, threads: threaded ? 2 : 1 }, why: "WebAssembly with mmfuse's training kernels" };
+    const convolutions = convolutionPath(tf.backend() as unknown as WasmBackend);
+    return { ok: true, info: { name: 'wasm', version: packageVersion('@tensorflow/tfjs-backend-wasm'), tfjsVersion: tf.version_core, simd, threads: threaded ? 2 : 1, convolutions }, why: "WebAssembly with mmfuse's training kernels" };
   },
 };
 

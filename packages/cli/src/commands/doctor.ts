@@ -18,6 +18,7 @@ export async function doctorCommand(backend: string): Promise<void> {
         return `${d.workers} worker${d.workers > 1 ? 's' : ''} at batch 32 under "workers": "auto" (${d.reason})`;
       })()}`,
       `simd:            ${info.simd ?? 'n/a'}`,
+      ...(info.convolutions ? [`convolutions:    ${info.convolutions}`] : []),
       `gpu:             ${info.gpu ?? (a ? !a.software : 'n/a')}`,
       ...(a
         ? [

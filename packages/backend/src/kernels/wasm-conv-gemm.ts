@@ -1,0 +1,190 @@
+import { TensorInfo } from '@tensorflow/tfjs-core';
+import { setFlagsFromString } from 'v8';
+import { CONV_GEMM_RELAXED_SIMD_BASE64, CONV_GEMM_SIMD128_BASE64 } from './conv-gemm-binary';
+import { WasmBackend } from './wasm-backend-access';
+
+/**
+ * mmfuse's convolution kernels (wasm/conv-gemm.c): an implicit-im2col GEMM on a 6×8 WebAssembly
+ * SIMD tile, with both operands packed so that every load in the inner loop is at a fixed offset,
+ * and fused multiply-adds where the runtime has relaxed SIMD. The module imports the backend's own
+ * memory, so it reads and writes tensors where they are, with scratch from tfjs's allocator.
+ */
+export interface ConvGemmExports {
+  pack_b(w: number, bp: number, k: number, n: number): void;
+  pad_nhwc(x: number, xp: number, batch: number, h: number, w: number, c: number, top: number, bottom: number, left: number, right: number): void;
+  conv2d(xp: number, bp: number, y: number, apanel: number, scratch: number, batch: number, hp: number, wp: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number): void;
+  conv2d_filter_grad(xp: number, dy: number, dw: number, apanel: number, bpanel: number, bases: number, koff: number, scratch: number, batch: number, hp: number, wp: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, sh: number, sw: number, dh: number, dwl: number, mc: number): void;
+}
+
+/** Sizes, strides, dilations and pads of one NHWC convolution (pads as the forward pass reads them). */
+export interface ConvGeometry {
+  batch: number;
+  height: number;
+  width: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  outChannels: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  dh: number;
+  dw: number;
+  top: number;
+  left: number;
+}
+
+/** The allocator and memory of tfjs's Emscripten module (not in its public typings). */
+interface EmscriptenHeap {
+  _malloc(bytes: number): number;
+  _free(pointer: number): void;
+  asm?: { memory?: unknown };
+}
+
+const MR = 6;
+const NR = 8;
+/** Output pixels per chunk of the filter gradient's reduction: its packed dy (co × 2 KB) stays in L2. */
+const FILTER_GRADIENT_CHUNK = 512;
+
+/** The WebAssembly JS API (this package compiles without the DOM library that types it). */
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (descriptor: never) => { buffer: ArrayBufferLike };
+}
+const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
+/** Which build of the module runs: with relaxed SIMD's fused multiply-add, or plain SIMD128. */
+export type ConvGemmVariant = 'relaxed-simd' | 'simd128';
+
+const compiled = new Map<ConvGemmVariant, object>();
+const instances = new Map<ConvGemmVariant, WeakMap<object, ConvGemmExports>>();
+let preferred: ConvGemmVariant | undefined;
+
+function compile(variant: ConvGemmVariant): object {
+  let module = compiled.get(variant);
+  if (!module) {
+    module = new webAssembly.Module(Buffer.from(variant === 'relaxed-simd' ? CONV_GEMM_RELAXED_SIMD_BASE64 : CONV_GEMM_SIMD128_BASE64, 'base64'));
+    compiled.set(variant, module);
+  }
+  return module;
+}
+
+/**
+ * The build this process uses: relaxed SIMD where the runtime validates it, after switching on
+ * V8's `--experimental-wasm-relaxed-simd` where the feature ships behind that flag (Node 20; on
+ * by default from Node 22), else SIMD128. Relaxed multiply-add is fused on CPUs with FMA and
+ * unfused elsewhere, so results may differ between machines in the last bits only.
+ */
+export function convGemmVariant(): ConvGemmVariant {
+  if (preferred) return preferred;
+  const tryRelaxed = (): boolean => {
+    try {
+      compile('relaxed-simd');
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!tryRelaxed()) setFlagsFromString('--experimental-wasm-relaxed-simd');
+  preferred = tryRelaxed() ? 'relaxed-simd' : 'simd128';
+  return preferred;
+}
+
+/**
+ * The kernels bound to this backend's heap (in the given build, by default the process's), or
+ * undefined where they cannot run on it (a threaded build's shared memory, or an Emscripten
+ * module without the fields used here).
+ */
+export function convGemm(backend: WasmBackend, variant: ConvGemmVariant = convGemmVariant()): ConvGemmExports | undefined {
+  const heap = backend.wasm as unknown as EmscriptenHeap;
+  const memory = heap.asm?.memory;
+  if (!(memory instanceof webAssembly.Memory) || typeof heap._malloc !== 'function') return undefined;
+  if (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer) return undefined;
+  let byMemory = instances.get(variant);
+  if (!byMemory) instances.set(variant, (byMemory = new WeakMap()));
+  let exports = byMemory.get(memory);
+  if (!exports) {
+    exports = new webAssembly.Instance(compile(variant), { env: { memory } }).exports as unknown as ConvGemmExports;
+    byMemory.set(memory, exports);
+  }
+  return exports;
+}
+
+/** What computes convolutions on this backend, in words (for `mmfuse doctor` and run.json). */
+export function convolutionPath(backend: WasmBackend): string {
+  if (!convGemm(backend)) return "XNNPACK (mmfuse's GEMM module cannot share this backend's heap)";
+  return convGemmVariant() === 'relaxed-simd' ? "mmfuse's GEMM, relaxed SIMD (fused multiply-add)" : "mmfuse's GEMM, SIMD128";
+}
+
+/** Byte address of a tensor's data in the wasm heap. */
+function address(backend: WasmBackend, info: TensorInfo): number {
+  return backend.dataIdMap.get(info.dataId).memoryOffset;
+}
+
+/** Runs `body` with scratch blocks of the given byte sizes from tfjs's allocator, freed afterwards. */
+function withScratch<T>(backend: WasmBackend, bytes: number[], body: (pointers: number[]) => T): T {
+  const heap = backend.wasm as unknown as EmscriptenHeap;
+  const pointers: number[] = [];
+  try {
+    for (const size of bytes) {
+      const pointer = heap._malloc(Math.max(16, size));
+      if (pointer === 0) throw new Error(`wasm heap: cannot allocate ${size} bytes of convolution scratch`);
+      pointers.push(pointer);
+    }
+    return body(pointers);
+  } finally {
+    for (const pointer of pointers) heap._free(pointer);
+  }
+}
+
+/** Padded height and width so that every window of the output fits, and the far-side pads. */
+function paddedSize(g: ConvGeometry): { hp: number; wp: number; bottom: number; right: number } {
+  const hp = Math.max(g.height + g.top, (g.outHeight - 1) * g.sh + (g.kh - 1) * g.dh + 1);
+  const wp = Math.max(g.width + g.left, (g.outWidth - 1) * g.sw + (g.kw - 1) * g.dw + 1);
+  return { hp, wp, bottom: hp - g.height - g.top, right: wp - g.width - g.left };
+}
+
+/** x with zero borders in scratch (or x itself when no border is needed), then `body`. */
+function withPaddedInput<T>(backend: WasmBackend, kernels: ConvGemmExports, x: TensorInfo, g: ConvGeometry, extra: number[], body: (xp: number, pointers: number[]) => T): T {
+  const { hp, wp, bottom, right } = paddedSize(g);
+  const unpadded = g.top === 0 && g.left === 0 && bottom === 0 && right === 0;
+  const paddedBytes = unpadded ? 0 : g.batch * hp * wp * g.inChannels * 4;
+  return withScratch(backend, [paddedBytes, ...extra], ([padded, ...pointers]) => {
+    if (unpadded) return body(address(backend, x), pointers);
+    kernels.pad_nhwc(address(backend, x), padded, g.batch, g.height, g.width, g.inChannels, g.top, bottom, g.left, right);
+    return body(padded, pointers);
+  });
+}
+
+/** y = conv2d(x, filter) for a filter `[kh, kw, ci, co]`, as a new `[batch, oh, ow, co]` tensor. */
+export function gemmConv2d(backend: WasmBackend, kernels: ConvGemmExports, x: TensorInfo, filter: TensorInfo, g: ConvGeometry): TensorInfo {
+  const out = backend.makeOutput([g.batch, g.outHeight, g.outWidth, g.outChannels], 'float32');
+  const k = g.kh * g.kw * g.inChannels;
+  const panels = Math.ceil(g.outChannels / NR);
+  const { hp, wp } = paddedSize(g);
+  withPaddedInput(backend, kernels, x, g, [panels * k * NR * 4, k * MR * 4, MR * NR * 4], (xp, [bp, apanel, scratch]) => {
+    kernels.pack_b(address(backend, filter), bp, k, g.outChannels);
+    kernels.conv2d(xp, bp, address(backend, out), apanel, scratch, g.batch, hp, wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw);
+  });
+  return out;
+}
+
+/** dW[kh, kw, ci, co] = Σ over output pixels of x's window · dy, as a new tensor. */
+export function gemmConv2dFilterGrad(backend: WasmBackend, kernels: ConvGemmExports, x: TensorInfo, dy: TensorInfo, g: ConvGeometry): TensorInfo {
+  const out = backend.makeOutput([g.kh, g.kw, g.inChannels, g.outChannels], 'float32');
+  const k = g.kh * g.kw * g.inChannels;
+  if (g.batch * g.outHeight * g.outWidth === 0) {
+    backend.typedArrayFromHeap(out).fill(0);
+    return out;
+  }
+  const chunk = Math.min(FILTER_GRADIENT_CHUNK, g.batch * g.outHeight * g.outWidth);
+  const panels = Math.ceil(g.outChannels / NR);
+  const { hp, wp } = paddedSize(g);
+  const scratch = [chunk * MR * 4, panels * chunk * NR * 4, chunk * 4, k * 4, MR * NR * 4];
+  withPaddedInput(backend, kernels, x, g, scratch, (xp, [apanel, bpanel, bases, koff, tile]) => {
+    kernels.conv2d_filter_grad(xp, address(backend, dy), address(backend, out), apanel, bpanel, bases, koff, tile, g.batch, hp, wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, chunk);
+  });
+  return out;
+}

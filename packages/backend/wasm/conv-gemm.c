@@ -1,0 +1,204 @@
+/*
+ * Convolution kernels for tfjs's wasm backend: implicit-im2col GEMM on a 6x8 WebAssembly SIMD
+ * register tile. The module imports the backend's own memory, so every pointer below is an
+ * address in tfjs's heap, allocated and freed by the caller. It must keep no static data and use
+ * no stack (tools/build-wasm.mjs checks both), or it would write over the backend's heap.
+ *
+ * Layouts: activations NHWC; filters [KH][KW][Ci][Co] (= a K x Co matrix, K = KH*KW*Ci).
+ * Packed operands: A panels [K][6] (six output pixels, or six filter rows, side by side) and
+ * B panels [p][K][8] (eight output channels), zero-filled past the matrix edge. Packing costs one
+ * load and store per element against 2 x 8 x panels flops on it, so it is vectorised where the
+ * layout allows.
+ */
+#include <wasm_simd128.h>
+
+#define MR 6
+#define NR 8
+#define EXPORT(name) __attribute__((export_name(name)))
+
+static inline int min_int(int a, int b) { return a < b ? a : b; }
+
+/* Built twice: with relaxed SIMD each multiply-add is one fused instruction where the CPU has FMA. */
+#ifdef MMFUSE_RELAXED_SIMD
+#define MADD(c, x, b) c = wasm_f32x4_relaxed_madd(x, b, c)
+#else
+#define MADD(c, x, b) c = wasm_f32x4_add(c, wasm_f32x4_mul(x, b))
+#endif
+#define STORE_ROW(r, lo, hi)                                                          \
+  if (accumulate) {                                                                   \
+    wasm_v128_store(c + (r) * ldc, wasm_f32x4_add(wasm_v128_load(c + (r) * ldc), lo)); \
+    wasm_v128_store(c + (r) * ldc + 4, wasm_f32x4_add(wasm_v128_load(c + (r) * ldc + 4), hi)); \
+  } else {                                                                            \
+    wasm_v128_store(c + (r) * ldc, lo);                                               \
+    wasm_v128_store(c + (r) * ldc + 4, hi);                                           \
+  }
+
+/* c[6][8] (row stride ldc) = (accumulate ? c : 0) + a[K][6]^T b[K][8]. */
+static void tile6x8(const float* a, const float* b, int K, float* c, int ldc, int accumulate) {
+  v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+         c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+#pragma clang loop unroll_count(4)
+  for (int k = 0; k < K; k++) {
+    v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4), x;
+    x = wasm_v128_load32_splat(a + 0); MADD(c00, x, b0); MADD(c01, x, b1);
+    x = wasm_v128_load32_splat(a + 1); MADD(c10, x, b0); MADD(c11, x, b1);
+    x = wasm_v128_load32_splat(a + 2); MADD(c20, x, b0); MADD(c21, x, b1);
+    x = wasm_v128_load32_splat(a + 3); MADD(c30, x, b0); MADD(c31, x, b1);
+    x = wasm_v128_load32_splat(a + 4); MADD(c40, x, b0); MADD(c41, x, b1);
+    x = wasm_v128_load32_splat(a + 5); MADD(c50, x, b0); MADD(c51, x, b1);
+    a += MR;
+    b += NR;
+  }
+  STORE_ROW(0, c00, c01) STORE_ROW(1, c10, c11) STORE_ROW(2, c20, c21)
+  STORE_ROW(3, c30, c31) STORE_ROW(4, c40, c41) STORE_ROW(5, c50, c51)
+}
+
+/* A tile that may hang over the matrix edge: computed into scratch, then its valid part kept. */
+static void tile_edge(const float* a, const float* b, int K, float* c, int ldc, int rows, int cols,
+                      int accumulate, float* scratch) {
+  if (rows == MR && cols == NR) {
+    tile6x8(a, b, K, c, ldc, accumulate);
+    return;
+  }
+  tile6x8(a, b, K, scratch, NR, 0);
+  for (int r = 0; r < rows; r++)
+    for (int j = 0; j < cols; j++) c[r * ldc + j] = accumulate ? c[r * ldc + j] + scratch[r * NR + j] : scratch[r * NR + j];
+}
+
+/* bp[p][k][8] = w[k][p*8 + j], zero past column n. */
+EXPORT("pack_b")
+void pack_b(const float* w, float* bp, int K, int n) {
+  int panels = (n + NR - 1) / NR;
+  for (int p = 0; p < panels; p++) {
+    int cols = min_int(NR, n - p * NR);
+    for (int k = 0; k < K; k++) {
+      const float* src = w + k * n + p * NR;
+      float* dst = bp + (p * K + k) * NR;
+      if (cols == NR) {
+        wasm_v128_store(dst, wasm_v128_load(src));
+        wasm_v128_store(dst + 4, wasm_v128_load(src + 4));
+      } else {
+        for (int j = 0; j < NR; j++) dst[j] = j < cols ? src[j] : 0.0f;
+      }
+    }
+  }
+}
+
+/* xp = x [batch][h][w][c] with zero borders: top/bottom rows, left/right columns. */
+EXPORT("pad_nhwc")
+void pad_nhwc(const float* x, float* xp, int batch, int h, int w, int c, int top, int bottom, int left, int right) {
+  int hp = h + top + bottom, wp = w + left + right, rowp = wp * c, row = w * c;
+  for (int n = 0; n < batch; n++)
+    for (int y = 0; y < hp; y++) {
+      float* dst = xp + (n * hp + y) * rowp;
+      int sy = y - top;
+      if (sy < 0 || sy >= h) {
+        for (int i = 0; i < rowp; i++) dst[i] = 0.0f;
+        continue;
+      }
+      const float* src = x + (n * h + sy) * row;
+      for (int i = 0; i < left * c; i++) dst[i] = 0.0f;
+      for (int i = 0; i < row; i++) dst[left * c + i] = src[i];
+      for (int i = (left + w) * c; i < rowp; i++) dst[i] = 0.0f;
+    }
+}
+
+/* a[c][0..5] = r0..r5[c] for c < 4: a 6x4 block transposed in registers. */
+static inline void pack_6x4(float* a, const float* r0, const float* r1, const float* r2, const float* r3,
+                            const float* r4, const float* r5) {
+  v128_t x0 = wasm_v128_load(r0), x1 = wasm_v128_load(r1), x2 = wasm_v128_load(r2);
+  v128_t x3 = wasm_v128_load(r3), x4 = wasm_v128_load(r4), x5 = wasm_v128_load(r5);
+  v128_t t0 = wasm_i32x4_shuffle(x0, x1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(x0, x1, 2, 6, 3, 7);
+  v128_t t2 = wasm_i32x4_shuffle(x2, x3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(x2, x3, 2, 6, 3, 7);
+  v128_t u0 = wasm_i32x4_shuffle(x4, x5, 0, 4, 1, 5), u1 = wasm_i32x4_shuffle(x4, x5, 2, 6, 3, 7);
+  wasm_v128_store(a + 0 * MR, wasm_i64x2_shuffle(t0, t2, 0, 2));
+  wasm_v128_store64_lane(a + 0 * MR + 4, u0, 0);
+  wasm_v128_store(a + 1 * MR, wasm_i64x2_shuffle(t0, t2, 1, 3));
+  wasm_v128_store64_lane(a + 1 * MR + 4, u0, 1);
+  wasm_v128_store(a + 2 * MR, wasm_i64x2_shuffle(t1, t3, 0, 2));
+  wasm_v128_store64_lane(a + 2 * MR + 4, u1, 0);
+  wasm_v128_store(a + 3 * MR, wasm_i64x2_shuffle(t1, t3, 1, 3));
+  wasm_v128_store64_lane(a + 3 * MR + 4, u1, 1);
+}
+
+/* Offset in the padded input of output pixel m's window corner. */
+static inline int pixel_base(int m, int oh, int ow, int hp, int wp, int c, int sh, int sw) {
+  int n = m / (oh * ow), r = m - n * oh * ow, oy = r / ow, ox = r - oy * ow;
+  return ((n * hp + oy * sh) * wp + ox * sw) * c;
+}
+
+/*
+ * y[batch][oh][ow][co] = conv(xp, w) over an already padded input xp [batch][hp][wp][ci], with
+ * w packed by pack_b. apanel holds K*6 floats, scratch 48.
+ */
+EXPORT("conv2d")
+void conv2d(const float* xp, const float* bp, float* y, float* apanel, float* scratch,
+            int batch, int hp, int wp, int ci, int oh, int ow, int co,
+            int kh, int kw, int sh, int sw, int dh, int dw) {
+  int K = kh * kw * ci, M = batch * oh * ow, panels = (co + NR - 1) / NR;
+  for (int m0 = 0; m0 < M; m0 += MR) {
+    int rows = min_int(MR, M - m0), last = m0 + rows - 1;
+    /* Rows past the edge repeat the last pixel: valid reads, results dropped. */
+    const float* p0 = xp + pixel_base(m0, oh, ow, hp, wp, ci, sh, sw);
+    const float* p1 = xp + pixel_base(min_int(m0 + 1, last), oh, ow, hp, wp, ci, sh, sw);
+    const float* p2 = xp + pixel_base(min_int(m0 + 2, last), oh, ow, hp, wp, ci, sh, sw);
+    const float* p3 = xp + pixel_base(min_int(m0 + 3, last), oh, ow, hp, wp, ci, sh, sw);
+    const float* p4 = xp + pixel_base(min_int(m0 + 4, last), oh, ow, hp, wp, ci, sh, sw);
+    const float* p5 = xp + pixel_base(min_int(m0 + 5, last), oh, ow, hp, wp, ci, sh, sw);
+    float* a = apanel;
+    for (int i = 0; i < kh; i++)
+      for (int j = 0; j < kw; j++) {
+        int off = (i * dh * wp + j * dw) * ci, c = 0;
+        for (; c + 4 <= ci; c += 4, a += 4 * MR) pack_6x4(a, p0 + off + c, p1 + off + c, p2 + off + c, p3 + off + c, p4 + off + c, p5 + off + c);
+        for (; c < ci; c++, a += MR) {
+          a[0] = p0[off + c]; a[1] = p1[off + c]; a[2] = p2[off + c];
+          a[3] = p3[off + c]; a[4] = p4[off + c]; a[5] = p5[off + c];
+        }
+      }
+    for (int p = 0; p < panels; p++)
+      tile_edge(apanel, bp + p * K * NR, K, y + m0 * co + p * NR, co, rows, min_int(NR, co - p * NR), 0, scratch);
+  }
+}
+
+/*
+ * dw[kh][kw][ci][co] = sum over output pixels m of patch(xp, m)[k] * dy[m][co]: the filter gradient
+ * as a GEMM whose rows are filter taps k and whose reduction runs over pixels, in chunks of mc
+ * pixels. Scratch: apanel mc*6 floats, bpanel ceil(co/8)*mc*8 floats, bases mc ints, koff K ints,
+ * scratch 48 floats.
+ */
+EXPORT("conv2d_filter_grad")
+void conv2d_filter_grad(const float* xp, const float* dy, float* dwt, float* apanel, float* bpanel,
+                        int* bases, int* koff, float* scratch,
+                        int batch, int hp, int wp, int ci, int oh, int ow, int co,
+                        int kh, int kw, int sh, int sw, int dh, int dw, int mc) {
+  int K = kh * kw * ci, M = batch * oh * ow, panels = (co + NR - 1) / NR;
+  for (int i = 0, k = 0; i < kh; i++)
+    for (int j = 0; j < kw; j++)
+      for (int c = 0; c < ci; c++) koff[k++] = (i * dh * wp + j * dw) * ci + c;
+  for (int m0 = 0; m0 < M; m0 += mc) {
+    int n = min_int(mc, M - m0);
+    for (int i = 0; i < n; i++) bases[i] = pixel_base(m0 + i, oh, ow, hp, wp, ci, sh, sw);
+    pack_b(dy + m0 * co, bpanel, n, co);
+    for (int k0 = 0; k0 < K; k0 += MR) {
+      int rows = min_int(MR, K - k0), last = k0 + rows - 1;
+      int o0 = koff[k0], o1 = koff[min_int(k0 + 1, last)], o2 = koff[min_int(k0 + 2, last)];
+      int o3 = koff[min_int(k0 + 3, last)], o4 = koff[min_int(k0 + 4, last)], o5 = koff[min_int(k0 + 5, last)];
+      float* a = apanel;
+      if (o5 - o0 == 5 && o1 == o0 + 1 && o2 == o0 + 2 && o3 == o0 + 3 && o4 == o0 + 4) {
+        /* Six channels of one tap: one 4-wide and one 2-wide copy per pixel. */
+        for (int i = 0; i < n; i++, a += MR) {
+          const float* px = xp + bases[i] + o0;
+          wasm_v128_store(a, wasm_v128_load(px));
+          wasm_v128_store64_lane(a + 4, wasm_v128_load64_zero(px + 4), 0);
+        }
+      } else {
+        for (int i = 0; i < n; i++, a += MR) {
+          const float* px = xp + bases[i];
+          a[0] = px[o0]; a[1] = px[o1]; a[2] = px[o2]; a[3] = px[o3]; a[4] = px[o4]; a[5] = px[o5];
+        }
+      }
+      for (int p = 0; p < panels; p++)
+        tile_edge(apanel, bpanel + p * n * NR, n, dwt + k0 * co + p * NR, co, rows, min_int(NR, co - p * NR), m0 > 0, scratch);
+    }
+  }
+}
