@@ -145,12 +145,15 @@ void conv2d(const float* xp, const float* bp, float* y, float* apanel, float* sc
     const float* p3 = xp + pixel_base(min_int(m0 + 3, last), oh, ow, hp, wp, ci, sh, sw);
     const float* p4 = xp + pixel_base(min_int(m0 + 4, last), oh, ow, hp, wp, ci, sh, sw);
     const float* p5 = xp + pixel_base(min_int(m0 + 5, last), oh, ow, hp, wp, ci, sh, sw);
+    /* Without column dilation a window row is one contiguous run of kw * ci values (taps are
+       ordered kh, kw, ci as in NHWC), which packs 4 at a time even for 3 input channels. */
+    int run = dw == 1 ? kw * ci : ci, runs = dw == 1 ? 1 : kw;
     float* a = apanel;
     for (int i = 0; i < kh; i++)
-      for (int j = 0; j < kw; j++) {
+      for (int j = 0; j < runs; j++) {
         int off = (i * dh * wp + j * dw) * ci, c = 0;
-        for (; c + 4 <= ci; c += 4, a += 4 * MR) pack_6x4(a, p0 + off + c, p1 + off + c, p2 + off + c, p3 + off + c, p4 + off + c, p5 + off + c);
-        for (; c < ci; c++, a += MR) {
+        for (; c + 4 <= run; c += 4, a += 4 * MR) pack_6x4(a, p0 + off + c, p1 + off + c, p2 + off + c, p3 + off + c, p4 + off + c, p5 + off + c);
+        for (; c < run; c++, a += MR) {
           a[0] = p0[off + c]; a[1] = p1[off + c]; a[2] = p2[off + c];
           a[3] = p3[off + c]; a[4] = p4[off + c]; a[5] = p5[off + c];
         }
@@ -201,4 +204,24 @@ void conv2d_filter_grad(const float* xp, const float* dy, float* dwt, float* apa
         tile_edge(apanel, bpanel + p * n * NR, n, dwt + k0 * co + p * NR, co, rows, min_int(NR, co - p * NR), m0 > 0, scratch);
     }
   }
+}
+
+/*
+ * n rounds of 12 independent register-only multiply-adds (96 flops a round): the most this build
+ * of the module can compute on this CPU and runtime, for `npm run bench:kernels`. The result
+ * depends on every accumulator, so nothing is optimised away.
+ */
+EXPORT("simd_peak")
+float simd_peak(int n, float s) {
+  v128_t x = wasm_f32x4_splat(s), y = wasm_f32x4_splat(s * 0.5f);
+  v128_t c0 = x, c1 = y, c2 = x, c3 = y, c4 = x, c5 = y, c6 = x, c7 = y, c8 = x, c9 = y, c10 = x, c11 = y;
+  for (int i = 0; i < n; i++) {
+    MADD(c0, x, c0); MADD(c1, y, c1); MADD(c2, x, c2); MADD(c3, y, c3);
+    MADD(c4, x, c4); MADD(c5, y, c5); MADD(c6, x, c6); MADD(c7, y, c7);
+    MADD(c8, x, c8); MADD(c9, y, c9); MADD(c10, x, c10); MADD(c11, y, c11);
+  }
+  v128_t t = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_add(c0, c1), wasm_f32x4_add(c2, c3)),
+                            wasm_f32x4_add(wasm_f32x4_add(c4, c5), wasm_f32x4_add(c6, c7)));
+  t = wasm_f32x4_add(t, wasm_f32x4_add(wasm_f32x4_add(c8, c9), wasm_f32x4_add(c10, c11)));
+  return wasm_f32x4_extract_lane(t, 0) + wasm_f32x4_extract_lane(t, 3);
 }

@@ -59,6 +59,17 @@ describe('EvaluationBudget', () => {
     }
   });
 
+  it('spreads the evaluations in between over the trial instead of spending the budget first', () => {
+    // paper-128's shape: 30 epochs of 40 s, a cold evaluation of 38 s, warm ones of 17 s.
+    const { evaluated, share } = simulate(0.1, 30, 40, 38, 17);
+    expect(share).toBeLessThanOrEqual(0.1);
+    // The budget (about 132 s) holds the cold first evaluation, a final one reckoned at 38 s, and
+    // warm ones; one after skipped evaluations is reckoned at 38 s too (estimators may make up for
+    // them). Greedy, the ones in between came at epochs 1, 2 and 3; paced, the first at once (the
+    // budget accrued by then covers it) and the next near a third of the way.
+    expect(evaluated).toEqual([0, 1, 9, 30]);
+  });
+
   it('runs every scheduled evaluation when the budget is 0, and always the first and the last', () => {
     expect(simulate(0, 6, 0.01, 5, 5).evaluated).toEqual([0, 1, 2, 3, 4, 5, 6]);
     // Estimating dwarfs training: only the two ends are left.
@@ -91,10 +102,11 @@ describe('EvaluationBudget', () => {
     expect(budget.admits(9)).toBe(true);
     now += 3;
     budget.recorded(3);
-    // Two epochs of 10 s since the checkpoint, ten to go: 3 s spent, 6 s more (this one and the
-    // last) fit 10 % of about 129 s. Counting epochs from 0 would project 2 s epochs and skip it.
-    now += 10;
-    expect(budget.admits(10)).toBe(true);
+    // Six epochs of 10 s since the checkpoint, six to go: 3 s spent, 6 s more (this one and the
+    // last) fit 10 % of about 129 s, and half of the trial's budget is due by its middle. Counting
+    // epochs from 0 would project 4.3 s epochs and skip it.
+    now += 50;
+    expect(budget.admits(14)).toBe(true);
     expect(budget.admits(20)).toBe(true);
   });
 });

@@ -6,11 +6,17 @@
  * takes the mean training time per epoch so far, the last evaluation's cost for the next one, and
  * the dearest so far (usually the first, cold one) for the final one and for one after skipped
  * evaluations (estimators may make up for them), so the guess errs on the side of skipping.
+ *
+ * What the budget leaves for evaluations in between is paced: one may start at epoch e of E when
+ * estimating so far is within the first evaluation's cost plus e/E of the rest of the budget (less
+ * the final one's reserve). Without pacing the budget went on the first epochs and the curve had a gap from there
+ * to the end (paper-128, 30 epochs: evaluations at 0–4 and 30).
  */
 export class EvaluationBudget {
   private estimatingSeconds = 0;
   private lastCost = 0;
   private maxCost = 0;
+  private firstCost: number | undefined;
   private pending: number[] = [];
   private skippedCount = 0;
 
@@ -54,7 +60,13 @@ export class EvaluationBudget {
     // next one, and the final one, are reckoned at the dearest evaluation so far.
     const next = this.pending.length > 0 ? this.maxCost : this.lastCost;
     const still = next + (remainingEpochs > 0 ? this.maxCost : 0);
-    const fits = this.estimatingSeconds + still <= this.share * (projectedTraining + this.estimatingSeconds + still);
+    const allowed = this.share * (projectedTraining + this.estimatingSeconds + still);
+    const reserve = remainingEpochs > 0 ? this.maxCost : 0;
+    const first = this.firstCost ?? 0;
+    const paced = this.epochs === undefined ? allowed : first + ((allowed - reserve - first) * (epoch - this.startEpoch)) / (this.epochs - this.startEpoch);
+    // Paced like a token bucket: an evaluation may start once what is spent is within what has
+    // accrued (the next one's cost is not known until it runs; the first, cold one is no guide).
+    const fits = this.estimatingSeconds + still <= allowed && this.estimatingSeconds <= paced;
     if (!fits) {
       this.pending.push(epoch);
       this.skippedCount++;
@@ -65,6 +77,7 @@ export class EvaluationBudget {
   /** An evaluation took `seconds`; returns the epochs skipped since the previous one. */
   recorded(seconds: number): number[] {
     this.estimatingSeconds += seconds;
+    this.firstCost ??= seconds;
     this.lastCost = seconds;
     this.maxCost = Math.max(this.maxCost, seconds);
     const skipped = this.pending;

@@ -56,7 +56,7 @@ describe('mmfuse convolution GEMM module (wasm/conv-gemm.c)', () => {
     const bytes = Buffer.from(variant === 'simd128' ? CONV_GEMM_SIMD128_BASE64 : CONV_GEMM_RELAXED_SIMD_BASE64, 'base64');
     const module = new webAssembly.Module(bytes);
     expect(webAssembly.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
-    expect(webAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name).sort()).toEqual(['conv2d', 'conv2d_filter_grad', 'pack_b', 'pad_nhwc']);
+    expect(webAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name).sort()).toEqual(['conv2d', 'conv2d_filter_grad', 'pack_b', 'pad_nhwc', 'simd_peak']);
     // Section 11 holds data segments; walk the section headers.
     const ids: number[] = [];
     for (let at = 8; at < bytes.length; ) {
@@ -71,6 +71,16 @@ describe('mmfuse convolution GEMM module (wasm/conv-gemm.c)', () => {
     }
     expect(ids).toContain(10);
     expect(ids).not.toContain(11);
+  });
+
+  it.each(VARIANTS)('%s: its peak loop computes c ← c + x·c, i.e. s·(1 + s)ⁿ per accumulator', async (variant) => {
+    await initBackend('wasm');
+    const kernels = convGemm(tf.backend() as unknown as WasmBackend, variant);
+    const s = 1e-3;
+    const n = 1000;
+    // Six accumulators start at s and grow by (1 + s), six at s/2 by (1 + s/2); lanes 0 and 3 summed.
+    const expected = 2 * (6 * s * (1 + s) ** n + 6 * (s / 2) * (1 + s / 2) ** n);
+    expect(Math.abs((kernels?.simd_peak(n, s) ?? NaN) - expected) / expected).toBeLessThan(1e-4);
   });
 
   it('runs the relaxed SIMD build on this Node', async () => {

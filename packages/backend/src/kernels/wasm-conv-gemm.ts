@@ -13,6 +13,7 @@ export interface ConvGemmExports {
   pack_b(w: number, bp: number, k: number, n: number): void;
   pad_nhwc(x: number, xp: number, batch: number, h: number, w: number, c: number, top: number, bottom: number, left: number, right: number): void;
   conv2d(xp: number, bp: number, y: number, apanel: number, scratch: number, batch: number, hp: number, wp: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number): void;
+  simd_peak(rounds: number, seed: number): number;
   conv2d_filter_grad(xp: number, dy: number, dw: number, apanel: number, bpanel: number, bases: number, koff: number, scratch: number, batch: number, hp: number, wp: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, sh: number, sw: number, dh: number, dwl: number, mc: number): void;
 }
 
@@ -110,6 +111,24 @@ export function convGemm(backend: WasmBackend, variant: ConvGemmVariant = convGe
     byMemory.set(memory, exports);
   }
   return exports;
+}
+
+/**
+ * GFLOP/s of register-only multiply-adds in one build of the module on this backend's heap (median
+ * of five runs of about 0.2 s): the ceiling any kernel of that build can reach on this CPU.
+ */
+export function simdPeakGflops(backend: WasmBackend, variant: ConvGemmVariant): number | undefined {
+  const kernels = convGemm(backend, variant);
+  if (!kernels) return undefined;
+  const rounds = 2e7;
+  kernels.simd_peak(1e5, 1e-9); // past the baseline compiler, into optimised code
+  const rates: number[] = [];
+  for (let run = 0; run < 5; run++) {
+    const started = performance.now();
+    kernels.simd_peak(rounds, 1e-9);
+    rates.push((rounds * 96) / (performance.now() - started) / 1e6);
+  }
+  return rates.sort((a, b) => a - b)[2];
 }
 
 /** What computes convolutions on this backend, in words (for `mmfuse doctor` and run.json). */
