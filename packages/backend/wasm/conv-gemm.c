@@ -24,17 +24,18 @@ static inline int min_int(int a, int b) { return a < b ? a : b; }
 #else
 #define MADD(c, x, b) c = wasm_f32x4_add(c, wasm_f32x4_mul(x, b))
 #endif
-#define STORE_ROW(r, lo, hi)                                                          \
-  if (accumulate) {                                                                   \
-    wasm_v128_store(c + (r) * ldc, wasm_f32x4_add(wasm_v128_load(c + (r) * ldc), lo)); \
-    wasm_v128_store(c + (r) * ldc + 4, wasm_f32x4_add(wasm_v128_load(c + (r) * ldc + 4), hi)); \
-  } else {                                                                            \
-    wasm_v128_store(c + (r) * ldc, lo);                                               \
-    wasm_v128_store(c + (r) * ldc + 4, hi);                                           \
+#define STORE_ROW(row, lo, hi)                                                  \
+  if (accumulate) {                                                             \
+    wasm_v128_store(row, wasm_f32x4_add(wasm_v128_load(row), lo));              \
+    wasm_v128_store(row + 4, wasm_f32x4_add(wasm_v128_load(row + 4), hi));      \
+  } else {                                                                      \
+    wasm_v128_store(row, lo);                                                   \
+    wasm_v128_store(row + 4, hi);                                               \
   }
 
-/* c[6][8] (row stride ldc) = (accumulate ? c : 0) + a[K][6]^T b[K][8]. */
-static void tile6x8(const float* a, const float* b, int K, float* c, int ldc, int accumulate) {
+/* rows r0..r5 (8 floats each) = (accumulate ? rows : 0) + a[K][6]^T b[K][8]. */
+static inline __attribute__((always_inline)) void tile6x8_rows(const float* a, const float* b, int K, float* r0, float* r1, float* r2,
+                         float* r3, float* r4, float* r5, int accumulate) {
   v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
          c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
 #pragma clang loop unroll_count(4)
@@ -49,8 +50,13 @@ static void tile6x8(const float* a, const float* b, int K, float* c, int ldc, in
     a += MR;
     b += NR;
   }
-  STORE_ROW(0, c00, c01) STORE_ROW(1, c10, c11) STORE_ROW(2, c20, c21)
-  STORE_ROW(3, c30, c31) STORE_ROW(4, c40, c41) STORE_ROW(5, c50, c51)
+  STORE_ROW(r0, c00, c01) STORE_ROW(r1, c10, c11) STORE_ROW(r2, c20, c21)
+  STORE_ROW(r3, c30, c31) STORE_ROW(r4, c40, c41) STORE_ROW(r5, c50, c51)
+}
+
+/* c[6][8] (row stride ldc) = (accumulate ? c : 0) + a[K][6]^T b[K][8]. */
+static inline void tile6x8(const float* a, const float* b, int K, float* c, int ldc, int accumulate) {
+  tile6x8_rows(a, b, K, c, c + ldc, c + 2 * ldc, c + 3 * ldc, c + 4 * ldc, c + 5 * ldc, accumulate);
 }
 
 /* A tile that may hang over the matrix edge: computed into scratch, then its valid part kept. */
@@ -202,6 +208,82 @@ void conv2d_filter_grad(const float* xp, const float* dy, float* dwt, float* apa
       }
       for (int p = 0; p < panels; p++)
         tile_edge(apanel, bpanel + p * n * NR, n, dwt + k0 * co + p * NR, co, rows, min_int(NR, co - p * NR), m0 > 0, scratch);
+    }
+  }
+}
+
+/* bt[p][c][8] = w[p*8 + j][c]: w's transpose (a K x n matrix) in panels of 8 rows, zero past row K. */
+EXPORT("pack_bt")
+void pack_bt(const float* w, float* bt, int K, int n) {
+  int panels = (K + NR - 1) / NR;
+  for (int p = 0; p < panels; p++)
+    for (int c = 0; c < n; c++)
+      for (int j = 0; j < NR; j++) {
+        int k = p * NR + j;
+        bt[(p * n + c) * NR + j] = k < K ? w[k * n + c] : 0.0f;
+      }
+}
+
+/* x [batch][h][w][c] = the window [top, top + h) x [left, left + w) of xp [batch][hp][wp][c]. */
+EXPORT("crop_nhwc")
+void crop_nhwc(const float* xp, float* x, int batch, int h, int w, int c, int hp, int wp, int top, int left) {
+  for (int n = 0; n < batch; n++)
+    for (int y = 0; y < h; y++) {
+      const float* src = xp + ((n * hp + y + top) * wp + left) * c;
+      float* dst = x + (n * h + y) * w * c;
+      for (int i = 0; i < w * c; i++) dst[i] = src[i];
+    }
+}
+
+/*
+ * The input gradient of a convolution: dxp[pixel m's window + tap k] += sum over c of
+ * dy[m][c] * w[k][c], i.e. dy times the filter's transpose, each 6x8 tile (six output pixels,
+ * eight taps) added into the padded gradient dxp [batch][hp][wp][ci], zeroed by the caller. Eight
+ * taps are usually eight neighbouring values of one window row, added as two vectors per pixel.
+ * bt from pack_bt; apanel holds co*6 floats, koff K ints, scratch 56 floats.
+ */
+EXPORT("conv2d_input_grad")
+void conv2d_input_grad(const float* dy, const float* bt, float* dxp, float* apanel, int* koff, float* scratch,
+                       int batch, int oh, int ow, int co, int hp, int wp, int ci, int kh, int kw, int sh, int sw) {
+  int K = kh * kw * ci, M = batch * oh * ow, panels = (K + NR - 1) / NR;
+  for (int i = 0, k = 0; i < kh; i++)
+    for (int j = 0; j < kw; j++)
+      for (int c = 0; c < ci; c++) koff[k++] = (i * wp + j) * ci + c;
+  float* sink = scratch + MR * NR; /* where rows past the edge go */
+  for (int m0 = 0; m0 < M; m0 += MR) {
+    int rows = min_int(MR, M - m0), last = m0 + rows - 1;
+    const float* y0 = dy + m0 * co;
+    const float* y1 = dy + min_int(m0 + 1, last) * co;
+    const float* y2 = dy + min_int(m0 + 2, last) * co;
+    const float* y3 = dy + min_int(m0 + 3, last) * co;
+    const float* y4 = dy + min_int(m0 + 4, last) * co;
+    const float* y5 = dy + min_int(m0 + 5, last) * co;
+    float* a = apanel;
+    int c = 0;
+    for (; c + 4 <= co; c += 4, a += 4 * MR) pack_6x4(a, y0 + c, y1 + c, y2 + c, y3 + c, y4 + c, y5 + c);
+    for (; c < co; c++, a += MR) {
+      a[0] = y0[c]; a[1] = y1[c]; a[2] = y2[c]; a[3] = y3[c]; a[4] = y4[c]; a[5] = y5[c];
+    }
+    int b0 = pixel_base(m0, oh, ow, hp, wp, ci, sh, sw);
+    int b1 = rows > 1 ? pixel_base(m0 + 1, oh, ow, hp, wp, ci, sh, sw) : -1;
+    int b2 = rows > 2 ? pixel_base(m0 + 2, oh, ow, hp, wp, ci, sh, sw) : -1;
+    int b3 = rows > 3 ? pixel_base(m0 + 3, oh, ow, hp, wp, ci, sh, sw) : -1;
+    int b4 = rows > 4 ? pixel_base(m0 + 4, oh, ow, hp, wp, ci, sh, sw) : -1;
+    int b5 = rows > 5 ? pixel_base(m0 + 5, oh, ow, hp, wp, ci, sh, sw) : -1;
+    for (int p = 0; p < panels; p++) {
+      int k0 = p * NR, cols = min_int(NR, K - k0);
+      const float* b = bt + p * co * NR;
+      if (cols == NR && koff[k0 + NR - 1] - koff[k0] == NR - 1) {
+        int o = koff[k0];
+        tile6x8_rows(apanel, b, co, dxp + b0 + o, b1 < 0 ? sink : dxp + b1 + o, b2 < 0 ? sink : dxp + b2 + o,
+                     b3 < 0 ? sink : dxp + b3 + o, b4 < 0 ? sink : dxp + b4 + o, b5 < 0 ? sink : dxp + b5 + o, 1);
+      } else {
+        tile6x8(apanel, b, co, scratch, NR, 0);
+        for (int r = 0; r < rows; r++) {
+          int base = pixel_base(m0 + r, oh, ow, hp, wp, ci, sh, sw);
+          for (int j = 0; j < cols; j++) dxp[base + koff[k0 + j]] += scratch[r * NR + j];
+        }
+      }
     }
   }
 }

@@ -7,7 +7,7 @@ import { CONV_GEMM_RELAXED_SIMD_BASE64, CONV_GEMM_SIMD128_BASE64, CONV_GEMM_SOUR
 import { CONV_CASES, filled, maxRelativeError, Pad } from './conformance-cases';
 import { WasmBackend } from './wasm-backend-access';
 import { forwardGeometry, gemmSuitsOutChannels } from './wasm-conv2d';
-import { convGemm, ConvGemmVariant, convGemmVariant, gemmConv2d, gemmConv2dFilterGrad } from './wasm-conv-gemm';
+import { convGemm, ConvGemmVariant, convGemmVariant, gemmConv2d, gemmConv2dFilterGrad, gemmConv2dInputGrad } from './wasm-conv-gemm';
 
 type Shape4 = [number, number, number, number];
 
@@ -32,15 +32,17 @@ const EXTRA_CASES: Array<[Shape4, Shape4, [number, number], Pad, [number, number
 
 const ALL_CASES: Array<[Shape4, Shape4, [number, number], Pad, [number, number]]> = [...CONV_CASES.map(([x, f, s, p]) => [x, f, s, p, [1, 1]] as [Shape4, Shape4, [number, number], Pad, [number, number]]), ...EXTRA_CASES];
 
-async function cpuConv(xShape: Shape4, filterShape: Shape4, strides: [number, number], pad: Pad, dilations: [number, number]): Promise<{ y: Float32Array; dw: Float32Array; dyShape: number[] }> {
+async function cpuConv(xShape: Shape4, filterShape: Shape4, strides: [number, number], pad: Pad, dilations: [number, number]): Promise<{ y: Float32Array; dw: Float32Array; dx: Float32Array; dyShape: number[] }> {
   await initBackend('cpu');
   const x = filled(xShape, 0.4);
   const f = filled(filterShape, 1.3);
   const y = tf.conv2d(x, f, strides, pad, 'NHWC', dilations);
   const dy = filled(y.shape, 2.2);
-  const dw = dilations[0] === 1 && dilations[1] === 1 ? tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides, pad, dataFormat: 'NHWC', filterShape } as never) as tf.Tensor : tf.zeros([1]);
-  const result = { y: y.dataSync() as Float32Array, dw: dw.dataSync() as Float32Array, dyShape: y.shape };
-  tf.dispose([x, f, y, dy, dw]);
+  const undilated = dilations[0] === 1 && dilations[1] === 1;
+  const dw = undilated ? tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides, pad, dataFormat: 'NHWC', filterShape } as never) as tf.Tensor : tf.zeros([1]);
+  const dx = undilated ? tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: f }, { strides, pad, dataFormat: 'NHWC', inputShape: xShape } as never) as tf.Tensor : tf.zeros([1]);
+  const result = { y: y.dataSync() as Float32Array, dw: dw.dataSync() as Float32Array, dx: dx.dataSync() as Float32Array, dyShape: y.shape };
+  tf.dispose([x, f, y, dy, dw, dx]);
   return result;
 }
 
@@ -56,7 +58,7 @@ describe('mmfuse convolution GEMM module (wasm/conv-gemm.c)', () => {
     const bytes = Buffer.from(variant === 'simd128' ? CONV_GEMM_SIMD128_BASE64 : CONV_GEMM_RELAXED_SIMD_BASE64, 'base64');
     const module = new webAssembly.Module(bytes);
     expect(webAssembly.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
-    expect(webAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name).sort()).toEqual(['conv2d', 'conv2d_filter_grad', 'pack_b', 'pad_nhwc', 'simd_peak']);
+    expect(webAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name).sort()).toEqual(['conv2d', 'conv2d_filter_grad', 'conv2d_input_grad', 'crop_nhwc', 'pack_b', 'pack_bt', 'pad_nhwc', 'simd_peak']);
     // Section 11 holds data segments; walk the section headers.
     const ids: number[] = [];
     for (let at = 8; at < bytes.length; ) {
@@ -89,7 +91,7 @@ describe('mmfuse convolution GEMM module (wasm/conv-gemm.c)', () => {
   });
 
   describe.each(VARIANTS)('%s', (variant) => {
-    it.each(ALL_CASES)('convolves like the cpu backend, and its filter gradient too: x %j, filter %j, strides %j, pad %j, dilations %j', async (xShape, filterShape, strides, pad, dilations) => {
+    it.each(ALL_CASES)('convolves like the cpu backend, and its filter and input gradients too: x %j, filter %j, strides %j, pad %j, dilations %j', async (xShape, filterShape, strides, pad, dilations) => {
       const expected = await cpuConv(xShape, filterShape, strides, pad, dilations);
       await initBackend('wasm');
       const backend = tf.backend() as unknown as WasmBackend;
@@ -111,6 +113,10 @@ describe('mmfuse convolution GEMM module (wasm/conv-gemm.c)', () => {
         expect(dw.shape).toEqual(filterShape);
         expect(maxRelativeError(backend.typedArrayFromHeap(dw), expected.dw)).toBeLessThan(1e-4);
         backend.disposeData(dw.dataId);
+        const dx = gemmConv2dInputGrad(backend, kernels, dy, f, g);
+        expect(dx.shape).toEqual(xShape);
+        expect(maxRelativeError(backend.typedArrayFromHeap(dx), expected.dx)).toBeLessThan(1e-4);
+        backend.disposeData(dx.dataId);
       }
       expect(sentinel.dataSync()).toEqual(sentinelBefore);
       tf.dispose([x, f, dy, sentinel]);

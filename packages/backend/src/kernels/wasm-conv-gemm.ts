@@ -14,6 +14,9 @@ export interface ConvGemmExports {
   pad_nhwc(x: number, xp: number, batch: number, h: number, w: number, c: number, top: number, bottom: number, left: number, right: number): void;
   conv2d(xp: number, bp: number, y: number, apanel: number, scratch: number, batch: number, hp: number, wp: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number): void;
   simd_peak(rounds: number, seed: number): number;
+  pack_bt(w: number, bt: number, k: number, n: number): void;
+  crop_nhwc(xp: number, x: number, batch: number, h: number, w: number, c: number, hp: number, wp: number, top: number, left: number): void;
+  conv2d_input_grad(dy: number, bt: number, dxp: number, apanel: number, koff: number, scratch: number, batch: number, oh: number, ow: number, co: number, hp: number, wp: number, ci: number, kh: number, kw: number, sh: number, sw: number): void;
   conv2d_filter_grad(xp: number, dy: number, dw: number, apanel: number, bpanel: number, bases: number, koff: number, scratch: number, batch: number, hp: number, wp: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, sh: number, sw: number, dh: number, dwl: number, mc: number): void;
 }
 
@@ -204,6 +207,27 @@ export function gemmConv2dFilterGrad(backend: WasmBackend, kernels: ConvGemmExpo
   const scratch = [chunk * MR * 4, panels * chunk * NR * 4, chunk * 4, k * 4, MR * NR * 4];
   withPaddedInput(backend, kernels, x, g, scratch, (xp, [apanel, bpanel, bases, koff, tile]) => {
     kernels.conv2d_filter_grad(xp, address(backend, dy), address(backend, out), apanel, bpanel, bases, koff, tile, g.batch, hp, wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, chunk);
+  });
+  return out;
+}
+
+/**
+ * dx of a convolution (the forward pass of a transposed one) for a filter `[kh, kw, ci, co]`: dy
+ * times the filter's transpose, each tile added into a zeroed, padded dx, which is then cropped.
+ */
+export function gemmConv2dInputGrad(backend: WasmBackend, kernels: ConvGemmExports, dy: TensorInfo, filter: TensorInfo, g: ConvGeometry): TensorInfo {
+  const out = backend.makeOutput([g.batch, g.height, g.width, g.inChannels], 'float32');
+  const k = g.kh * g.kw * g.inChannels;
+  const { hp, wp } = paddedSize(g);
+  const direct = hp === g.height && wp === g.width;
+  const paddedBytes = direct ? 0 : g.batch * hp * wp * g.inChannels * 4;
+  const scratch = [paddedBytes, Math.ceil(k / NR) * g.outChannels * NR * 4, g.outChannels * MR * 4, k * 4, (MR + 1) * NR * 4];
+  withScratch(backend, scratch, ([padded, bt, apanel, koff, tile]) => {
+    const dxp = direct ? address(backend, out) : padded;
+    new Float32Array(backend.wasm.HEAPU8.buffer, dxp, g.batch * hp * wp * g.inChannels).fill(0);
+    kernels.pack_bt(address(backend, filter), bt, k, g.outChannels);
+    kernels.conv2d_input_grad(address(backend, dy), bt, dxp, apanel, koff, tile, g.batch, g.outHeight, g.outWidth, g.outChannels, hp, wp, g.inChannels, g.kh, g.kw, g.sh, g.sw);
+    if (!direct) kernels.crop_nhwc(dxp, address(backend, out), g.batch, g.height, g.width, g.inChannels, hp, wp, g.top, g.left);
   });
   return out;
 }

@@ -1,5 +1,7 @@
 import { backend_util, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, heapIndex, runWasmKernel, stride1Conv, WasmBackend, wasmTensor } from './wasm-backend-access';
+import { forwardGeometry } from './wasm-conv2d';
+import { convGemm, gemmConv2dInputGrad } from './wasm-conv-gemm';
 
 /**
  * Input gradient of a 2-D convolution (and so the forward pass of a transposed convolution) for
@@ -128,9 +130,11 @@ function geometryOf(dy: TensorInfo, filter: TensorInfo, attrs: unknown): Geometr
   return g;
 }
 
-const conv2DBackpropInput: KernelFunc = ({ inputs, backend: untyped, attrs }) => {
-  const backend = untyped as unknown as WasmBackend;
-  const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+/**
+ * dx by sub-pixel phases, each a stride-1 convolution, for backends whose heap mmfuse's GEMM
+ * module cannot share (the kernel below uses the module's direct input gradient otherwise).
+ */
+export function phasesInputGradient(backend: WasmBackend, dy: TensorInfo, filter: TensorInfo, attrs: unknown): TensorInfo {
   const g = geometryOf(dy, filter, attrs);
   const filterValues = backend.typedArrayFromHeap(filter).slice();
   const rows = Array.from({ length: g.sh }, (_, p) => phaseAxis(p, g.height, g.kh, g.sh, g.top));
@@ -187,6 +191,20 @@ const conv2DBackpropInput: KernelFunc = ({ inputs, backend: untyped, attrs }) =>
     backend.disposeData(out.dataId);
   }
   return dx;
+}
+
+/**
+ * Conv2DBackpropInput on wasm: dy times the filter's transpose, added window by window into dx,
+ * by mmfuse's GEMM module (wasm-conv-gemm.ts); by sub-pixel phases where it cannot run.
+ */
+const conv2DBackpropInput: KernelFunc = ({ inputs, backend: untyped, attrs }) => {
+  const backend = untyped as unknown as WasmBackend;
+  const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+  const kernels = convGemm(backend);
+  if (!kernels) return phasesInputGradient(backend, dy, filter, attrs);
+  const parsed = attrs as unknown as { inputShape: number[]; dataFormat?: string } & Parameters<typeof forwardGeometry>[2];
+  if (parsed.dataFormat !== undefined && parsed.dataFormat !== 'NHWC') throw new Error(`Conv2DBackpropInput on wasm supports NHWC only, got ${parsed.dataFormat}`);
+  return gemmConv2dInputGrad(backend, kernels, dy, filter, forwardGeometry(parsed.inputShape, filter.shape, { ...parsed, dilations: 1 }));
 };
 
 export const wasmConv2DBackpropInputConfig: KernelConfig = {
