@@ -24,7 +24,8 @@ export function heapF32(backend: WasmBackend): Float32Array {
 
 /** Index of a tensor's first element in `heapF32`. */
 export function heapIndex(backend: WasmBackend, info: TensorInfo): number {
-  return backend.dataIdMap.get(info.dataId).memoryOffset >> 2;
+  // Unsigned: offsets pass 2 GiB on large heaps (wasm32 addresses go to 4 GiB).
+  return backend.dataIdMap.get(info.dataId).memoryOffset >>> 2;
 }
 
 /** A new float32 tensor on the wasm heap holding `values`. */

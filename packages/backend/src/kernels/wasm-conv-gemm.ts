@@ -151,7 +151,8 @@ function withScratch<T>(backend: WasmBackend, bytes: number[], body: (pointers: 
   const pointers: number[] = [];
   try {
     for (const size of bytes) {
-      const pointer = heap._malloc(Math.max(16, size));
+      // malloc's i32 result is negative past 2 GiB; addresses are unsigned.
+      const pointer = heap._malloc(Math.max(16, size)) >>> 0;
       if (pointer === 0) throw new Error(`wasm heap: cannot allocate ${size} bytes of convolution scratch`);
       pointers.push(pointer);
     }
