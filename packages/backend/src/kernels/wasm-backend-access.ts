@@ -22,10 +22,15 @@ export function heapF32(backend: WasmBackend): Float32Array {
   return new Float32Array(backend.wasm.HEAPU8.buffer);
 }
 
+/** Byte address of a tensor's data in the wasm heap (what wasm code takes as a pointer). */
+export function heapAddress(backend: WasmBackend, info: TensorInfo): number {
+  // Unsigned: offsets pass 2 GiB on large heaps (wasm32 addresses go to 4 GiB).
+  return backend.dataIdMap.get(info.dataId).memoryOffset >>> 0;
+}
+
 /** Index of a tensor's first element in `heapF32`. */
 export function heapIndex(backend: WasmBackend, info: TensorInfo): number {
-  // Unsigned: offsets pass 2 GiB on large heaps (wasm32 addresses go to 4 GiB).
-  return backend.dataIdMap.get(info.dataId).memoryOffset >>> 2;
+  return heapAddress(backend, info) >>> 2;
 }
 
 /** A new float32 tensor on the wasm heap holding `values`. */

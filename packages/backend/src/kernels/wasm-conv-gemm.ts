@@ -1,7 +1,7 @@
 import { TensorInfo } from '@tensorflow/tfjs-core';
 import { setFlagsFromString } from 'v8';
 import { CONV_GEMM_RELAXED_SIMD_BASE64, CONV_GEMM_SIMD128_BASE64 } from './conv-gemm-binary';
-import { WasmBackend } from './wasm-backend-access';
+import { heapAddress as address, heapF32, WasmBackend } from './wasm-backend-access';
 
 /**
  * mmfuse's convolution kernels (wasm/conv-gemm.c): an implicit-im2col GEMM on a 6×8 WebAssembly
@@ -140,11 +140,6 @@ export function convolutionPath(backend: WasmBackend): string {
   return convGemmVariant() === 'relaxed-simd' ? "mmfuse's GEMM, relaxed SIMD (fused multiply-add)" : "mmfuse's GEMM, SIMD128";
 }
 
-/** Byte address of a tensor's data in the wasm heap. */
-function address(backend: WasmBackend, info: TensorInfo): number {
-  return backend.dataIdMap.get(info.dataId).memoryOffset;
-}
-
 /** Runs `body` with scratch blocks of the given byte sizes from tfjs's allocator, freed afterwards. */
 function withScratch<T>(backend: WasmBackend, bytes: number[], body: (pointers: number[]) => T): T {
   const heap = backend.wasm as unknown as EmscriptenHeap;
@@ -225,7 +220,7 @@ export function gemmConv2dInputGrad(backend: WasmBackend, kernels: ConvGemmExpor
   const scratch = [paddedBytes, Math.ceil(k / NR) * g.outChannels * NR * 4, g.outChannels * MR * 4, k * 4, (MR + 1) * NR * 4];
   withScratch(backend, scratch, ([padded, bt, apanel, koff, tile]) => {
     const dxp = direct ? address(backend, out) : padded;
-    new Float32Array(backend.wasm.HEAPU8.buffer, dxp, g.batch * hp * wp * g.inChannels).fill(0);
+    heapF32(backend).fill(0, dxp >>> 2, (dxp >>> 2) + g.batch * hp * wp * g.inChannels);
     kernels.pack_bt(address(backend, filter), bt, k, g.outChannels);
     kernels.conv2d_input_grad(address(backend, dy), bt, dxp, apanel, koff, tile, g.batch, g.outHeight, g.outWidth, g.outChannels, hp, wp, g.inChannels, g.kh, g.kw, g.sh, g.sw);
     if (!direct) kernels.crop_nhwc(dxp, address(backend, out), g.batch, g.height, g.width, g.inChannels, hp, wp, g.top, g.left);

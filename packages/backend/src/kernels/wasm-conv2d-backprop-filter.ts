@@ -1,6 +1,6 @@
 import { backend_util, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, heapIndex, runWasmKernel, stride1Conv, WasmBackend } from './wasm-backend-access';
-import { forwardGeometry } from './wasm-conv2d';
+import { ConvAttrs, gradientGeometry } from './wasm-conv2d';
 import { convGemm, gemmConv2dFilterGrad } from './wasm-conv-gemm';
 
 /**
@@ -54,13 +54,7 @@ export function filterGradientRowsPerChunk(inChannels: number, outHeight: number
   return Math.max(1, Math.min(outHeight, Math.floor((1 << 19) / (outWidth * batch * outChannels))));
 }
 
-interface FilterGradientAttrs {
-  strides: [number, number] | number;
-  pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  filterShape: [number, number, number, number];
-  dataFormat?: 'NHWC' | 'NCHW';
-}
+type FilterGradientAttrs = ConvAttrs & { filterShape: [number, number, number, number] };
 
 /**
  * Filter gradient of a 2-D convolution for the wasm backend, which ships no such kernel:
@@ -71,13 +65,10 @@ interface FilterGradientAttrs {
 const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   const parsed = attrs as unknown as FilterGradientAttrs;
-  if (parsed.dataFormat !== undefined && parsed.dataFormat !== 'NHWC') {
-    throw new Error(`Conv2DBackpropFilter on wasm supports NHWC only, got ${parsed.dataFormat}`);
-  }
+  const g = gradientGeometry('Conv2DBackpropFilter', x.shape, parsed.filterShape, parsed);
   const wasm = backend as unknown as WasmBackend;
   const kernels = convGemm(wasm);
-  if (!kernels) return xnnpackFilterGradient(wasm, x, dy, parsed);
-  return gemmConv2dFilterGrad(wasm, kernels, x, dy, forwardGeometry(x.shape, parsed.filterShape, { ...parsed, dilations: 1 }));
+  return kernels ? gemmConv2dFilterGrad(wasm, kernels, x, dy, g) : xnnpackFilterGradient(wasm, x, dy, parsed);
 };
 
 /**

@@ -1,7 +1,7 @@
-import { backend_util, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, heapIndex, runWasmKernel, stride1Conv, WasmBackend, wasmTensor } from './wasm-backend-access';
-import { forwardGeometry } from './wasm-conv2d';
-import { convGemm, gemmConv2dInputGrad } from './wasm-conv-gemm';
+import { ConvAttrs, gradientGeometry } from './wasm-conv2d';
+import { convGemm, ConvGeometry, gemmConv2dInputGrad } from './wasm-conv-gemm';
 
 /**
  * Input gradient of a 2-D convolution (and so the forward pass of a transposed convolution) for
@@ -41,24 +41,8 @@ function convWindow(offset: number, taps: number, length: number, dyLength: numb
   return { crop, before, after };
 }
 
-interface Geometry {
-  batch: number;
-  height: number;
-  width: number;
-  inChannels: number;
-  outChannels: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  top: number;
-  left: number;
-  outHeight: number;
-  outWidth: number;
-}
-
 /** Sub-filter of one phase, `[taps_h, taps_w, Co, Ci]`, flipped, read from the full `[KH, KW, Ci, Co]` filter. */
-function subFilter(filter: Float32Array, g: Geometry, ph: PhaseAxis, pw: PhaseAxis, target: Float32Array, tapsH: number, tapsW: number, shiftH: number, shiftW: number, channelStride: number, channelOffset: number): void {
+function subFilter(filter: Float32Array, g: ConvGeometry, ph: PhaseAxis, pw: PhaseAxis, target: Float32Array, tapsH: number, tapsW: number, shiftH: number, shiftW: number, channelStride: number, channelOffset: number): void {
   const { kw, inChannels: ci, outChannels: co, sh, sw } = g;
   for (let a = 0; a < ph.taps; a++) {
     const khIndex = ph.first + sh * (ph.taps - 1 - a);
@@ -81,7 +65,7 @@ function croppedDy(backend: WasmBackend, dy: TensorInfo, cropH: number, cropW: n
 }
 
 /** Copies phase results (rows/cols < length, channels at `channelOffset` of `channelStride`) into dx. */
-function interleave(heap: Float32Array, g: Geometry, dxStart: number, srcStart: number, srcShape: number[], py: number, px: number, ph: PhaseAxis, pw: PhaseAxis, channelStride: number, channelOffset: number): void {
+function interleave(heap: Float32Array, g: ConvGeometry, dxStart: number, srcStart: number, srcShape: number[], py: number, px: number, ph: PhaseAxis, pw: PhaseAxis, channelStride: number, channelOffset: number): void {
   const ci = g.inChannels;
   const [, srcH, srcW] = srcShape;
   for (let b = 0; b < g.batch; b++) {
@@ -101,33 +85,10 @@ function interleave(heap: Float32Array, g: Geometry, dxStart: number, srcStart: 
 /** Below this many input channels the phases share one convolution. */
 const STACK_PHASES_BELOW_CHANNELS = 16;
 
-/** The convolution's sizes, strides and padding, from the kernel's attributes (NHWC only). */
-function geometryOf(dy: TensorInfo, filter: TensorInfo, attrs: unknown): Geometry {
-  const { strides, pad, dimRoundingMode, inputShape, dataFormat } = attrs as {
-    strides: [number, number] | number;
-    pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    inputShape: [number, number, number, number];
-    dataFormat: 'NHWC' | 'NCHW';
-  };
-  if (dataFormat !== undefined && dataFormat !== 'NHWC') throw new Error(`Conv2DBackpropInput on wasm supports NHWC only, got ${dataFormat}`);
-  const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, 'channelsLast');
-  const g: Geometry = {
-    batch: inputShape[0],
-    height: inputShape[1],
-    width: inputShape[2],
-    inChannels: inputShape[3],
-    outChannels: filter.shape[3],
-    kh: filter.shape[0],
-    kw: filter.shape[1],
-    sh: info.strideHeight,
-    sw: info.strideWidth,
-    top: info.padInfo.top,
-    left: info.padInfo.left,
-    outHeight: dy.shape[1],
-    outWidth: dy.shape[2],
-  };
-  return g;
+/** The forward convolution's geometry, from the kernel's attributes. */
+function geometryOf(filter: TensorInfo, attrs: unknown): ConvGeometry {
+  const parsed = attrs as ConvAttrs & { inputShape: number[] };
+  return gradientGeometry('Conv2DBackpropInput', parsed.inputShape, filter.shape, parsed);
 }
 
 /**
@@ -135,7 +96,7 @@ function geometryOf(dy: TensorInfo, filter: TensorInfo, attrs: unknown): Geometr
  * module cannot share (the kernel below uses the module's direct input gradient otherwise).
  */
 export function phasesInputGradient(backend: WasmBackend, dy: TensorInfo, filter: TensorInfo, attrs: unknown): TensorInfo {
-  const g = geometryOf(dy, filter, attrs);
+  const g = geometryOf(filter, attrs);
   const filterValues = backend.typedArrayFromHeap(filter).slice();
   const rows = Array.from({ length: g.sh }, (_, p) => phaseAxis(p, g.height, g.kh, g.sh, g.top));
   const cols = Array.from({ length: g.sw }, (_, p) => phaseAxis(p, g.width, g.kw, g.sw, g.left));
@@ -202,9 +163,7 @@ const conv2DBackpropInput: KernelFunc = ({ inputs, backend: untyped, attrs }) =>
   const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
   const kernels = convGemm(backend);
   if (!kernels) return phasesInputGradient(backend, dy, filter, attrs);
-  const parsed = attrs as unknown as { inputShape: number[]; dataFormat?: string } & Parameters<typeof forwardGeometry>[2];
-  if (parsed.dataFormat !== undefined && parsed.dataFormat !== 'NHWC') throw new Error(`Conv2DBackpropInput on wasm supports NHWC only, got ${parsed.dataFormat}`);
-  return gemmConv2dInputGrad(backend, kernels, dy, filter, forwardGeometry(parsed.inputShape, filter.shape, { ...parsed, dilations: 1 }));
+  return gemmConv2dInputGrad(backend, kernels, dy, filter, geometryOf(filter, attrs));
 };
 
 export const wasmConv2DBackpropInputConfig: KernelConfig = {

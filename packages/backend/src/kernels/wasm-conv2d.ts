@@ -12,7 +12,7 @@ export function gemmSuitsOutChannels(outChannels: number): boolean {
   return outChannels > 0 && Math.ceil(outChannels / 8) * 8 <= 1.2 * outChannels;
 }
 
-interface ConvAttrs {
+export interface ConvAttrs {
   strides: [number, number] | number;
   pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
   dataFormat?: 'NHWC' | 'NCHW';
@@ -49,6 +49,15 @@ export function forwardGeometry(xShape: number[], filterShape: number[], attrs: 
     top: info.padInfo.top,
     left: info.padInfo.left,
   };
+}
+
+/**
+ * The geometry of the forward convolution behind one of its gradient kernels, which tfjs defines
+ * for NHWC and without dilation.
+ */
+export function gradientGeometry(kernel: string, xShape: number[], filterShape: number[], attrs: ConvAttrs): ConvGeometry {
+  if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') throw new Error(`${kernel} on wasm supports NHWC only, got ${attrs.dataFormat}`);
+  return forwardGeometry(xShape, filterShape, { ...attrs, dilations: 1 });
 }
 
 /**
