@@ -3,4 +3,4 @@ export { BackendProvider, backendProviders, BackendStart, registerBackendProvide
 export { BackendUnavailableError, currentBackendName, initBackend } from './select-backend';
 export { registerWasmKernels, WASM_KERNEL_NAMES } from './kernels/register-wasm-kernels';
 export { ADAM_STEP_KERNEL, AdamStepAttrs } from './kernels/wasm-adam-step';
-export { ConvGemmVariant, convGemmVariant, simdPeakGflops } from './kernels/wasm-conv-gemm';
+export { ConvGemmVariant, convGemmVariant, simdPeakGflops, tileLoopGflops } from './kernels/wasm-conv-gemm';

@@ -1,18 +1,18 @@
 /*
- * Convolution kernels for tfjs's wasm backend: implicit-im2col GEMM on a 6x8 WebAssembly SIMD
+ * Convolution kernels for tfjs's wasm backend: implicit-im2col GEMM on a 4x8 WebAssembly SIMD
  * register tile. The module imports the backend's own memory, so every pointer below is an
  * address in tfjs's heap, allocated and freed by the caller. It must keep no static data and use
  * no stack (tools/build-wasm.mjs checks both), or it would write over the backend's heap.
  *
  * Layouts: activations NHWC; filters [KH][KW][Ci][Co] (= a K x Co matrix, K = KH*KW*Ci).
- * Packed operands: A panels [K][6] (six output pixels, or six filter rows, side by side) and
+ * Packed operands: A panels [K][4] (four output pixels, or four filter rows, side by side) and
  * B panels [p][K][8] (eight output channels), zero-filled past the matrix edge. Packing costs one
  * load and store per element against 2 x 8 x panels flops on it, so it is vectorised where the
  * layout allows.
  */
 #include <wasm_simd128.h>
 
-#define MR 6
+#define MR 4
 #define NR 8
 #define EXPORT(name) __attribute__((export_name(name)))
 
@@ -33,40 +33,43 @@ static inline int min_int(int a, int b) { return a < b ? a : b; }
     wasm_v128_store(row + 4, hi);                                               \
   }
 
-/* rows r0..r5 (8 floats each) = (accumulate ? rows : 0) + a[K][6]^T b[K][8]. */
-static inline __attribute__((always_inline)) void tile6x8_rows(const float* a, const float* b, int K, float* r0, float* r1, float* r2,
-                         float* r3, float* r4, float* r5, int accumulate) {
+/*
+ * rows r0..r3 (8 floats each) = (accumulate ? rows : 0) + a[K][4]^T b[K][8]. Eight accumulators,
+ * two B vectors and one broadcast use 11 of the 15 vector registers V8 allocates on x64: a 6x8
+ * tile needs all 15, and V8 then spills accumulators around the loop's stack check (measured:
+ * 37 against 47 GFLOP/s on one core with a fused peak of 55). Not unrolled here for the same
+ * reason: clang's unrolled body hoists its loads and runs out of registers again.
+ */
+static inline __attribute__((always_inline)) void tile4x8_rows(const float* a, const float* b, int K, float* r0, float* r1, float* r2,
+                         float* r3, int accumulate) {
   v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-         c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-#pragma clang loop unroll_count(4)
+         c30 = c00, c31 = c00;
+#pragma clang loop unroll(disable)
   for (int k = 0; k < K; k++) {
     v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4), x;
     x = wasm_v128_load32_splat(a + 0); MADD(c00, x, b0); MADD(c01, x, b1);
     x = wasm_v128_load32_splat(a + 1); MADD(c10, x, b0); MADD(c11, x, b1);
     x = wasm_v128_load32_splat(a + 2); MADD(c20, x, b0); MADD(c21, x, b1);
     x = wasm_v128_load32_splat(a + 3); MADD(c30, x, b0); MADD(c31, x, b1);
-    x = wasm_v128_load32_splat(a + 4); MADD(c40, x, b0); MADD(c41, x, b1);
-    x = wasm_v128_load32_splat(a + 5); MADD(c50, x, b0); MADD(c51, x, b1);
     a += MR;
     b += NR;
   }
-  STORE_ROW(r0, c00, c01) STORE_ROW(r1, c10, c11) STORE_ROW(r2, c20, c21)
-  STORE_ROW(r3, c30, c31) STORE_ROW(r4, c40, c41) STORE_ROW(r5, c50, c51)
+  STORE_ROW(r0, c00, c01) STORE_ROW(r1, c10, c11) STORE_ROW(r2, c20, c21) STORE_ROW(r3, c30, c31)
 }
 
-/* c[6][8] (row stride ldc) = (accumulate ? c : 0) + a[K][6]^T b[K][8]. */
-static inline void tile6x8(const float* a, const float* b, int K, float* c, int ldc, int accumulate) {
-  tile6x8_rows(a, b, K, c, c + ldc, c + 2 * ldc, c + 3 * ldc, c + 4 * ldc, c + 5 * ldc, accumulate);
+/* c[4][8] (row stride ldc) = (accumulate ? c : 0) + a[K][4]^T b[K][8]. */
+static inline void tile4x8(const float* a, const float* b, int K, float* c, int ldc, int accumulate) {
+  tile4x8_rows(a, b, K, c, c + ldc, c + 2 * ldc, c + 3 * ldc, accumulate);
 }
 
 /* A tile that may hang over the matrix edge: computed into scratch, then its valid part kept. */
 static void tile_edge(const float* a, const float* b, int K, float* c, int ldc, int rows, int cols,
                       int accumulate, float* scratch) {
   if (rows == MR && cols == NR) {
-    tile6x8(a, b, K, c, ldc, accumulate);
+    tile4x8(a, b, K, c, ldc, accumulate);
     return;
   }
-  tile6x8(a, b, K, scratch, NR, 0);
+  tile4x8(a, b, K, scratch, NR, 0);
   for (int r = 0; r < rows; r++)
     for (int j = 0; j < cols; j++) c[r * ldc + j] = accumulate ? c[r * ldc + j] + scratch[r * NR + j] : scratch[r * NR + j];
 }
@@ -109,22 +112,15 @@ void pad_nhwc(const float* x, float* xp, int batch, int h, int w, int c, int top
     }
 }
 
-/* a[c][0..5] = r0..r5[c] for c < 4: a 6x4 block transposed in registers. */
-static inline void pack_6x4(float* a, const float* r0, const float* r1, const float* r2, const float* r3,
-                            const float* r4, const float* r5) {
-  v128_t x0 = wasm_v128_load(r0), x1 = wasm_v128_load(r1), x2 = wasm_v128_load(r2);
-  v128_t x3 = wasm_v128_load(r3), x4 = wasm_v128_load(r4), x5 = wasm_v128_load(r5);
+/* a[c][0..3] = r0..r3[c] for c < 4: a 4x4 block transposed in registers. */
+static inline void pack_4x4(float* a, const float* r0, const float* r1, const float* r2, const float* r3) {
+  v128_t x0 = wasm_v128_load(r0), x1 = wasm_v128_load(r1), x2 = wasm_v128_load(r2), x3 = wasm_v128_load(r3);
   v128_t t0 = wasm_i32x4_shuffle(x0, x1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(x0, x1, 2, 6, 3, 7);
   v128_t t2 = wasm_i32x4_shuffle(x2, x3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(x2, x3, 2, 6, 3, 7);
-  v128_t u0 = wasm_i32x4_shuffle(x4, x5, 0, 4, 1, 5), u1 = wasm_i32x4_shuffle(x4, x5, 2, 6, 3, 7);
   wasm_v128_store(a + 0 * MR, wasm_i64x2_shuffle(t0, t2, 0, 2));
-  wasm_v128_store64_lane(a + 0 * MR + 4, u0, 0);
   wasm_v128_store(a + 1 * MR, wasm_i64x2_shuffle(t0, t2, 1, 3));
-  wasm_v128_store64_lane(a + 1 * MR + 4, u0, 1);
   wasm_v128_store(a + 2 * MR, wasm_i64x2_shuffle(t1, t3, 0, 2));
-  wasm_v128_store64_lane(a + 2 * MR + 4, u1, 0);
   wasm_v128_store(a + 3 * MR, wasm_i64x2_shuffle(t1, t3, 1, 3));
-  wasm_v128_store64_lane(a + 3 * MR + 4, u1, 1);
 }
 
 /* Offset in the padded input of output pixel m's window corner. */
@@ -135,7 +131,7 @@ static inline int pixel_base(int m, int oh, int ow, int hp, int wp, int c, int s
 
 /*
  * y[batch][oh][ow][co] = conv(xp, w) over an already padded input xp [batch][hp][wp][ci], with
- * w packed by pack_b. apanel holds K*6 floats, scratch 48.
+ * w packed by pack_b. apanel holds K*4 floats, scratch 32.
  */
 EXPORT("conv2d")
 void conv2d(const float* xp, const float* bp, float* y, float* apanel, float* scratch,
@@ -149,8 +145,6 @@ void conv2d(const float* xp, const float* bp, float* y, float* apanel, float* sc
     const float* p1 = xp + pixel_base(min_int(m0 + 1, last), oh, ow, hp, wp, ci, sh, sw);
     const float* p2 = xp + pixel_base(min_int(m0 + 2, last), oh, ow, hp, wp, ci, sh, sw);
     const float* p3 = xp + pixel_base(min_int(m0 + 3, last), oh, ow, hp, wp, ci, sh, sw);
-    const float* p4 = xp + pixel_base(min_int(m0 + 4, last), oh, ow, hp, wp, ci, sh, sw);
-    const float* p5 = xp + pixel_base(min_int(m0 + 5, last), oh, ow, hp, wp, ci, sh, sw);
     /* Without column dilation a window row is one contiguous run of kw * ci values (taps are
        ordered kh, kw, ci as in NHWC), which packs 4 at a time even for 3 input channels. */
     int run = dw == 1 ? kw * ci : ci, runs = dw == 1 ? 1 : kw;
@@ -158,10 +152,10 @@ void conv2d(const float* xp, const float* bp, float* y, float* apanel, float* sc
     for (int i = 0; i < kh; i++)
       for (int j = 0; j < runs; j++) {
         int off = (i * dh * wp + j * dw) * ci, c = 0;
-        for (; c + 4 <= run; c += 4, a += 4 * MR) pack_6x4(a, p0 + off + c, p1 + off + c, p2 + off + c, p3 + off + c, p4 + off + c, p5 + off + c);
+        for (; c + 4 <= run; c += 4, a += 4 * MR) pack_4x4(a, p0 + off + c, p1 + off + c, p2 + off + c, p3 + off + c);
         for (; c < run; c++, a += MR) {
           a[0] = p0[off + c]; a[1] = p1[off + c]; a[2] = p2[off + c];
-          a[3] = p3[off + c]; a[4] = p4[off + c]; a[5] = p5[off + c];
+          a[3] = p3[off + c];
         }
       }
     for (int p = 0; p < panels; p++)
@@ -172,7 +166,7 @@ void conv2d(const float* xp, const float* bp, float* y, float* apanel, float* sc
 /*
  * dw[kh][kw][ci][co] = sum over output pixels m of patch(xp, m)[k] * dy[m][co]: the filter gradient
  * as a GEMM whose rows are filter taps k and whose reduction runs over pixels, in chunks of mc
- * pixels. Scratch: apanel mc*6 floats, bpanel ceil(co/8)*mc*8 floats, bases mc ints, koff K ints,
+ * pixels. Scratch: apanel mc*4 floats, bpanel ceil(co/8)*mc*8 floats, bases mc ints, koff K ints,
  * scratch 48 floats.
  */
 EXPORT("conv2d_filter_grad")
@@ -191,19 +185,18 @@ void conv2d_filter_grad(const float* xp, const float* dy, float* dwt, float* apa
     for (int k0 = 0; k0 < K; k0 += MR) {
       int rows = min_int(MR, K - k0), last = k0 + rows - 1;
       int o0 = koff[k0], o1 = koff[min_int(k0 + 1, last)], o2 = koff[min_int(k0 + 2, last)];
-      int o3 = koff[min_int(k0 + 3, last)], o4 = koff[min_int(k0 + 4, last)], o5 = koff[min_int(k0 + 5, last)];
+      int o3 = koff[min_int(k0 + 3, last)];
       float* a = apanel;
-      if (o5 - o0 == 5 && o1 == o0 + 1 && o2 == o0 + 2 && o3 == o0 + 3 && o4 == o0 + 4) {
-        /* Six channels of one tap: one 4-wide and one 2-wide copy per pixel. */
+      if (o1 == o0 + 1 && o2 == o0 + 2 && o3 == o0 + 3) {
+        /* Four channels of one tap: one vector copy per pixel. */
         for (int i = 0; i < n; i++, a += MR) {
           const float* px = xp + bases[i] + o0;
           wasm_v128_store(a, wasm_v128_load(px));
-          wasm_v128_store64_lane(a + 4, wasm_v128_load64_zero(px + 4), 0);
         }
       } else {
         for (int i = 0; i < n; i++, a += MR) {
           const float* px = xp + bases[i];
-          a[0] = px[o0]; a[1] = px[o1]; a[2] = px[o2]; a[3] = px[o3]; a[4] = px[o4]; a[5] = px[o5];
+          a[0] = px[o0]; a[1] = px[o1]; a[2] = px[o2]; a[3] = px[o3];
         }
       }
       for (int p = 0; p < panels; p++)
@@ -237,10 +230,10 @@ void crop_nhwc(const float* xp, float* x, int batch, int h, int w, int c, int hp
 
 /*
  * The input gradient of a convolution: dxp[pixel m's window + tap k] += sum over c of
- * dy[m][c] * w[k][c], i.e. dy times the filter's transpose, each 6x8 tile (six output pixels,
+ * dy[m][c] * w[k][c], i.e. dy times the filter's transpose, each 4x8 tile (four output pixels,
  * eight taps) added into the padded gradient dxp [batch][hp][wp][ci], zeroed by the caller. Eight
  * taps are usually eight neighbouring values of one window row, added as two vectors per pixel.
- * bt from pack_bt; apanel holds co*6 floats, koff K ints, scratch 56 floats.
+ * bt from pack_bt; apanel holds co*4 floats, koff K ints, scratch 40 floats.
  */
 EXPORT("conv2d_input_grad")
 void conv2d_input_grad(const float* dy, const float* bt, float* dxp, float* apanel, int* koff, float* scratch,
@@ -256,29 +249,25 @@ void conv2d_input_grad(const float* dy, const float* bt, float* dxp, float* apan
     const float* y1 = dy + min_int(m0 + 1, last) * co;
     const float* y2 = dy + min_int(m0 + 2, last) * co;
     const float* y3 = dy + min_int(m0 + 3, last) * co;
-    const float* y4 = dy + min_int(m0 + 4, last) * co;
-    const float* y5 = dy + min_int(m0 + 5, last) * co;
     float* a = apanel;
     int c = 0;
-    for (; c + 4 <= co; c += 4, a += 4 * MR) pack_6x4(a, y0 + c, y1 + c, y2 + c, y3 + c, y4 + c, y5 + c);
+    for (; c + 4 <= co; c += 4, a += 4 * MR) pack_4x4(a, y0 + c, y1 + c, y2 + c, y3 + c);
     for (; c < co; c++, a += MR) {
-      a[0] = y0[c]; a[1] = y1[c]; a[2] = y2[c]; a[3] = y3[c]; a[4] = y4[c]; a[5] = y5[c];
+      a[0] = y0[c]; a[1] = y1[c]; a[2] = y2[c]; a[3] = y3[c];
     }
     int b0 = pixel_base(m0, oh, ow, hp, wp, ci, sh, sw);
     int b1 = rows > 1 ? pixel_base(m0 + 1, oh, ow, hp, wp, ci, sh, sw) : -1;
     int b2 = rows > 2 ? pixel_base(m0 + 2, oh, ow, hp, wp, ci, sh, sw) : -1;
     int b3 = rows > 3 ? pixel_base(m0 + 3, oh, ow, hp, wp, ci, sh, sw) : -1;
-    int b4 = rows > 4 ? pixel_base(m0 + 4, oh, ow, hp, wp, ci, sh, sw) : -1;
-    int b5 = rows > 5 ? pixel_base(m0 + 5, oh, ow, hp, wp, ci, sh, sw) : -1;
     for (int p = 0; p < panels; p++) {
       int k0 = p * NR, cols = min_int(NR, K - k0);
       const float* b = bt + p * co * NR;
       if (cols == NR && koff[k0 + NR - 1] - koff[k0] == NR - 1) {
         int o = koff[k0];
-        tile6x8_rows(apanel, b, co, dxp + b0 + o, b1 < 0 ? sink : dxp + b1 + o, b2 < 0 ? sink : dxp + b2 + o,
-                     b3 < 0 ? sink : dxp + b3 + o, b4 < 0 ? sink : dxp + b4 + o, b5 < 0 ? sink : dxp + b5 + o, 1);
+        tile4x8_rows(apanel, b, co, dxp + b0 + o, b1 < 0 ? sink : dxp + b1 + o, b2 < 0 ? sink : dxp + b2 + o,
+                     b3 < 0 ? sink : dxp + b3 + o, 1);
       } else {
-        tile6x8(apanel, b, co, scratch, NR, 0);
+        tile4x8(apanel, b, co, scratch, NR, 0);
         for (int r = 0; r < rows; r++) {
           int base = pixel_base(m0 + r, oh, ow, hp, wp, ci, sh, sw);
           for (int j = 0; j < cols; j++) dxp[base + koff[k0 + j]] += scratch[r * NR + j];
@@ -286,6 +275,16 @@ void conv2d_input_grad(const float* dy, const float* bt, float* dxp, float* apan
       }
     }
   }
+}
+
+/*
+ * c[4][8] = a[K][4]^T b[K][8], reps times: the GEMM tile's inner loop alone on operands that stay
+ * in L1, for `npm run bench:kernels`; what the convolutions reach at most, below simd_peak by the
+ * loads and the loop's own work.
+ */
+EXPORT("tile_loop")
+void tile_loop(const float* a, const float* b, float* c, int K, int reps) {
+  for (int r = 0; r < reps; r++) tile4x8(a, b, K, c, NR, 0);
 }
 
 /*

@@ -5,7 +5,7 @@ import { join } from 'path';
 import { initBackend } from '../select-backend';
 import { CONV_GEMM_RELAXED_SIMD_BASE64, CONV_GEMM_SIMD128_BASE64, CONV_GEMM_SOURCE_SHA256 } from './conv-gemm-binary';
 import { CONV_CASES, filled, maxRelativeError, Pad } from './conformance-cases';
-import { WasmBackend } from './wasm-backend-access';
+import { heapF32, WasmBackend } from './wasm-backend-access';
 import { forwardGeometry, gemmSuitsOutChannels } from './wasm-conv2d';
 import { convGemm, ConvGemmVariant, convGemmVariant, gemmConv2d, gemmConv2dFilterGrad, gemmConv2dInputGrad } from './wasm-conv-gemm';
 
@@ -58,7 +58,7 @@ describe('mmfuse convolution GEMM module (wasm/conv-gemm.c)', () => {
     const bytes = Buffer.from(variant === 'simd128' ? CONV_GEMM_SIMD128_BASE64 : CONV_GEMM_RELAXED_SIMD_BASE64, 'base64');
     const module = new webAssembly.Module(bytes);
     expect(webAssembly.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
-    expect(webAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name).sort()).toEqual(['conv2d', 'conv2d_filter_grad', 'conv2d_input_grad', 'crop_nhwc', 'pack_b', 'pack_bt', 'pad_nhwc', 'simd_peak']);
+    expect(webAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name).sort()).toEqual(['conv2d', 'conv2d_filter_grad', 'conv2d_input_grad', 'crop_nhwc', 'pack_b', 'pack_bt', 'pad_nhwc', 'simd_peak', 'tile_loop']);
     // Section 11 holds data segments; walk the section headers.
     const ids: number[] = [];
     for (let at = 8; at < bytes.length; ) {
@@ -83,6 +83,28 @@ describe('mmfuse convolution GEMM module (wasm/conv-gemm.c)', () => {
     // Six accumulators start at s and grow by (1 + s), six at s/2 by (1 + s/2); lanes 0 and 3 summed.
     const expected = 2 * (6 * s * (1 + s) ** n + 6 * (s / 2) * (1 + s / 2) ** n);
     expect(Math.abs((kernels?.simd_peak(n, s) ?? NaN) - expected) / expected).toBeLessThan(1e-4);
+  });
+
+  it.each(VARIANTS)('%s: its tile loop computes c = aᵀb for a [K][4] and b [K][8]', async (variant) => {
+    await initBackend('wasm');
+    const backend = tf.backend() as unknown as WasmBackend;
+    const kernels = convGemm(backend, variant);
+    const k = 37;
+    const a = Float32Array.from({ length: k * 4 }, (_, i) => Math.sin(i * 0.7));
+    const b = Float32Array.from({ length: k * 8 }, (_, i) => Math.cos(i * 0.3));
+    const heap = backend.wasm as unknown as { _malloc(n: number): number; _free(p: number): void };
+    const [pa, pb, pc] = [a.length, b.length, 32].map((n) => heap._malloc(n * 4) >>> 0);
+    heapF32(backend).set(a, pa >>> 2);
+    heapF32(backend).set(b, pb >>> 2);
+    kernels?.tile_loop(pa, pb, pc, k, 3);
+    const c = heapF32(backend).slice(pc >>> 2, (pc >>> 2) + 32);
+    [pa, pb, pc].forEach((p) => heap._free(p));
+    for (let r = 0; r < 4; r++)
+      for (let j = 0; j < 8; j++) {
+        let sum = 0;
+        for (let i = 0; i < k; i++) sum += a[i * 4 + r] * b[i * 8 + j];
+        expect(Math.abs(c[r * 8 + j] - sum)).toBeLessThan(1e-5 * (1 + Math.abs(sum)));
+      }
   });
 
   it('runs the relaxed SIMD build on this Node', async () => {

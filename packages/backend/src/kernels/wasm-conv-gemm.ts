@@ -4,7 +4,7 @@ import { CONV_GEMM_RELAXED_SIMD_BASE64, CONV_GEMM_SIMD128_BASE64 } from './conv-
 import { heapAddress as address, heapF32, WasmBackend } from './wasm-backend-access';
 
 /**
- * mmfuse's convolution kernels (wasm/conv-gemm.c): an implicit-im2col GEMM on a 6×8 WebAssembly
+ * mmfuse's convolution kernels (wasm/conv-gemm.c): an implicit-im2col GEMM on a 4×8 WebAssembly
  * SIMD tile, with both operands packed so that every load in the inner loop is at a fixed offset,
  * and fused multiply-adds where the runtime has relaxed SIMD. The module imports the backend's own
  * memory, so it reads and writes tensors where they are, with scratch from tfjs's allocator.
@@ -14,6 +14,7 @@ export interface ConvGemmExports {
   pad_nhwc(x: number, xp: number, batch: number, h: number, w: number, c: number, top: number, bottom: number, left: number, right: number): void;
   conv2d(xp: number, bp: number, y: number, apanel: number, scratch: number, batch: number, hp: number, wp: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number): void;
   simd_peak(rounds: number, seed: number): number;
+  tile_loop(a: number, b: number, c: number, k: number, reps: number): void;
   pack_bt(w: number, bt: number, k: number, n: number): void;
   crop_nhwc(xp: number, x: number, batch: number, h: number, w: number, c: number, hp: number, wp: number, top: number, left: number): void;
   conv2d_input_grad(dy: number, bt: number, dxp: number, apanel: number, koff: number, scratch: number, batch: number, oh: number, ow: number, co: number, hp: number, wp: number, ci: number, kh: number, kw: number, sh: number, sw: number): void;
@@ -46,7 +47,7 @@ interface EmscriptenHeap {
   asm?: { memory?: unknown };
 }
 
-const MR = 6;
+const MR = 4;
 const NR = 8;
 /** Output pixels per chunk of the filter gradient's reduction: its packed dy (co × 2 KB) stays in L2. */
 const FILTER_GRADIENT_CHUNK = 512;
@@ -132,6 +133,29 @@ export function simdPeakGflops(backend: WasmBackend, variant: ConvGemmVariant): 
     rates.push((rounds * 96) / (performance.now() - started) / 1e6);
   }
   return rates.sort((a, b) => a - b)[2];
+}
+
+/**
+ * GFLOP/s of the GEMM tile's inner loop alone (4 × 8 outputs over a reduction of 256, operands in
+ * L1; median of five runs of about 0.1 s): what the convolutions of that build reach at most.
+ */
+export function tileLoopGflops(backend: WasmBackend, variant: ConvGemmVariant): number | undefined {
+  const kernels = convGemm(backend, variant);
+  if (!kernels) return undefined;
+  const k = 256;
+  const reps = 20000;
+  return withScratch(backend, [k * MR * 4, k * NR * 4, MR * NR * 4], ([a, b, c]) => {
+    heapF32(backend).fill(1e-3, a >>> 2, (a >>> 2) + k * MR);
+    heapF32(backend).fill(1e-3, b >>> 2, (b >>> 2) + k * NR);
+    kernels.tile_loop(a, b, c, k, 500); // into optimised code
+    const rates: number[] = [];
+    for (let run = 0; run < 5; run++) {
+      const started = performance.now();
+      kernels.tile_loop(a, b, c, k, reps);
+      rates.push((reps * k * MR * NR * 2) / (performance.now() - started) / 1e6);
+    }
+    return rates.sort((x, y) => x - y)[2];
+  });
 }
 
 /** What computes convolutions on this backend, in words (for `mmfuse doctor` and run.json). */
