@@ -19,6 +19,8 @@ export interface Estimator {
    * state a little at every evaluation may make up for it at the next one.
    */
   skipped?(): void;
+  /** The next evaluation is the trial's last: state kept only for a later one need not be formed. */
+  finalEvaluation?(): void;
 }
 
 /**

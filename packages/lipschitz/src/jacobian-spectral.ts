@@ -72,6 +72,8 @@ export class JacobianSpectralEstimator implements Estimator {
   /** Evaluations skipped in this trial, and how many of them each target has made up for. */
   private skips = 0;
   private readonly skipsSeen = new Map<string, number>();
+  /** The trial's last evaluation: no directions are formed for a next one. */
+  private final = false;
 
   constructor(options: Partial<JacobianSpectralOptions> = {}) {
     this.options = { ...JACOBIAN_SPECTRAL_DEFAULTS, ...options, type: 'jacobian-spectral' };
@@ -92,7 +94,7 @@ export class JacobianSpectralEstimator implements Estimator {
     const iterations = warm ? Math.min(this.options.warmIterations * (1 + owed), Math.max(this.options.iterations, this.options.warmIterations)) : this.options.iterations;
     const calls = warm ? (this.sinceRefresh.get(target.name) ?? 0) + 1 : 0;
     // The last iteration's new directions only serve the next call: formed on every refreshEvery-th warm call.
-    const refresh = this.options.warmStart && (!warm || calls >= this.options.refreshEvery);
+    const refresh = this.options.warmStart && !this.final && (!warm || calls >= this.options.refreshEvery);
     this.sinceRefresh.set(target.name, refresh ? 0 : calls);
     let values: number[] = new Array(n).fill(0);
     for (let t = 0; t < iterations; t++) {
@@ -133,10 +135,15 @@ export class JacobianSpectralEstimator implements Estimator {
     this.sinceRefresh.clear();
     this.skips = 0;
     this.skipsSeen.clear();
+    this.final = false;
   }
 
   skipped(): void {
     this.skips++;
+  }
+
+  finalEvaluation(): void {
+    this.final = true;
   }
 
   private keep(name: string, w: tf.Tensor2D): void {

@@ -90,6 +90,22 @@ describe.each([
     every.reset();
   });
 
+  it('forms no directions at the final evaluation, with the value it would report otherwise', async () => {
+    const estimators = [new JacobianSpectralEstimator({ iterations: 4, warmIterations: 1 }), new JacobianSpectralEstimator({ iterations: 4, warmIterations: 1 })];
+    for (const e of estimators) await e.estimate(map.target, x, 3);
+    for (const e of estimators) e.skipped();
+    estimators[1].finalEvaluation();
+    const [ongoing, final] = [await estimators[0].estimate(map.target, x, 3), await estimators[1].estimate(map.target, x, 3)];
+    expect(ongoing.method).toMatch(/^power iteration on JJᵀ, 2 reverse passes per sample \(warm start from the kept directions, refreshed for the next evaluation\)/);
+    expect(final.method).toMatch(/^power iteration on JJᵀ, 2 reverse passes per sample \(warm start from the kept directions\);/);
+    expect(final.perSample).toEqual(ongoing.perSample);
+    // A new trial starts over: cold, then warm from the directions the cold call formed.
+    estimators[1].reset();
+    expect((await estimators[1].estimate(map.target, x, 3)).method).toMatch(/cold start from Gaussian directions/);
+    expect((await estimators[1].estimate(map.target, x, 3)).method).toMatch(/warm start from the kept directions, refreshed for the next evaluation/);
+    for (const e of estimators) e.reset();
+  });
+
   it('has its Frobenius norm computed exactly from every output gradient', async () => {
     const before = tf.memory().numTensors;
     const result = await new JacobianFrobeniusEstimator({ method: 'exact' }).estimate(map.target, x, 1);

@@ -178,14 +178,14 @@ export class LipschitzTracker implements TrainingCallback {
     if (!this.trial) return;
     this.trial.lastEpoch = info.epoch;
     if (info.epoch % this.options.every !== 0) return;
-    if (this.trial.budget.admits(info.epoch)) await this.record(info, info.epoch);
+    if (this.trial.budget.admits(info.epoch)) await this.record(info, info.epoch, info.epochs !== undefined && info.epoch >= info.epochs);
     else this.estimators.forEach((e) => e.skipped?.());
   }
 
   async onTrialEnd(info: TrialInfo): Promise<void> {
     const trial = this.trial;
     if (!trial) return;
-    if (trial.lastEstimated < trial.lastEpoch) await this.record(info, trial.lastEpoch);
+    if (trial.lastEstimated < trial.lastEpoch) await this.record(info, trial.lastEpoch, true);
     this.summary.addTiming(info.setup, info.trial, trial.budget.estimating, trial.budget.elapsed, trial.budget.skipped);
     this.finishTrial();
   }
@@ -300,8 +300,9 @@ export class LipschitzTracker implements TrainingCallback {
     return results;
   }
 
-  private async record(info: TrialInfo, epoch: number): Promise<void> {
+  private async record(info: TrialInfo, epoch: number, final = false): Promise<void> {
     const trial = this.trial!;
+    if (final) this.estimators.forEach((e) => e.finalEvaluation?.());
     const started = performance.now();
     const failures: EstimatorFailure[] = [];
     const results = await this.evaluate(info.model, trial.samples, deriveSeed(info.seed, 'lipschitz'), (failure) => failures.push(failure));
