@@ -167,7 +167,7 @@ void conv2d(const float* xp, const float* bp, float* y, float* apanel, float* sc
  * dw[kh][kw][ci][co] = sum over output pixels m of patch(xp, m)[k] * dy[m][co]: the filter gradient
  * as a GEMM whose rows are filter taps k and whose reduction runs over pixels, in chunks of mc
  * pixels. Scratch: apanel mc*4 floats, bpanel ceil(co/8)*mc*8 floats, bases mc ints, koff K ints,
- * scratch 48 floats.
+ * scratch 32 floats.
  */
 EXPORT("conv2d_filter_grad")
 void conv2d_filter_grad(const float* xp, const float* dy, float* dwt, float* apanel, float* bpanel,

@@ -126,11 +126,16 @@ export function simdPeakGflops(backend: WasmBackend, variant: ConvGemmVariant): 
   if (!kernels) return undefined;
   const rounds = 2e7;
   kernels.simd_peak(1e5, 1e-9); // past the baseline compiler, into optimised code
+  return medianGflops(rounds * 96, () => kernels.simd_peak(rounds, 1e-9));
+}
+
+/** GFLOP/s of `run`, which does `flops`, as the median of five timed calls. */
+function medianGflops(flops: number, run: () => void): number {
   const rates: number[] = [];
-  for (let run = 0; run < 5; run++) {
+  for (let call = 0; call < 5; call++) {
     const started = performance.now();
-    kernels.simd_peak(rounds, 1e-9);
-    rates.push((rounds * 96) / (performance.now() - started) / 1e6);
+    run();
+    rates.push(flops / (performance.now() - started) / 1e6);
   }
   return rates.sort((a, b) => a - b)[2];
 }
@@ -148,13 +153,7 @@ export function tileLoopGflops(backend: WasmBackend, variant: ConvGemmVariant): 
     heapF32(backend).fill(1e-3, a >>> 2, (a >>> 2) + k * MR);
     heapF32(backend).fill(1e-3, b >>> 2, (b >>> 2) + k * NR);
     kernels.tile_loop(a, b, c, k, 500); // into optimised code
-    const rates: number[] = [];
-    for (let run = 0; run < 5; run++) {
-      const started = performance.now();
-      kernels.tile_loop(a, b, c, k, reps);
-      rates.push((reps * k * MR * NR * 2) / (performance.now() - started) / 1e6);
-    }
-    return rates.sort((x, y) => x - y)[2];
+    return medianGflops(reps * k * MR * NR * 2, () => kernels.tile_loop(a, b, c, k, reps));
   });
 }
 
