@@ -134,6 +134,11 @@ export interface LipschitzCertificate {
   readonly norm: string;
   /** How the bound was obtained and what it assumes (domain radius, convention). */
   readonly assumptions: string;
+  /**
+   * Whether `value` relies on the domain it was given, and so holds there only. Optional: when
+   * absent, callers find out by certifying again without a domain.
+   */
+  readonly usesDomain?: boolean;
 }
 
 /**

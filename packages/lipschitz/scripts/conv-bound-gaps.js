@@ -38,9 +38,9 @@ async function main() {
   for (const layer of [...encoder.describeLayers(), ...decoder.describeLayers()].filter((l) => l.kind === 'conv2d' || l.kind === 'conv2d-transpose')) {
     const op = convOperator(layer);
     const started = performance.now();
-    const bound = convNormUpperBound(op);
+    const bound = await convNormUpperBound(op);
     const seconds = (performance.now() - started) / 1000;
-    const { lower, vector } = convPowerIteration(op, 500, undefined, 1);
+    const { lower, vector } = await convPowerIteration(op, 500, undefined, 1);
     vector.dispose();
     let exact = '';
     if (process.argv.includes('--svd')) {
@@ -55,7 +55,7 @@ async function main() {
   for (const model of [paperEncoder, paperDecoder]) {
     const estimator = new CertifiedBoundEstimator({ coldIterations: 0 });
     const started = performance.now();
-    const result = estimator.certifySubModel(model);
+    const result = await estimator.certifySubModel(model);
     console.log(`paper-128 ${model.name}: certified bound ${result.value.toPrecision(4)} in ${((performance.now() - started) / 1000).toFixed(2)} s without power iterations (${result.layers.filter((l) => l.kind !== 'activation').map((l) => `${l.name} ${l.upper.toPrecision(4)}`).join(', ')})`);
   }
 }

@@ -93,7 +93,7 @@ export class CertifiedBoundEstimator implements Estimator {
       await readWeightsToHost(subModel);
       // minInputNorm is read by certificates that need it (attention with normalised inputs) and ignored by others.
       const certificate = subModel.certifiedLipschitz(domain);
-      const conditional = domain !== undefined && dependsOnDomain(subModel, certificate.value);
+      const conditional = domain !== undefined && (certificate.usesDomain ?? dependsOnDomain(subModel, certificate.value));
       result = {
         estimator: this.type,
         quantity: 'certified',
@@ -122,7 +122,7 @@ export class CertifiedBoundEstimator implements Estimator {
         value: layers.reduce((p, l) => p * l.upper, 1),
         samples: 0,
         seconds: (performance.now() - started) / 1000,
-        method: 'product over layers of rigorous bounds of ‖W_l‖₂ (dense: Gram trace bound; convolutions: least of the polyphase-symbol, materialised-matrix and Schur bounds) times Lip(σ_l)',
+        method: 'product over layers of rigorous bounds of ‖W_l‖₂ (dense: Gram trace bound; convolutions: least of the polyphase-symbol, operator-matrix and Schur bounds) times Lip(σ_l)',
         norm: 'l2',
         assumptions: 'biases do not change a Lipschitz constant; reshapes between layers are isometries',
         layers,
@@ -201,7 +201,7 @@ export class CertifiedBoundEstimator implements Estimator {
   }
 }
 
-/** Whether a certificate changed with the domain it was given (else it holds everywhere). */
+/** Whether a certificate that does not say `usesDomain` changed with the domain it was given (else it holds everywhere). */
 function dependsOnDomain(subModel: CertifiedLipschitz, valueOnDomain: number): boolean {
   try {
     return subModel.certifiedLipschitz().value !== valueOnDomain;

@@ -1,4 +1,4 @@
-import { certifyLargestEigenvalue, gamma, SymmetricFamily } from './eigenvalue-certificate';
+import { certifyLargestEigenvalue, gamma, SymmetricFamily } from '@mmfuse/core';
 
 /** Per axis, the Taylor correction c = 1 − τ²h²/2 of a sampled axis is kept at or above this. */
 const CORRECTION_FLOOR = 0.99;

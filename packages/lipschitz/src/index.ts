@@ -1,7 +1,7 @@
 export { CertifiedBoundEstimator, CertifiedBoundOptions, CERTIFIED_BOUND_DEFAULTS, CERTIFIED_BOUND_SCHEMA, LatentDomain, latentDomain } from './certified-bound';
 export { applyConv, applyConvAdjoint, ConvNormBound, convNormUpperBound, ConvOperator, convOperator, convPowerIteration, denseConvBound, polyphaseKernel, schurBound } from './conv-operator-norm';
 export { convSymbolBound, FrequencyAxis, frequencyAxis, polyphaseTaps, SymbolBound } from './conv-symbol-bound';
-export { certifyLargestEigenvalue, CertifyOptions, EigenvalueCertificate, provesEigenvaluesBelow, SymmetricFamily } from './eigenvalue-certificate';
+export { certifyLargestEigenvalue, CertifyOptions, EigenvalueCertificate, provesEigenvaluesBelow, SymmetricFamily } from '@mmfuse/core';
 export { DifferenceQuotientEstimator, DifferenceQuotientOptions, DIFFERENCE_QUOTIENT_DEFAULTS, DIFFERENCE_QUOTIENT_SCHEMA, PairingMode, PerturbationDirection } from './difference-quotient';
 export { CommonEstimatorOptions, Estimator, SharedForward } from './estimator';
 export { createEstimator, EstimatorConfig, EstimatorOptions, ESTIMATOR_ENTRY_SCHEMA, ESTIMATOR_TYPES, resolveEstimatorOptions } from './estimator-options';

@@ -130,6 +130,28 @@ describe('attentionLipschitzBound', () => {
     expect(attentionLipschitzBound(inputs).assumptions).toContain('give minInputNorm');
   });
 
+  it('says it uses its domain exactly when the value differs from the certificate without one', () => {
+    const epsilon = 1e-3;
+    const domains = [{ inputRadius: 2 }, { inputRadius: 2, minInputNorm: 0.5 }, { inputRadius: 5e-4 }, { inputRadius: 2, minInputNorm: 5e-4 }, { inputRadius: 5e-4, minInputNorm: 1e-4 }];
+    let used = 0;
+    for (const normalizeInputs of [false, true]) {
+      for (const scale of ['input', 'normalized'] as const) {
+        for (const gate of ['linear', 'softmax'] as const) {
+          const inputs = { projections: [layers(0.9), [{ spectralNorm: 1.1, biasNorm: 0.2 }]], normalizeInputs, epsilon, scoreScale: 2, scale, gate };
+          const everywhere = attentionLipschitzBound(inputs).value;
+          for (const domain of domains) {
+            const certificate = attentionLipschitzBound(inputs, domain);
+            expect(certificate.usesDomain).toBe(certificate.value !== everywhere);
+            if (certificate.usesDomain) used++;
+          }
+        }
+      }
+    }
+    // Both answers occur: raw latents always need R; normalised ones only R < ε or ρ > ε.
+    expect(used).toBeGreaterThan(0);
+    expect(used).toBeLessThan(4 * 2 * domains.length);
+  });
+
   it('rejects an empty or malformed domain', () => {
     const inputs = { projections: [layers(1), layers(1)], normalizeInputs: true, epsilon: 1e-6, scoreScale: 1, scale: 'input' as const };
     expect(() => attentionLipschitzBound(inputs, { inputRadius: 1, minInputNorm: 2 })).toThrow('minInputNorm (2) exceeds inputRadius (1): the domain is empty');

@@ -118,9 +118,13 @@ export function attentionLipschitzBound(inputs: AttentionBoundInputs, domain: At
     !inputs.normalizeInputs && gate === 'linear' && !inputs.keys && inputs.projections.every((layers) => layers.length === 1 && layers[0].biasNorm === 0)
       ? `; Theorem 4.1's form √(8 + 2M/(M−1))·w²R²/c with w = max ‖W_i‖₂ gives ${theorem41(inputs, R as number).toPrecision(6)}`
       : '';
+  // R enters through the raw latents' size, or through min(1, R/ε) below ε; ρ through 1/max(ε, ρ) above ε.
+  const usesRadius = needsRadius || (R !== undefined && R < inputs.epsilon);
+  const usesMinNorm = inputs.normalizeInputs && rho > inputs.epsilon;
   return {
     value,
     norm: ATTENTION_CERTIFICATE_NORM,
+    usesDomain: usesRadius || usesMinNorm,
     assumptions:
       `${variant}; M = ${M}, c = ${c.toPrecision(6)}, ‖W‖₂ as applied per modality (layers multiplied): ${weights}; domain ${domainText}. ` +
       (gate === 'softmax'

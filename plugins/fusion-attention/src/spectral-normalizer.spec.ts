@@ -116,7 +116,7 @@ describe('SpectralNormalizer', () => {
 });
 
 describe('float64 spectral norms', () => {
-  it('spectralNormUpperBound is an upper bound within 0.6 % of the SVD value', () => {
+  it('spectralNormUpperBound is an upper bound within 0.05 % of the SVD value', () => {
     const rng = createRng('bound');
     for (const [rows, cols] of [
       [1, 9],
@@ -124,14 +124,16 @@ describe('float64 spectral norms', () => {
       [20, 13],
       [13, 20],
       [64, 64],
+      [144, 96],
     ] as const) {
       const A = gaussianMatrix(rng, rows, cols);
       const exact = spectralNorm(A);
       const bound = spectralNormUpperBound(A.flat(), rows, cols);
       expect(bound).toBeGreaterThanOrEqual(exact);
-      expect(bound).toBeLessThan(exact * 1.006);
+      expect(bound).toBeLessThan(exact * 1.0005);
     }
     expect(spectralNormUpperBound([0, 0, 0, 0], 2, 2)).toBe(0);
+    expect(spectralNormUpperBound([1, NaN, 0, 1], 2, 2)).toBe(Infinity);
   });
 
   it('powerIterationEstimate is a lower bound that rises with the steps toward σ_max', () => {

@@ -1,4 +1,4 @@
-import { createRng, normal, Rng } from '@mmfuse/core';
+import { createRng, normal, Rng } from './random';
 
 /** Unit roundoff of float64. */
 const UNIT_ROUNDOFF = 2 ** -53;
