@@ -2,5 +2,5 @@ export { BackendChoice, BackendInfo, BACKEND_CHOICES, GpuAdapterInfo } from './b
 export { BackendProvider, backendProviders, BackendStart, registerBackendProvider } from './backend-registry';
 export { BackendUnavailableError, currentBackendName, initBackend } from './select-backend';
 export { registerWasmKernels, WASM_KERNEL_NAMES } from './kernels/register-wasm-kernels';
-export { ADAM_STEP_KERNEL, AdamStepAttrs } from './kernels/wasm-adam-step';
+export { ADAM_STEP_KERNEL, AdamStepAttrs, adamStepMaxSize } from './kernels/wasm-adam-step';
 export { ConvGemmVariant, convGemmVariant, simdPeakGflops, tileLoopGflops } from './kernels/wasm-conv-gemm';

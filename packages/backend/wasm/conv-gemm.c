@@ -288,6 +288,43 @@ void tile_loop(const float* a, const float* b, float* c, int K, int reps) {
 }
 
 /*
+ * One Adam update of n floats, x, m, v → xo, mo, vo: the float32 operations of tfjs's
+ * AdamOptimizer, in its order (see wasm-adam-step.ts), four lanes at a time. Each of +, ×, ÷ and √
+ * rounds once in both, so the result is the same bit for bit; contraction into a multiply-add is
+ * switched off, since a fused one would round once where tfjs rounds twice.
+ */
+EXPORT("adam_step")
+void adam_step(const float* x, const float* g, const float* m, const float* v, float* xo, float* mo, float* vo, int n,
+               float beta1, float one_minus_beta1, float beta2, float one_minus_beta2, float one_minus_beta1_power,
+               float one_minus_beta2_power, float epsilon, float negative_learning_rate) {
+#pragma clang fp contract(off)
+  const v128_t b1 = wasm_f32x4_splat(beta1), c1 = wasm_f32x4_splat(one_minus_beta1);
+  const v128_t b2 = wasm_f32x4_splat(beta2), c2 = wasm_f32x4_splat(one_minus_beta2);
+  const v128_t p1 = wasm_f32x4_splat(one_minus_beta1_power), p2 = wasm_f32x4_splat(one_minus_beta2_power);
+  const v128_t eps = wasm_f32x4_splat(epsilon), rate = wasm_f32x4_splat(negative_learning_rate);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v128_t grad = wasm_v128_load(g + i);
+    const v128_t first = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), b1), wasm_f32x4_mul(grad, c1));
+    const v128_t second = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), b2), wasm_f32x4_mul(wasm_f32x4_mul(grad, grad), c2));
+    const v128_t denominator = wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_div(second, p2)), eps);
+    const v128_t step = wasm_f32x4_mul(wasm_f32x4_div(wasm_f32x4_div(first, p1), denominator), rate);
+    wasm_v128_store(xo + i, wasm_f32x4_add(step, wasm_v128_load(x + i)));
+    wasm_v128_store(mo + i, first);
+    wasm_v128_store(vo + i, second);
+  }
+  for (; i < n; i++) {
+    const float grad = g[i];
+    const float first = m[i] * beta1 + grad * one_minus_beta1;
+    const float second = v[i] * beta2 + (grad * grad) * one_minus_beta2;
+    const float step = ((first / one_minus_beta1_power) / (__builtin_sqrtf(second / one_minus_beta2_power) + epsilon)) * negative_learning_rate;
+    xo[i] = step + x[i];
+    mo[i] = first;
+    vo[i] = second;
+  }
+}
+
+/*
  * n rounds of 12 independent register-only multiply-adds (96 flops a round): the most this build
  * of the module can compute on this CPU and runtime, for `npm run bench:kernels`. The result
  * depends on every accumulator, so nothing is optimised away.

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ADAM_STEP_KERNEL, AdamStepAttrs } from '@mmfuse/backend';
+import { ADAM_STEP_KERNEL, AdamStepAttrs, adamStepMaxSize } from '@mmfuse/backend';
 
 /** The state tfjs's AdamOptimizer keeps (private in its typings). */
 interface AdamState {
@@ -15,15 +15,9 @@ interface AdamState {
 }
 
 /**
- * Above this many elements a variable takes tfjs's eleven SIMD kernels: the fused kernel's scalar
- * loop costs about 10 ns per element against their 5, and their fixed cost (about 0.1 ms per
- * variable) stops mattering (equal at about 16,000 elements on the benchmark machine).
- */
-export const FUSED_MAX_SIZE = 12288;
-
-/**
- * tfjs's Adam, with each small variable's update as one kernel where the backend has mmfuse's
- * fused Adam kernel (wasm): the same state, checkpoint weights and float32 results, bit for bit, as
+ * tfjs's Adam, with each variable's update as one kernel where the backend has mmfuse's fused Adam
+ * kernel (wasm; above `adamStepMaxSize()` elements tfjs's own kernels, where the kernel is a
+ * JavaScript loop): the same state, checkpoint weights and float32 results, bit for bit, as
  * `tf.train.adam`, which it is on every other backend. Most layers of a model are small (biases,
  * MLP and convolution kernels), and there the engine's per-kernel cost dominates.
  */
@@ -47,6 +41,7 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
       epsilon: f(state.epsilon),
       negativeLearningRate: f(-state.learningRate),
     };
+    const maxSize = adamStepMaxSize();
     tf.tidy(() => {
       const oneMinusBeta1Power = tf.sub(1, state.accBeta1);
       const oneMinusBeta2Power = tf.sub(1, state.accBeta2);
@@ -58,7 +53,7 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
         if (gradient == null) return;
         const m = state.accumulatedFirstMoment[i].variable;
         const v = state.accumulatedSecondMoment[i].variable;
-        if (value.size > FUSED_MAX_SIZE) {
+        if (value.size > maxSize) {
           // tfjs's own sequence (AdamOptimizer.applyGradients), whose SIMD kernels win here.
           const first = tf.add(tf.mul(m, state.beta1), tf.mul(gradient, 1 - state.beta1));
           const second = tf.add(tf.mul(v, state.beta2), tf.mul(tf.square(gradient), 1 - state.beta2));

@@ -15,6 +15,7 @@ export interface ConvGemmExports {
   conv2d(xp: number, bp: number, y: number, apanel: number, scratch: number, batch: number, hp: number, wp: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number): void;
   simd_peak(rounds: number, seed: number): number;
   tile_loop(a: number, b: number, c: number, k: number, reps: number): void;
+  adam_step(x: number, g: number, m: number, v: number, xo: number, mo: number, vo: number, n: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, oneMinusBeta1Power: number, oneMinusBeta2Power: number, epsilon: number, negativeLearningRate: number): void;
   pack_bt(w: number, bt: number, k: number, n: number): void;
   crop_nhwc(xp: number, x: number, batch: number, h: number, w: number, c: number, hp: number, wp: number, top: number, left: number): void;
   conv2d_input_grad(dy: number, bt: number, dxp: number, apanel: number, koff: number, scratch: number, batch: number, oh: number, ow: number, co: number, hp: number, wp: number, ci: number, kh: number, kw: number, sh: number, sw: number): void;
