@@ -96,6 +96,20 @@ export function certifyLargestEigenvalue(family: SymmetricFamily, options: Certi
 }
 
 /**
+ * A rigorous upper bound of σ_max(A) from G, A's smaller Gram matrix (`size` × `size`) formed in
+ * float64 from inner products of at most `terms` terms: those are off by at most γ_terms·(|A|ᵀ|A|)
+ * entrywise, of spectral norm ≤ γ_terms·‖A‖_F² (Higham, §3.1), so by Weyl
+ * σ_max² ≤ λ_max(G) + γ_terms·tr G, with λ_max(G) proved by `certifyLargestEigenvalue`. The factor
+ * 2 on the rounding term covers tr G's own rounding; 2⁻⁴⁰ the square root's.
+ */
+export function spectralNormFromGram(gram: Float64Array, size: number, terms: number): number {
+  let trace = 0;
+  for (let p = 0; p < size; p++) trace += gram[p * size + p];
+  const certificate = certifyLargestEigenvalue({ count: 1, size, build: (_f, out) => out.set(gram) });
+  return Math.sqrt(certificate.upper + 2 * gamma(terms) * trace) * (1 + 2 ** -40);
+}
+
+/**
  * True only if every eigenvalue of the symmetric `matrix` is below μ. Rump (2006, "Verification of
  * positive definiteness", BIT 46, Thm. 2.3): if floating-point Cholesky of fl(A − cI) runs to
  * completion with c ≥ γ_{n+1}/(1 − γ_{n+1})·tr(A) + 4n(2(n+1) + max a_ii)·η (η the smallest

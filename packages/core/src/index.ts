@@ -9,7 +9,7 @@ export { UserInputError, environmentError, isEnvironmentErrorCode, isUserInputEr
 export * from './model';
 export { INIT_SCHEMA, InitScheme, ParameterSet } from './parameter-set';
 export { LoadedPlugin, LoadedPlugins, loadPlugins, resolvePlugin } from './plugin-loader';
-export { certifyLargestEigenvalue, CertifyOptions, EigenvalueCertificate, gamma, provesEigenvaluesBelow, SymmetricFamily } from './eigenvalue-certificate';
+export { certifyLargestEigenvalue, CertifyOptions, EigenvalueCertificate, gamma, provesEigenvaluesBelow, spectralNormFromGram, SymmetricFamily } from './eigenvalue-certificate';
 export { Rng, RngState, createRng, deriveSeed, normal, permutation } from './random';
 export { closestName, didYouMean } from './suggest';
 export * from './training';

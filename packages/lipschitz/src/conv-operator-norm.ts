@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { certifyLargestEigenvalue, createRng, gamma, LayerDescription } from '@mmfuse/core';
+import { createRng, LayerDescription, spectralNormFromGram } from '@mmfuse/core';
 import { convSymbolBound, polyphaseTaps } from './conv-symbol-bound';
 import { gaussianTensor } from './random-tensors';
 import { readAndDispose } from './row-ops';
@@ -112,9 +112,8 @@ export async function convNormUpperBound(op: ConvOperator): Promise<ConvNormBoun
 }
 
 /**
- * ‖A‖₂ of a small operator as a matrix: λ_max of the smaller Gram matrix (AAᵀ or AᵀA) in float64,
- * certified by `certifyLargestEigenvalue`, plus γ_m·‖A‖_F² for the rounding of its m-term sums
- * (entries are sums of products of two taps, each product exact in float64). Undefined when the
+ * ‖A‖₂ of a small operator as a matrix: its smaller Gram matrix (AAᵀ or AᵀA) in float64, bounded
+ * by `spectralNormFromGram` (entries are sums of products of two taps). Undefined when the
  * operator is too large.
  */
 export function denseConvBound(kernel: ArrayLike<number>, op: ConvOperator): { upper: number; rows: number; columns: number } | undefined {
@@ -125,12 +124,7 @@ export function denseConvBound(kernel: ArrayLike<number>, op: ConvOperator): { u
   const side = Math.min(rows, columns);
   if (side > DENSE_SIDE_LIMIT || rows * columns > DENSE_ENTRY_LIMIT) return undefined;
   const { gram, terms } = rows <= columns ? outputGram(kernel, op) : inputGram(kernel, op);
-  // tr(AAᵀ) = tr(AᵀA) = ‖A‖_F²; its own rounding is covered by the factor 2 below.
-  let frobenius2 = 0;
-  for (let p = 0; p < side; p++) frobenius2 += gram[p * side + p];
-  const certificate = certifyLargestEigenvalue({ count: 1, size: side, build: (_f, out) => out.set(gram) });
-  const rounding = 2 * gamma(terms) * frobenius2;
-  return { upper: Math.sqrt(certificate.upper + rounding) * (1 + 2 ** -40), rows, columns };
+  return { upper: spectralNormFromGram(gram, side, terms), rows, columns };
 }
 
 /**

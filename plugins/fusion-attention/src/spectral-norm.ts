@@ -3,29 +3,23 @@
  * certificates: they run on the CPU in plain JavaScript, away from float32 and from the tape.
  */
 
-import { certifyLargestEigenvalue, gamma } from '@mmfuse/core';
+import { spectralNormFromGram } from '@mmfuse/core';
 
 /**
- * A certified upper bound of σ_max(A). G, the smaller Gram matrix (AᵀA or AAᵀ, m × m), is formed
- * in float64; its entries are n-term inner products, off by at most γ_n·(|A|ᵀ|A|) entrywise, a
- * matrix of spectral norm ≤ γ_n‖A‖_F² (Higham, §3.1), so λ_max(AᵀA) ≤ λ_max(G) + γ_n‖A‖_F² by Weyl.
- * λ_max(G) is bounded by `certifyLargestEigenvalue` (power iteration, then a Cholesky
- * factorisation of μI − G that proves μ, within 0.1 % of λ_max): one m³/6 factorisation, where
- * bounding λ_max by the trace of repeated squares cost m³/2 per squaring and ended up to
- * m^{1/(4n)} above σ_max.
+ * A certified upper bound of σ_max(A): the smaller Gram matrix (AᵀA or AAᵀ, m × m, entries n-term
+ * inner products) in float64, bounded by `spectralNormFromGram` (one Cholesky-proved λ_max, within
+ * 0.1 %, plus the Gram's rounding): one m³/6 factorisation, where bounding λ_max by the trace of
+ * repeated squares cost m³/2 per squaring and ended up to m^{1/(4n)} above σ_max.
  */
 export function spectralNormUpperBound(values: ArrayLike<number>, rows: number, cols: number): number {
   const m = Math.min(rows, cols);
-  const n = Math.max(rows, cols);
   const gram = smallerGram(values, rows, cols);
   let frobenius2 = 0;
   for (let i = 0; i < m; i++) frobenius2 += gram[i * m + i];
   if (frobenius2 === 0) return 0;
   // A non-finite weight bounds nothing.
   if (!Number.isFinite(frobenius2)) return Infinity;
-  const certificate = certifyLargestEigenvalue({ count: 1, size: m, build: (_f, out) => out.set(gram) });
-  // 2γ_n: the rounding above plus that of tr(G) = ‖A‖_F² itself; 2⁻⁴⁰ the square root's.
-  return Math.sqrt(certificate.upper + 2 * gamma(n) * frobenius2) * (1 + 2 ** -40);
+  return spectralNormFromGram(gram, m, Math.max(rows, cols));
 }
 
 /**
