@@ -28,8 +28,10 @@ function duration(seconds: number): string {
 }
 
 /**
- * Runs every point of a sweep, each as `mmfuse run --point i --run-dir <folder>` in a pool of
- * worker processes (a crashed point does not take the others down, and each has its own memory).
+ * Runs every point of a sweep, each as `mmfuse run --point i --run-dir <folder>` would, in a pool
+ * of worker processes: a process that finished a point is handed the next (its start and its
+ * code's first, unoptimised calls are paid once, not per point); one whose point failed exits,
+ * and the next point gets a fresh process, so a crash takes no other point down.
  * A point whose folder holds a summary is never run again; one that was interrupted continues
  * from its checkpoints. Writes `sweep.json` first and `sweep-summary.json` last.
  */

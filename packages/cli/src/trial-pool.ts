@@ -20,8 +20,8 @@ const CHUNKS_PER_PROCESS = 2;
 /**
  * Runs trials in a pool of worker processes, each handed a few trials of the run at a time as a
  * typed job (its config.json, folder and trials) and writing into the run folder. One child trains
- * several trials: its start (Node, the backend, plugins and data, about a second and a half) and
- * its code's first, unoptimised calls are paid once per chunk, not per trial. A worker that fails
+ * the chunks it is handed one after another: its start (Node, the backend, plugins and data, about
+ * a second and a half) and its code's first, unoptimised calls are paid once, not per trial. A worker that fails
  * leaves its unfinished trials without an outcome file; the dispatching run then trains them itself
  * (from their checkpoints, if any).
  */

@@ -175,11 +175,16 @@ async function sweepStoppingCleanly<T>(run: (onFolder: (dir: string) => void) =>
   }
 }
 
+let watchingParent = false;
+
 /**
  * A process training jobs for another (a trial pool, a queue worker) stops when that one is gone,
  * so a killed worker leaves no training behind; whoever retries the job continues from its checkpoint.
  */
 function exitWhenOrphaned(): void {
+  // A child runs several jobs; one watch is enough.
+  if (watchingParent) return;
+  watchingParent = true;
   const parent = process.ppid;
   setInterval(() => {
     if (process.ppid !== parent) process.exit(1);
