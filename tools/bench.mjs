@@ -19,7 +19,7 @@ import { fail, parseOptions, torchEnv } from './cli-options.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
 const tf = require('@tensorflow/tfjs-core');
-const { initBackend } = require('@mmfuse/backend');
+const { initBackend, setConvolutionThreads } = require('@mmfuse/backend');
 const { createRng, normal } = require('@mmfuse/core');
 const { loadExperiment } = require('@mmfuse/cli');
 const { buildModel } = require('@mmfuse/model');
@@ -93,6 +93,7 @@ async function timeMmfuse(workload, fusionType, backend, workers) {
   const model = buildModel(registry, config, fusion, 'fusion', specs, 1);
   const variables = model.trainableVariables();
   const decision = decideWorkers(workers ?? config.training.workers, backend, batch, true);
+  setConvolutionThreads(decision.convolutionThreads ?? 1);
   const sizes = specs.map((s) => s.shape.reduce((a, b) => a * b, 1));
   const pool =
     decision.workers > 1
@@ -129,7 +130,7 @@ async function timeMmfuse(workload, fusionType, backend, workers) {
       profile = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
     }
     times.sort((a, b) => a - b);
-    return { batch, microBatch: trainer.microBatch.size, workers: trainer.microBatch.size < batch ? 1 : decision.workers, median: times[Math.floor(times.length / 2)], min: times[0], profile, parameters: variables.reduce((n, v) => n + v.size, 0) };
+    return { batch, microBatch: trainer.microBatch.size, workers: trainer.microBatch.size < batch ? 1 : decision.workers, convolutionThreads: decision.convolutionThreads ?? 1, median: times[Math.floor(times.length / 2)], min: times[0], profile, parameters: variables.reduce((n, v) => n + v.size, 0) };
   } finally {
     optimizer.dispose();
     await pool?.close();
@@ -208,6 +209,11 @@ if (args.lipschitz) {
   process.exit(0);
 }
 
+/** Threads of a row: data-parallel threads, or "1 + 1" where one thread trains and convolutions split with a helper. */
+function threadsCell(row) {
+  return row.convolution_threads > 1 ? `1 + ${row.convolution_threads - 1}` : String(row.workers);
+}
+
 const registered = loadExperiment(join(root, 'configs/bench', `${workloads[0]}.json`)).registry.list('fusion').map((r) => r.type);
 const fusions = (args.fusion ?? ['sum', 'concat', 'attention'].filter((f) => registered.includes(f)).join(',')).split(',');
 for (const f of fusions) if (!registered.includes(f)) fail(`--fusion: "${f}" is not a registered fusion (registered: ${registered.join(', ')})`);
@@ -237,6 +243,7 @@ for (const workload of workloads) {
           fusion,
           backend,
           workers: result.workers,
+          convolution_threads: result.convolutionThreads,
           micro_batch: result.microBatch,
           batch: result.batch,
           ms_per_step_median: +result.median.toFixed(1),
@@ -244,13 +251,14 @@ for (const workload of workloads) {
           steps,
         };
         mmfuseRows.push(row);
-        if (!args.json) process.stderr.write(`  ${workload} ${fusion} ${backend} ×${result.workers}: ${row.ms_per_step_median} ms/step\n`);
+        if (!args.json) process.stderr.write(`  ${workload} ${fusion} ${backend} ×${threadsCell(row)}: ${row.ms_per_step_median} ms/step\n`);
         if (result.profile) {
           process.stdout.write(`\ntf.profile, one step of ${workload} ${fusion} on ${backend} ×${result.workers} (main thread):\n| kernel | ms | calls |\n| --- | ---: | ---: |\n`);
           for (const [name, k] of result.profile.slice(0, 15)) process.stdout.write(`| ${name} | ${k.ms.toFixed(1)} | ${k.calls} |\n`);
         }
-        // A repeated workers value (auto resolved to 1) is timed once.
-        if (workers === 1 && counts.length > 1 && decideWorkers('auto', backend, result.batch, true).workers === 1) break;
+        // A repeated workers value (auto resolved to 1, convolutions on one thread) is timed once.
+        const auto = decideWorkers('auto', backend, result.batch, true);
+        if (workers === 1 && counts.length > 1 && auto.workers === 1 && !auto.convolutionThreads) break;
       }
     }
     const torchAfter = torchBefore ? timeTorch(workload, fusion) : undefined;
@@ -279,6 +287,6 @@ if (!args.json) {
   process.stdout.write(`| workload | fusion | backend | threads | batch | mmfuse ms/step | ${torchHead.join(' | ')} | ratio to PyTorch's best |\n| --- | --- | --- | ---: | ---: | ---: |${' ---: |'.repeat(torchThreads.length)} ---: |\n`);
   for (const r of rows) {
     const torchCells = torchThreads.map((t) => r.torch_ms_per_step_median?.[t] ?? '–');
-    process.stdout.write(`| ${r.workload} | ${r.fusion} | ${r.backend} | ${r.workers} | ${r.batch} | ${r.ms_per_step_median} | ${torchCells.join(' | ')} | ${r.ratio ?? '–'} |\n`);
+    process.stdout.write(`| ${r.workload} | ${r.fusion} | ${r.backend} | ${threadsCell(r)} | ${r.batch} | ${r.ms_per_step_median} | ${torchCells.join(' | ')} | ${r.ratio ?? '–'} |\n`);
   }
 }

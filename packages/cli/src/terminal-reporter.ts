@@ -44,7 +44,7 @@ export class TerminalReporter implements RunReporter {
     this.epochCount = info.epochs;
     if (this.quiet) return;
     this.stream.write(
-      `mmfuse: ${info.setups.join(', ')} × ${info.trials} trials × ${info.epochs} epochs on ${info.backend}${info.workers > 1 ? `, ${info.workers} data-parallel workers` : ''}; ${info.trainSamples} training / ${info.testSamples} test samples\n  run folder: ${info.runDir}\n`,
+      `mmfuse: ${info.setups.join(', ')} × ${info.trials} trials × ${info.epochs} epochs on ${info.backend}${info.workers > 1 ? `, ${info.workers} data-parallel workers` : ''}${(info.convolutionThreads ?? 1) > 1 ? `, convolutions on ${info.convolutionThreads} threads` : ''}; ${info.trainSamples} training / ${info.testSamples} test samples\n  run folder: ${info.runDir}\n`,
     );
     if (this.stream.isTTY) {
       this.bars = new MultiBar({ stream: this.stream, clearOnComplete: true, hideCursor: true, format: ' {label} |{bar}| {value}/{total} {unit} {info}' }, Presets.shades_classic);

@@ -72,6 +72,8 @@ export interface BackendRecord {
 export interface ParallelRecord {
   /** Threads computing each batch, the main one included. */
   workers: number;
+  /** Threads each convolution's batch is split over (the main one included), when more than one. */
+  convolutionThreads?: number;
   reason: string;
 }
 

@@ -76,7 +76,11 @@ describe('splitting and deciding', () => {
   it('uses every core on single-threaded backends only, with a reason', () => {
     expect(decideWorkers('auto', 'wasm', 32, true, 2)).toEqual({ workers: 2, reason: '2 cores, single-threaded wasm backend' });
     expect(decideWorkers('auto', 'tensorflow', 32, true, 16).workers).toBe(1);
-    expect(decideWorkers('auto', 'wasm', 16, true, 2)).toMatchObject({ workers: 1, reason: 'batch of 16 too small to split' });
+    // A batch too small for data-parallel threads: on wasm the convolutions take the idle core.
+    expect(decideWorkers('auto', 'wasm', 16, true, 2)).toEqual({ workers: 1, convolutionThreads: 2, reason: 'batch of 16 too small to split; convolutions on 2 threads' });
+    expect(decideWorkers('auto', 'cpu', 16, true, 2)).toEqual({ workers: 1, reason: 'batch of 16 too small to split' });
+    expect(decideWorkers('auto', 'wasm', 16, true, 1)).toEqual({ workers: 1, reason: 'one CPU core' });
+    expect(decideWorkers(1, 'wasm', 16, true, 2)).toEqual({ workers: 1, reason: 'requested' });
     expect(decideWorkers('auto', 'wasm', 32, false, 2).workers).toBe(1);
     expect(decideWorkers(3, 'tensorflow', 32, true, 2)).toEqual({ workers: 3, reason: 'requested' });
     // One GPU: never split, whatever is asked.

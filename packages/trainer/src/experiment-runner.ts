@@ -1,5 +1,5 @@
 import { inject, injectable } from 'inversify';
-import { BackendInfo, initBackend } from '@mmfuse/backend';
+import { BackendInfo, initBackend, setConvolutionThreads } from '@mmfuse/backend';
 import { ComponentConfig, ComponentRegistry, DataSource, deriveSeed, LoadedPlugin, ModalitySpec, MultimodalDataset, Regularizer, TrainingCallback } from '@mmfuse/core';
 import { ExperimentConfig, setupLabel } from '@mmfuse/config';
 import { existsSync } from 'fs';
@@ -164,6 +164,7 @@ export class ExperimentRunner {
     else if (!worker) folder.removeStaleTemporaries();
     folder.makeTrialFolders();
     const parallel = decideWorkers(config.training.workers, backend.name, config.training.batchSize, prepared.plugins.length > 0, undefined, backend.singleDevice);
+    setConvolutionThreads(parallel.convolutionThreads ?? 1);
     if (!worker) {
       const record: RunRecord = {
         name: config.name,
@@ -190,6 +191,7 @@ export class ExperimentRunner {
       epochs: config.training.epochs,
       backend: backend.name,
       workers: parallel.workers,
+      ...(parallel.convolutionThreads ? { convolutionThreads: parallel.convolutionThreads } : {}),
       trainSamples: data.train.size,
       testSamples: data.test.size,
     });

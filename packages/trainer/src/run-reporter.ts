@@ -9,6 +9,8 @@ export interface RunStartInfo {
   backend: string;
   /** Threads computing each batch (data-parallel when > 1). */
   workers: number;
+  /** Threads each convolution's batch is split over, when more than one. */
+  convolutionThreads?: number;
   trainSamples: number;
   testSamples: number;
 }

@@ -29,5 +29,9 @@ export function decideWorkers(requested: number | 'auto', backend: string, batch
   // Below 16 samples per thread the weight exchange of every step outweighs the split work
   // (measured: tiny-64 at batch 16 is no faster on two threads; paper-128 at 32 is 1.9× faster).
   const workers = Math.max(1, Math.min(cores, Math.floor(batchSize / 16)));
-  return { workers, reason: workers > 1 ? `${cores} cores, single-threaded ${backend} backend` : `batch of ${batchSize} too small to split` };
+  if (workers > 1) return { workers, reason: `${cores} cores, single-threaded ${backend} backend` };
+  // One thread trains; on wasm mmfuse's convolutions split their batch with a helper thread on
+  // the idle core instead (measured: tiny-64 at batch 16, see the README's benchmark).
+  if (backend === 'wasm' && batchSize >= 2) return { workers, convolutionThreads: 2, reason: `batch of ${batchSize} too small to split; convolutions on 2 threads` };
+  return { workers, reason: `batch of ${batchSize} too small to split` };
 }

@@ -1,6 +1,7 @@
 import { TensorInfo } from '@tensorflow/tfjs-core';
 import { setFlagsFromString } from 'v8';
 import { CONV_GEMM_RELAXED_SIMD_BASE64, CONV_GEMM_SIMD128_BASE64 } from './conv-gemm-binary';
+import { ConvHelper, convHelper, HelperCall, minSplitMultiplyAdds } from './conv-helper';
 import { heapAddress as address, heapF32, WasmBackend } from './wasm-backend-access';
 
 /**
@@ -114,9 +115,13 @@ export function convGemm(backend: WasmBackend, variant: ConvGemmVariant = convGe
   if (!exports) {
     exports = new webAssembly.Instance(compile(variant), { env: { memory } }).exports as unknown as ConvGemmExports;
     byMemory.set(memory, exports);
+    variants.set(exports, variant);
   }
   return exports;
 }
+
+/** The build of each instance's kernels, so that a helper thread runs the same one. */
+const variants = new WeakMap<ConvGemmExports, ConvGemmVariant>();
 
 /**
  * GFLOP/s of register-only multiply-adds in one build of the module on this backend's heap (median
@@ -188,16 +193,62 @@ function paddedSize(g: ConvGeometry): { hp: number; wp: number; bottom: number; 
   return { hp, wp, bottom: hp - g.height - g.top, right: wp - g.width - g.left };
 }
 
-/** x with zero borders in scratch (or x itself when no border is needed), then `body`. */
-function withPaddedInput<T>(backend: WasmBackend, kernels: ConvGemmExports, x: TensorInfo, g: ConvGeometry, extra: number[], body: (xp: number, pointers: number[]) => T): T {
+/** True when every window of the output lies inside x (no zero border needed). */
+function unpadded(g: ConvGeometry): boolean {
+  const { bottom, right } = paddedSize(g);
+  return g.top === 0 && g.left === 0 && bottom === 0 && right === 0;
+}
+
+/**
+ * The first `samples` of x with zero borders in scratch (or x itself when no border is needed),
+ * then `body`.
+ */
+function withPaddedInput<T>(backend: WasmBackend, kernels: ConvGemmExports, x: TensorInfo, g: ConvGeometry, samples: number, extra: number[], body: (xp: number, pointers: number[]) => T): T {
   const { hp, wp, bottom, right } = paddedSize(g);
-  const unpadded = g.top === 0 && g.left === 0 && bottom === 0 && right === 0;
-  const paddedBytes = unpadded ? 0 : g.batch * hp * wp * g.inChannels * 4;
+  const paddedBytes = unpadded(g) ? 0 : samples * hp * wp * g.inChannels * 4;
   return withScratch(backend, [paddedBytes, ...extra], ([padded, ...pointers]) => {
-    if (unpadded) return body(address(backend, x), pointers);
-    kernels.pad_nhwc(address(backend, x), padded, g.batch, g.height, g.width, g.inChannels, g.top, bottom, g.left, right);
+    if (unpadded(g)) return body(address(backend, x), pointers);
+    kernels.pad_nhwc(address(backend, x), padded, samples, g.height, g.width, g.inChannels, g.top, bottom, g.left, right);
     return body(padded, pointers);
   });
+}
+
+/**
+ * The helper's calls that put its samples of x, copied raw to `rawAt`, into padded form at
+ * `paddedAt` (none when x needs no border: then `rawAt` is `paddedAt`).
+ */
+function padOnHelper(g: ConvGeometry, samples: number, rawAt: number, paddedAt: number): HelperCall[] {
+  if (unpadded(g)) return [];
+  const { bottom, right } = paddedSize(g);
+  return [['pad_nhwc', rawAt * 4, paddedAt * 4, samples, g.height, g.width, g.inChannels, g.top, bottom, g.left, right]];
+}
+
+
+/** Where the helper thread takes the last `samples` of a batch: its heap's regions, in floats. */
+interface HelperPart {
+  helper: ConvHelper;
+  samples: number;
+  /** Start of each region in the helper's heap, in floats (64-byte aligned). */
+  at: number[];
+}
+
+/**
+ * The helper's part of a kernel over `g.batch` samples (the last half, rounded down), with its
+ * heap grown to hold regions of the given sizes (floats, each a function of the part's samples),
+ * or undefined when the kernel runs on the calling thread alone.
+ */
+function helperPart(kernels: ConvGemmExports, g: ConvGeometry, multiplyAdds: number, regions: (samples: number) => number[]): HelperPart | undefined {
+  if (g.batch < 2 || multiplyAdds < minSplitMultiplyAdds()) return undefined;
+  const helper = convHelper(variants.get(kernels) ?? convGemmVariant());
+  if (!helper) return undefined;
+  const samples = Math.floor(g.batch / 2);
+  const at: number[] = [];
+  let end = 0;
+  for (const size of regions(samples)) {
+    at.push(end);
+    end += Math.ceil(size / 16) * 16;
+  }
+  return helper.reserve(end * 4) ? { helper, samples, at } : undefined;
 }
 
 /** y = conv2d(x, filter) for a filter `[kh, kw, ci, co]`, as a new `[batch, oh, ow, co]` tensor. */
@@ -206,9 +257,31 @@ export function gemmConv2d(backend: WasmBackend, kernels: ConvGemmExports, x: Te
   const k = g.kh * g.kw * g.inChannels;
   const panels = Math.ceil(g.outChannels / NR);
   const { hp, wp } = paddedSize(g);
-  withPaddedInput(backend, kernels, x, g, [panels * k * NR * 4, k * MR * 4, MR * NR * 4], (xp, [bp, apanel, scratch]) => {
+  const rawSize = g.height * g.width * g.inChannels;
+  const ySize = g.outHeight * g.outWidth * g.outChannels;
+  const padded = unpadded(g) ? 0 : hp * wp * g.inChannels;
+  const part = helperPart(kernels, g, g.batch * ySize * k, (n) => [n * rawSize, n * padded, panels * k * NR, n * ySize, k * MR, MR * NR]);
+  const own = g.batch - (part?.samples ?? 0);
+  // Each thread pads its own samples: the helper's travel raw, and are padded over there.
+  withPaddedInput(backend, kernels, x, g, own, [panels * k * NR * 4, k * MR * 4, MR * NR * 4], (xp, [bp, apanel, scratch]) => {
     kernels.pack_b(address(backend, filter), bp, k, g.outChannels);
-    kernels.conv2d(xp, bp, address(backend, out), apanel, scratch, g.batch, hp, wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw);
+    const y = address(backend, out);
+    if (part) {
+      const [raw, xps, bs, ys, as, ts] = part.at;
+      const xAt = address(backend, x) >>> 2;
+      const heap = heapF32(backend);
+      const shared = part.helper.floats();
+      shared.set(heap.subarray(xAt + own * rawSize, xAt + g.batch * rawSize), raw);
+      shared.set(heap.subarray(bp >>> 2, (bp >>> 2) + panels * k * NR), bs);
+      const input = padded ? xps : raw;
+      part.helper.begin([...padOnHelper(g, part.samples, raw, xps), ['conv2d', input * 4, bs * 4, ys * 4, as * 4, ts * 4, part.samples, hp, wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw]]);
+    }
+    try {
+      kernels.conv2d(xp, bp, y, apanel, scratch, own, hp, wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw);
+    } finally {
+      part?.helper.finish();
+    }
+    if (part) heapF32(backend).set(part.helper.floats().subarray(part.at[3], part.at[3] + part.samples * ySize), (y >>> 2) + own * ySize);
   });
   return out;
 }
@@ -221,12 +294,40 @@ export function gemmConv2dFilterGrad(backend: WasmBackend, kernels: ConvGemmExpo
     backend.typedArrayFromHeap(out).fill(0);
     return out;
   }
-  const chunk = Math.min(FILTER_GRADIENT_CHUNK, g.batch * g.outHeight * g.outWidth);
+  const pixels = g.outHeight * g.outWidth;
+  const chunk = Math.min(FILTER_GRADIENT_CHUNK, g.batch * pixels);
   const panels = Math.ceil(g.outChannels / NR);
   const { hp, wp } = paddedSize(g);
+  const rawSize = g.height * g.width * g.inChannels;
+  const padded = unpadded(g) ? 0 : hp * wp * g.inChannels;
+  const ySize = pixels * g.outChannels;
+  const chunkOf = (n: number) => Math.min(FILTER_GRADIENT_CHUNK, n * pixels);
+  const part = helperPart(kernels, g, g.batch * ySize * k, (n) => [n * rawSize, n * padded, n * ySize, k * g.outChannels, chunkOf(n) * MR, panels * chunkOf(n) * NR, chunkOf(n), k, MR * NR]);
+  const own = g.batch - (part?.samples ?? 0);
   const scratch = [chunk * MR * 4, panels * chunk * NR * 4, chunk * 4, k * 4, MR * NR * 4];
-  withPaddedInput(backend, kernels, x, g, scratch, (xp, [apanel, bpanel, bases, koff, tile]) => {
-    kernels.conv2d_filter_grad(xp, address(backend, dy), address(backend, out), apanel, bpanel, bases, koff, tile, g.batch, hp, wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, chunk);
+  withPaddedInput(backend, kernels, x, g, own, scratch, (xp, [apanel, bpanel, bases, koff, tile]) => {
+    const dyAt = address(backend, dy);
+    if (part) {
+      // The helper's samples give a second partial sum of dW, added to the first below.
+      const [raw, xps, ds, ws, as, bs, bases2, ks, ts] = part.at;
+      const xAt = address(backend, x) >>> 2;
+      const heap = heapF32(backend);
+      const shared = part.helper.floats();
+      shared.set(heap.subarray(xAt + own * rawSize, xAt + g.batch * rawSize), raw);
+      shared.set(heap.subarray((dyAt >>> 2) + own * ySize, (dyAt >>> 2) + g.batch * ySize), ds);
+      const input = padded ? xps : raw;
+      part.helper.begin([...padOnHelper(g, part.samples, raw, xps), ['conv2d_filter_grad', input * 4, ds * 4, ws * 4, as * 4, bs * 4, bases2 * 4, ks * 4, ts * 4, part.samples, hp, wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, chunkOf(part.samples)]]);
+    }
+    try {
+      kernels.conv2d_filter_grad(xp, dyAt, address(backend, out), apanel, bpanel, bases, koff, tile, own, hp, wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, chunk);
+    } finally {
+      part?.helper.finish();
+    }
+    if (part) {
+      const sum = backend.typedArrayFromHeap(out);
+      const partial = part.helper.floats().subarray(part.at[3], part.at[3] + k * g.outChannels);
+      for (let i = 0; i < sum.length; i++) sum[i] += partial[i];
+    }
   });
   return out;
 }
@@ -241,13 +342,40 @@ export function gemmConv2dInputGrad(backend: WasmBackend, kernels: ConvGemmExpor
   const { hp, wp } = paddedSize(g);
   const direct = hp === g.height && wp === g.width;
   const paddedBytes = direct ? 0 : g.batch * hp * wp * g.inChannels * 4;
-  const scratch = [paddedBytes, Math.ceil(k / NR) * g.outChannels * NR * 4, g.outChannels * MR * 4, k * 4, (MR + 1) * NR * 4];
+  const btSize = Math.ceil(k / NR) * g.outChannels * NR;
+  const scratch = [paddedBytes, btSize * 4, g.outChannels * MR * 4, k * 4, (MR + 1) * NR * 4];
+  const ySize = g.outHeight * g.outWidth * g.outChannels;
+  const xpSize = hp * wp * g.inChannels;
+  const xSize = g.height * g.width * g.inChannels;
+  const part = helperPart(kernels, g, g.batch * ySize * k, (n) => [n * ySize, btSize, n * xpSize, g.outChannels * MR, k, (MR + 1) * NR, direct ? 0 : n * xSize]);
+  const own = g.batch - (part?.samples ?? 0);
   withScratch(backend, scratch, ([padded, bt, apanel, koff, tile]) => {
     const dxp = direct ? address(backend, out) : padded;
-    heapF32(backend).fill(0, dxp >>> 2, (dxp >>> 2) + g.batch * hp * wp * g.inChannels);
+    const dyAt = address(backend, dy);
+    heapF32(backend).fill(0, dxp >>> 2, (dxp >>> 2) + own * xpSize);
     kernels.pack_bt(address(backend, filter), bt, k, g.outChannels);
-    kernels.conv2d_input_grad(address(backend, dy), bt, dxp, apanel, koff, tile, g.batch, g.outHeight, g.outWidth, g.outChannels, hp, wp, g.inChannels, g.kh, g.kw, g.sh, g.sw);
-    if (!direct) kernels.crop_nhwc(dxp, address(backend, out), g.batch, g.height, g.width, g.inChannels, hp, wp, g.top, g.left);
+    if (part) {
+      const [ds, bs, xps, as, ks, ts, xs] = part.at;
+      const heap = heapF32(backend);
+      const shared = part.helper.floats();
+      shared.set(heap.subarray((dyAt >>> 2) + own * ySize, (dyAt >>> 2) + g.batch * ySize), ds);
+      shared.set(heap.subarray(bt >>> 2, (bt >>> 2) + btSize), bs);
+      part.helper.begin([
+        ['zero', xps * 4, part.samples * xpSize],
+        ['conv2d_input_grad', ds * 4, bs * 4, xps * 4, as * 4, ks * 4, ts * 4, part.samples, g.outHeight, g.outWidth, g.outChannels, hp, wp, g.inChannels, g.kh, g.kw, g.sh, g.sw],
+        ...(direct ? [] : [['crop_nhwc', xps * 4, xs * 4, part.samples, g.height, g.width, g.inChannels, hp, wp, g.top, g.left] as ['crop_nhwc', ...number[]]]),
+      ]);
+    }
+    try {
+      kernels.conv2d_input_grad(dyAt, bt, dxp, apanel, koff, tile, own, g.outHeight, g.outWidth, g.outChannels, hp, wp, g.inChannels, g.kh, g.kw, g.sh, g.sw);
+      if (!direct) kernels.crop_nhwc(dxp, address(backend, out), own, g.height, g.width, g.inChannels, hp, wp, g.top, g.left);
+    } finally {
+      part?.helper.finish();
+    }
+    if (part) {
+      const from = direct ? part.at[2] : part.at[6];
+      heapF32(backend).set(part.helper.floats().subarray(from, from + part.samples * xSize), (address(backend, out) >>> 2) + own * xSize);
+    }
   });
   return out;
 }

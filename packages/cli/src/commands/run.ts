@@ -150,7 +150,8 @@ async function trainAndReport(runner: ExperimentRunner, prepared: PreparedExperi
   reporter.runStarted = (info) => {
     runDir = info.runDir;
     // Pooled trials run with `threads` each, not with what this process would have used.
-    started(dispatch ? { ...info, workers: threads ?? info.workers } : info);
+    // (A pooled trial's thread count is given, never 'auto', so its convolutions stay on one.)
+    started(dispatch ? { ...info, workers: threads ?? info.workers, convolutionThreads: undefined } : info);
   };
   // A point of a sweep is stopped by its sweep, which says how to continue.
   const release = options.point === undefined ? stopCleanlyOnSignals(() => runDir && `mmfuse run --resume ${runDir}`) : () => undefined;
