@@ -184,6 +184,15 @@ describe('convolutions split with the helper thread', () => {
     expect(maxRelativeError(two.grad, one.grad)).toBeLessThan(1e-5);
   }, 60000);
 
+  it('grows its heap on demand up to 1 GiB, and says no past it (the kernel then runs on one thread)', async () => {
+    await initBackend('wasm');
+    setConvolutionThreads(2);
+    const helper = convHelper(convGemmVariant())!;
+    expect(helper.reserve(3 * 2 ** 20)).toBe(true);
+    expect(helper.floats().length * 4).toBeGreaterThanOrEqual(3 * 2 ** 20);
+    expect(helper.reserve(2 ** 30 + 1)).toBe(false);
+  });
+
   it('refuses a thread count that is not a positive integer', () => {
     expect(() => setConvolutionThreads(0)).toThrow('convolution threads: expected an integer ≥ 1, got 0');
     expect(() => setConvolutionThreads(1.5)).toThrow('expected an integer ≥ 1');

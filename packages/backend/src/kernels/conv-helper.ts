@@ -129,13 +129,19 @@ export class ConvHelper {
     return new Float32Array(this.memory.buffer);
   }
 
-  /** Grows the heap to at least `bytes`; false when that is past its limit. */
+  /** Grows the heap to at least `bytes`; false when that is past its limit or the system refuses. */
   reserve(bytes: number): boolean {
     const pages = Math.ceil(bytes / PAGE);
     if (pages > MAX_PAGES) return false;
     const have = this.memory.buffer.byteLength / PAGE;
-    if (pages > have) this.memory.grow(pages - have);
-    return true;
+    if (pages <= have) return true;
+    try {
+      this.memory.grow(pages - have);
+      return true;
+    } catch {
+      // The system would not give the memory: this kernel runs on one thread.
+      return false;
+    }
   }
 
   /** Programs this helper has been handed (for diagnostics and tests). */
