@@ -4,4 +4,4 @@ export { BackendUnavailableError, currentBackendName, initBackend } from './sele
 export { registerWasmKernels, WASM_KERNEL_NAMES } from './kernels/register-wasm-kernels';
 export { ADAM_STEP_KERNEL, AdamStepAttrs, adamStepMaxSize } from './kernels/wasm-adam-step';
 export { ConvGemmVariant, convGemmVariant, simdPeakGflops, tileLoopGflops } from './kernels/wasm-conv-gemm';
-export { convolutionThreads, setConvolutionThreads } from './kernels/conv-helper';
+export { setConvolutionThreads } from './kernels/conv-helper';

@@ -32,6 +32,14 @@ export type ChildJob =
       workers?: number;
     };
 
+/** What a child sends its parent when a job has finished well; it then waits for the next job. */
+export const JOB_FINISHED = { kind: 'finished' } as const;
+
+/** True for a child's `JOB_FINISHED` message. */
+export function isJobFinished(message: unknown): boolean {
+  return (message as { kind?: unknown } | null)?.kind === JOB_FINISHED.kind;
+}
+
 /** The job of trials of a run, trained one after another in `runDir` with the run's (or attempt's) own config.json. */
 export function trialJob(runDir: string, baseDir: string, trials: ReadonlyArray<{ setup: string; trial: number }>, workers?: number): ChildJob {
   return {

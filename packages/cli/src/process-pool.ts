@@ -1,11 +1,8 @@
 import { ChildProcess, fork } from 'child_process';
 import { join } from 'path';
-import type { ChildJob } from './child-job';
+import { ChildJob, isJobFinished } from './child-job';
 
 const CLI = join(__dirname, '..', 'bin', 'mmfuse.js');
-
-/** What a child sends its parent when a job has finished well; it then waits for the next job. */
-export const JOB_FINISHED = { kind: 'finished' } as const;
 
 export interface ChildResult {
   /** 0 when the child succeeded. */
@@ -115,7 +112,7 @@ class JobChild {
     });
     return new Promise((resolve) => {
       const onMessage = (message: unknown) => {
-        if ((message as { kind?: unknown } | null)?.kind !== JOB_FINISHED.kind) return;
+        if (!isJobFinished(message)) return;
         this.process.off('message', onMessage);
         resolve(result(0, null));
       };

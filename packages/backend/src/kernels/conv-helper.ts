@@ -215,11 +215,6 @@ export function setConvolutionThreads(count: number, minMultiplyAdds = MIN_SPLIT
   }
 }
 
-/** The threads convolutions use now (1 or 2). */
-export function convolutionThreads(): number {
-  return threads;
-}
-
 /** The smallest kernel (in multiply-adds) split with the helper. */
 export function minSplitMultiplyAdds(): number {
   return minSplit;

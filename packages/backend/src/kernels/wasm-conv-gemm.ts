@@ -223,7 +223,6 @@ function padOnHelper(g: ConvGeometry, samples: number, rawAt: number, paddedAt: 
   return [['pad_nhwc', rawAt * 4, paddedAt * 4, samples, g.height, g.width, g.inChannels, g.top, bottom, g.left, right]];
 }
 
-
 /** Where the helper thread takes the last `samples` of a batch: its heap's regions, in floats. */
 interface HelperPart {
   helper: ConvHelper;
@@ -251,6 +250,16 @@ function helperPart(kernels: ConvGemmExports, g: ConvGeometry, multiplyAdds: num
   return helper.reserve(end * 4) ? { helper, samples, at } : undefined;
 }
 
+/** Copies `count` floats from float index `from` of tfjs's heap to float index `to` of the helper's. */
+function toHelper(backend: WasmBackend, part: HelperPart, from: number, count: number, to: number): void {
+  part.helper.floats().set(heapF32(backend).subarray(from, from + count), to);
+}
+
+/** Copies `count` floats from float index `from` of the helper's heap to float index `to` of tfjs's. */
+function fromHelper(backend: WasmBackend, part: HelperPart, from: number, count: number, to: number): void {
+  heapF32(backend).set(part.helper.floats().subarray(from, from + count), to);
+}
+
 /** y = conv2d(x, filter) for a filter `[kh, kw, ci, co]`, as a new `[batch, oh, ow, co]` tensor. */
 export function gemmConv2d(backend: WasmBackend, kernels: ConvGemmExports, x: TensorInfo, filter: TensorInfo, g: ConvGeometry): TensorInfo {
   const out = backend.makeOutput([g.batch, g.outHeight, g.outWidth, g.outChannels], 'float32');
@@ -268,20 +277,16 @@ export function gemmConv2d(backend: WasmBackend, kernels: ConvGemmExports, x: Te
     const y = address(backend, out);
     if (part) {
       const [raw, xps, bs, ys, as, ts] = part.at;
-      const xAt = address(backend, x) >>> 2;
-      const heap = heapF32(backend);
-      const shared = part.helper.floats();
-      shared.set(heap.subarray(xAt + own * rawSize, xAt + g.batch * rawSize), raw);
-      shared.set(heap.subarray(bp >>> 2, (bp >>> 2) + panels * k * NR), bs);
-      const input = padded ? xps : raw;
-      part.helper.begin([...padOnHelper(g, part.samples, raw, xps), ['conv2d', input * 4, bs * 4, ys * 4, as * 4, ts * 4, part.samples, hp, wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw]]);
+      toHelper(backend, part, (address(backend, x) >>> 2) + own * rawSize, part.samples * rawSize, raw);
+      toHelper(backend, part, bp >>> 2, panels * k * NR, bs);
+      part.helper.begin([...padOnHelper(g, part.samples, raw, xps), ['conv2d', (padded ? xps : raw) * 4, bs * 4, ys * 4, as * 4, ts * 4, part.samples, hp, wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw]]);
     }
     try {
       kernels.conv2d(xp, bp, y, apanel, scratch, own, hp, wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw);
     } finally {
       part?.helper.finish();
     }
-    if (part) heapF32(backend).set(part.helper.floats().subarray(part.at[3], part.at[3] + part.samples * ySize), (y >>> 2) + own * ySize);
+    if (part) fromHelper(backend, part, part.at[3], part.samples * ySize, (y >>> 2) + own * ySize);
   });
   return out;
 }
@@ -309,14 +314,10 @@ export function gemmConv2dFilterGrad(backend: WasmBackend, kernels: ConvGemmExpo
     const dyAt = address(backend, dy);
     if (part) {
       // The helper's samples give a second partial sum of dW, added to the first below.
-      const [raw, xps, ds, ws, as, bs, bases2, ks, ts] = part.at;
-      const xAt = address(backend, x) >>> 2;
-      const heap = heapF32(backend);
-      const shared = part.helper.floats();
-      shared.set(heap.subarray(xAt + own * rawSize, xAt + g.batch * rawSize), raw);
-      shared.set(heap.subarray((dyAt >>> 2) + own * ySize, (dyAt >>> 2) + g.batch * ySize), ds);
-      const input = padded ? xps : raw;
-      part.helper.begin([...padOnHelper(g, part.samples, raw, xps), ['conv2d_filter_grad', input * 4, ds * 4, ws * 4, as * 4, bs * 4, bases2 * 4, ks * 4, ts * 4, part.samples, hp, wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, chunkOf(part.samples)]]);
+      const [raw, xps, ds, ws, as, bs, helperBases, ks, ts] = part.at;
+      toHelper(backend, part, (address(backend, x) >>> 2) + own * rawSize, part.samples * rawSize, raw);
+      toHelper(backend, part, (dyAt >>> 2) + own * ySize, part.samples * ySize, ds);
+      part.helper.begin([...padOnHelper(g, part.samples, raw, xps), ['conv2d_filter_grad', (padded ? xps : raw) * 4, ds * 4, ws * 4, as * 4, bs * 4, helperBases * 4, ks * 4, ts * 4, part.samples, hp, wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, chunkOf(part.samples)]]);
     }
     try {
       kernels.conv2d_filter_grad(xp, dyAt, address(backend, out), apanel, bpanel, bases, koff, tile, own, hp, wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, chunk);
@@ -356,14 +357,12 @@ export function gemmConv2dInputGrad(backend: WasmBackend, kernels: ConvGemmExpor
     kernels.pack_bt(address(backend, filter), bt, k, g.outChannels);
     if (part) {
       const [ds, bs, xps, as, ks, ts, xs] = part.at;
-      const heap = heapF32(backend);
-      const shared = part.helper.floats();
-      shared.set(heap.subarray((dyAt >>> 2) + own * ySize, (dyAt >>> 2) + g.batch * ySize), ds);
-      shared.set(heap.subarray(bt >>> 2, (bt >>> 2) + btSize), bs);
+      toHelper(backend, part, (dyAt >>> 2) + own * ySize, part.samples * ySize, ds);
+      toHelper(backend, part, bt >>> 2, btSize, bs);
       part.helper.begin([
         ['zero', xps * 4, part.samples * xpSize],
         ['conv2d_input_grad', ds * 4, bs * 4, xps * 4, as * 4, ks * 4, ts * 4, part.samples, g.outHeight, g.outWidth, g.outChannels, hp, wp, g.inChannels, g.kh, g.kw, g.sh, g.sw],
-        ...(direct ? [] : [['crop_nhwc', xps * 4, xs * 4, part.samples, g.height, g.width, g.inChannels, hp, wp, g.top, g.left] as ['crop_nhwc', ...number[]]]),
+        ...(direct ? [] : [['crop_nhwc', xps * 4, xs * 4, part.samples, g.height, g.width, g.inChannels, hp, wp, g.top, g.left] as HelperCall]),
       ]);
     }
     try {
@@ -373,8 +372,7 @@ export function gemmConv2dInputGrad(backend: WasmBackend, kernels: ConvGemmExpor
       part?.helper.finish();
     }
     if (part) {
-      const from = direct ? part.at[2] : part.at[6];
-      heapF32(backend).set(part.helper.floats().subarray(from, from + part.samples * xSize), (address(backend, out) >>> 2) + own * xSize);
+      fromHelper(backend, part, direct ? part.at[2] : part.at[6], part.samples * xSize, (address(backend, out) >>> 2) + own * xSize);
     }
   });
   return out;

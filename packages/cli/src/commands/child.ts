@@ -1,6 +1,5 @@
 import { UserInputError } from '@mmfuse/core';
-import { checkChildJob } from '../child-job';
-import { JOB_FINISHED } from '../process-pool';
+import { checkChildJob, JOB_FINISHED } from '../child-job';
 import { runPointJob, runTrialsJob } from './run';
 
 /** How long a child waits for its first job before giving up: its parent sends it at once. */
