@@ -112,15 +112,20 @@ void pad_nhwc(const float* x, float* xp, int batch, int h, int w, int c, int top
     }
 }
 
-/* a[c][0..3] = r0..r3[c] for c < 4: a 4x4 block transposed in registers. */
-static inline void pack_4x4(float* a, const float* r0, const float* r1, const float* r2, const float* r3) {
+/* out[c * stride + 0..3] = r0..r3[c] for c < 4: a 4x4 block transposed in registers. */
+static inline void transpose_4x4(float* out, int stride, const float* r0, const float* r1, const float* r2, const float* r3) {
   v128_t x0 = wasm_v128_load(r0), x1 = wasm_v128_load(r1), x2 = wasm_v128_load(r2), x3 = wasm_v128_load(r3);
   v128_t t0 = wasm_i32x4_shuffle(x0, x1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(x0, x1, 2, 6, 3, 7);
   v128_t t2 = wasm_i32x4_shuffle(x2, x3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(x2, x3, 2, 6, 3, 7);
-  wasm_v128_store(a + 0 * MR, wasm_i64x2_shuffle(t0, t2, 0, 2));
-  wasm_v128_store(a + 1 * MR, wasm_i64x2_shuffle(t0, t2, 1, 3));
-  wasm_v128_store(a + 2 * MR, wasm_i64x2_shuffle(t1, t3, 0, 2));
-  wasm_v128_store(a + 3 * MR, wasm_i64x2_shuffle(t1, t3, 1, 3));
+  wasm_v128_store(out + 0 * stride, wasm_i64x2_shuffle(t0, t2, 0, 2));
+  wasm_v128_store(out + 1 * stride, wasm_i64x2_shuffle(t0, t2, 1, 3));
+  wasm_v128_store(out + 2 * stride, wasm_i64x2_shuffle(t1, t3, 0, 2));
+  wasm_v128_store(out + 3 * stride, wasm_i64x2_shuffle(t1, t3, 1, 3));
+}
+
+/* a[c][0..3] = r0..r3[c] for c < 4: four rows' values side by side, as A panels hold them. */
+static inline void pack_4x4(float* a, const float* r0, const float* r1, const float* r2, const float* r3) {
+  transpose_4x4(a, MR, r0, r1, r2, r3);
 }
 
 /* Offset in the padded input of output pixel m's window corner. */
@@ -205,16 +210,28 @@ void conv2d_filter_grad(const float* xp, const float* dy, float* dwt, float* apa
   }
 }
 
-/* bt[p][c][8] = w[p*8 + j][c]: w's transpose (a K x n matrix) in panels of 8 rows, zero past row K. */
+/*
+ * bt[p][c][8] = w[p*8 + j][c]: w's transpose (a K x n matrix) in panels of 8 rows, zero past row K.
+ * Four columns of eight rows at a time, as two 4x4 blocks transposed in registers: the rows are
+ * read n floats apart, which one value at a time cost more than the product it packs for when the
+ * product is small (a dense layer's dy times its 576 x 288 weights' transpose).
+ */
 EXPORT("pack_bt")
 void pack_bt(const float* w, float* bt, int K, int n) {
   int panels = (K + NR - 1) / NR;
-  for (int p = 0; p < panels; p++)
-    for (int c = 0; c < n; c++)
-      for (int j = 0; j < NR; j++) {
-        int k = p * NR + j;
-        bt[(p * n + c) * NR + j] = k < K ? w[k * n + c] : 0.0f;
+  for (int p = 0; p < panels; p++) {
+    int rows = min_int(NR, K - p * NR), c = 0;
+    const float* src = w + p * NR * n;
+    float* dst = bt + p * n * NR;
+    if (rows == NR) {
+      for (; c + 4 <= n; c += 4) {
+        transpose_4x4(dst + c * NR, NR, src + c, src + n + c, src + 2 * n + c, src + 3 * n + c);
+        transpose_4x4(dst + c * NR + 4, NR, src + 4 * n + c, src + 5 * n + c, src + 6 * n + c, src + 7 * n + c);
       }
+    }
+    for (; c < n; c++)
+      for (int j = 0; j < NR; j++) dst[c * NR + j] = j < rows ? src[j * n + c] : 0.0f;
+  }
 }
 
 /* x [batch][h][w][c] = the window [top, top + h) x [left, left + w) of xp [batch][hp][wp][c]. */
@@ -285,6 +302,20 @@ void conv2d_input_grad(const float* dy, const float* bt, float* dxp, float* apan
 EXPORT("tile_loop")
 void tile_loop(const float* a, const float* b, float* c, int K, int reps) {
   for (int r = 0; r < reps; r++) tile4x8(a, b, K, c, NR, 0);
+}
+
+/*
+ * y = x + bias over rows of `cols` values (a layer's bias added to its NHWC or [batch, units]
+ * output). pattern holds the bias four times over (4 * cols floats), so that any row length adds
+ * as whole vectors: 4 rows are `cols` vectors whatever `cols` is (3 channels included).
+ */
+EXPORT("add_bias")
+void add_bias(const float* x, const float* pattern, float* y, int rows, int cols) {
+  int total = rows * cols, block = 4 * cols, i = 0;
+  for (; i + block <= total; i += block)
+    for (int v = 0; v < block; v += 4) wasm_v128_store(y + i + v, wasm_f32x4_add(wasm_v128_load(x + i + v), wasm_v128_load(pattern + v)));
+  /* i is a multiple of cols here, so pattern[i % cols] is the bias of column i % cols. */
+  for (; i < total; i++) y[i] = x[i] + pattern[i % cols];
 }
 
 /*

@@ -40,7 +40,9 @@ export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<
 }
 
 // [a shape, b shape, transposeA, transposeB]: every transpose combination, batched and not, the
-// small-batch backward shape (dy·Wᵀ) that takes the (B·Aᵀ)ᵀ route, and sizes that are not multiples of the block.
+// small-batch backward shape (dy·Wᵀ), sizes that are not multiples of the 4 × 8 tile, one operand's
+// batch broadcast over the other's (and over two outer dims), matrix-vector and single-row products,
+// a reduction of one, and Aᵀ·B with more rows than one 512-row chunk of the reduction.
 export const MATMUL_CASES: Array<[number[], number[], boolean, boolean]> = [
   [[5, 7], [7, 3], false, false],
   [[7, 5], [7, 3], true, false],
@@ -51,5 +53,14 @@ export const MATMUL_CASES: Array<[number[], number[], boolean, boolean]> = [
   [[2, 5, 7], [2, 3, 7], false, true],
   [[3, 7, 5], [3, 7, 4], true, false],
   [[2, 33, 65], [2, 65, 34], false, false],
+  [[3, 6, 10], [10, 9], false, false],
+  [[3, 6, 10], [1, 9, 10], false, true],
+  [[10, 6], [2, 10, 9], true, false],
+  [[2, 3, 5, 7], [7, 4], false, false],
+  [[37, 29], [29, 1], false, false],
+  [[1, 29], [13, 29], false, true],
+  [[6, 1], [1, 11], false, false],
+  [[1100, 9], [1100, 17], true, false],
+  [[20, 40], [23, 40], false, true],
 ];
 

@@ -1,6 +1,7 @@
 import { getKernel, KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { wasmAdamStepConfig } from './wasm-adam-step';
 import { batchMatMulConfig } from './wasm-batch-matmul';
+import { biasAddConfig } from './wasm-bias-add';
 import { conv2DConfig } from './wasm-conv2d';
 import { wasmConv2DBackpropFilterConfig } from './wasm-conv2d-backprop-filter';
 import { wasmConv2DBackpropInputConfig } from './wasm-conv2d-backprop-input';
@@ -23,6 +24,7 @@ export function registerWasmKernels(): readonly KernelConfig[] {
     sharedCastConfig(getKernel('Cast', 'wasm')),
     sumLeadingAxesConfig(getKernel('Sum', 'wasm')),
     batchMatMulConfig(getKernel('BatchMatMul', 'wasm')),
+    biasAddConfig(getKernel('Add', 'wasm')),
     wasmAdamStepConfig,
   ];
   for (const config of registered) {
@@ -33,4 +35,4 @@ export function registerWasmKernels(): readonly KernelConfig[] {
 }
 
 /** Names of the kernels mmfuse registers on the wasm backend. */
-export const WASM_KERNEL_NAMES: readonly string[] = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity', 'Cast', 'Sum', 'BatchMatMul', 'MmfuseAdamStep'];
+export const WASM_KERNEL_NAMES: readonly string[] = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity', 'Cast', 'Sum', 'BatchMatMul', 'Add', 'MmfuseAdamStep'];

@@ -14,12 +14,16 @@ describe('wasm BatchMatMul with transposed operands', () => {
       await initBackend(name);
       const a = values(aShape, 0.3);
       const b = values(bShape, 1.1);
+      // A tensor allocated around the product must come out untouched (the GEMM's scratch is sized right).
+      const sentinel = values([5, 13], 2.3);
+      const sentinelBefore = sentinel.dataSync().slice();
       const before = tf.memory().numTensors;
       const c = tf.matMul(a, b, ta, tb);
       results[name] = { shape: c.shape, data: c.dataSync() as Float32Array };
       c.dispose();
       expect(tf.memory().numTensors).toBe(before);
-      tf.dispose([a, b]);
+      expect(sentinel.dataSync()).toEqual(sentinelBefore);
+      tf.dispose([a, b, sentinel]);
     }
     expect(results.wasm.shape).toEqual(results.cpu.shape);
     expect(maxRelativeError(results.wasm.data, results.cpu.data)).toBeLessThan(1e-4);

@@ -21,6 +21,7 @@ export interface ConvGemmExports {
   crop_nhwc(xp: number, x: number, batch: number, h: number, w: number, c: number, hp: number, wp: number, top: number, left: number): void;
   conv2d_input_grad(dy: number, bt: number, dxp: number, apanel: number, koff: number, scratch: number, batch: number, oh: number, ow: number, co: number, hp: number, wp: number, ci: number, kh: number, kw: number, sh: number, sw: number): void;
   conv2d_filter_grad(xp: number, dy: number, dw: number, apanel: number, bpanel: number, bases: number, koff: number, scratch: number, batch: number, hp: number, wp: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, sh: number, sw: number, dh: number, dwl: number, mc: number): void;
+  add_bias(x: number, pattern: number, y: number, rows: number, cols: number): void;
 }
 
 /** Sizes, strides, dilations and pads of one NHWC convolution (pads as the forward pass reads them). */
@@ -49,10 +50,11 @@ interface EmscriptenHeap {
   asm?: { memory?: unknown };
 }
 
-const MR = 4;
-const NR = 8;
+/** The GEMM tile: 4 rows (MR) by 8 columns (NR). */
+export const MR = 4;
+export const NR = 8;
 /** Output pixels per chunk of the filter gradient's reduction: its packed dy (co × 2 KB) stays in L2. */
-const FILTER_GRADIENT_CHUNK = 512;
+export const FILTER_GRADIENT_CHUNK = 512;
 
 /** The WebAssembly JS API (this package compiles without the DOM library that types it). */
 interface WebAssemblyApi {
@@ -170,7 +172,7 @@ export function convolutionPath(backend: WasmBackend): string {
 }
 
 /** Runs `body` with scratch blocks of the given byte sizes from tfjs's allocator, freed afterwards. */
-function withScratch<T>(backend: WasmBackend, bytes: number[], body: (pointers: number[]) => T): T {
+export function withScratch<T>(backend: WasmBackend, bytes: number[], body: (pointers: number[]) => T): T {
   const heap = backend.wasm as unknown as EmscriptenHeap;
   const pointers: number[] = [];
   try {
@@ -377,3 +379,4 @@ export function gemmConv2dInputGrad(backend: WasmBackend, kernels: ConvGemmExpor
   });
   return out;
 }
+

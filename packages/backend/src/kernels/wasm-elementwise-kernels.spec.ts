@@ -88,3 +88,42 @@ describe('wasm Identity and Cast (shared, not copied)', () => {
     tf.dispose([v, saved]);
   });
 });
+
+describe('wasm Add (a layer bias through the module, others stock)', () => {
+  const cases: Array<[number[], number[]]> = [
+    // tiny-64's decoder output: 3 channels, rows of 3 added as whole vectors of 4.
+    [[16, 64, 64, 3], [3]],
+    [[4, 31, 31, 16], [16]],
+    [[2, 9, 5, 7], [1, 1, 1, 7]],
+    // The bias first, and a row count that leaves a remainder after blocks of four rows.
+    [[5], [7, 41, 5]],
+    [[33, 130], [1, 130]],
+    // Not a bias along the last axis (stock kernel), and below the size where the module is used.
+    [[40, 30], [40, 1]],
+    [[6, 30, 30], [6, 30, 30]],
+    [[4, 8], [8]],
+  ];
+  it.each(cases)('adds %j and %j bit for bit as the cpu backend does', async (aShape, bShape) => {
+    const results = await onBoth(() => {
+      const fill = (shape: number[], phase: number) => tf.tensor(Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, (_, i) => Math.sin(i * 0.37 + phase) * 3), shape);
+      const a = fill(aShape, 0.1);
+      const b = fill(bShape, 0.9);
+      const before = tf.memory().numTensors;
+      const y = tf.add(a, b);
+      const value = { shape: y.shape, data: y.dataSync() as Float32Array };
+      y.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([a, b]);
+      return value;
+    });
+    expect(results.wasm.shape).toEqual(results.cpu.shape);
+    // One float32 rounding each on both backends: the same values.
+    expect(Array.from(results.wasm.data)).toEqual(Array.from(results.cpu.data));
+  });
+
+  it('adds int32 tensors through the stock kernel', async () => {
+    const results = await onBoth(() => tf.add(tf.tensor2d([[1, 2], [3, 4]], undefined, 'int32'), tf.tensor1d([10, 20], 'int32')).arraySync());
+    expect(results.wasm).toEqual([[11, 22], [13, 24]]);
+    expect(results.cpu).toEqual(results.wasm);
+  });
+});
