@@ -319,6 +319,25 @@ void add_bias(const float* x, const float* pattern, float* y, int rows, int cols
 }
 
 /*
+ * out[c] = sum over rows r of x[r][c] (a bias gradient: dy summed over batch and pixels),
+ * accumulated in float64 and rounded once. As in add_bias, four rows are `cols` whole vectors; acc
+ * (4 * cols doubles) holds a running total for each of their positions, folded at the end.
+ */
+EXPORT("sum_rows")
+void sum_rows(const float* x, double* acc, float* out, int rows, int cols) {
+  int total = rows * cols, block = 4 * cols, i = 0;
+  for (int j = 0; j < block; j++) acc[j] = 0.0;
+  for (; i + block <= total; i += block)
+    for (int v = 0; v < block; v += 4) {
+      v128_t f = wasm_v128_load(x + i + v);
+      wasm_v128_store(acc + v, wasm_f64x2_add(wasm_v128_load(acc + v), wasm_f64x2_promote_low_f32x4(f)));
+      wasm_v128_store(acc + v + 2, wasm_f64x2_add(wasm_v128_load(acc + v + 2), wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(f, f, 2, 3, 0, 1))));
+    }
+  for (; i < total; i++) acc[i % cols] += x[i];
+  for (int c = 0; c < cols; c++) out[c] = (float)((acc[c] + acc[c + cols]) + (acc[c + 2 * cols] + acc[c + 3 * cols]));
+}
+
+/*
  * One Adam update of n floats, x, m, v → xo, mo, vo: the float32 operations of tfjs's
  * AdamOptimizer, in its order (see wasm-adam-step.ts), four lanes at a time. Each of +, ×, ÷ and √
  * rounds once in both, so the result is the same bit for bit; contraction into a multiply-add is

@@ -58,7 +58,7 @@ describe('mmfuse convolution GEMM module (wasm/conv-gemm.c)', () => {
     const bytes = Buffer.from(variant === 'simd128' ? CONV_GEMM_SIMD128_BASE64 : CONV_GEMM_RELAXED_SIMD_BASE64, 'base64');
     const module = new webAssembly.Module(bytes);
     expect(webAssembly.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
-    expect(webAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name).sort()).toEqual(['adam_step', 'add_bias', 'conv2d', 'conv2d_filter_grad', 'conv2d_input_grad', 'crop_nhwc', 'pack_b', 'pack_bt', 'pad_nhwc', 'simd_peak', 'tile_loop']);
+    expect(webAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name).sort()).toEqual(['adam_step', 'add_bias', 'conv2d', 'conv2d_filter_grad', 'conv2d_input_grad', 'crop_nhwc', 'pack_b', 'pack_bt', 'pad_nhwc', 'simd_peak', 'sum_rows', 'tile_loop']);
     // Section 11 holds data segments; walk the section headers.
     const ids: number[] = [];
     for (let at = 8; at < bytes.length; ) {

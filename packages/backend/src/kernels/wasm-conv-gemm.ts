@@ -22,6 +22,7 @@ export interface ConvGemmExports {
   conv2d_input_grad(dy: number, bt: number, dxp: number, apanel: number, koff: number, scratch: number, batch: number, oh: number, ow: number, co: number, hp: number, wp: number, ci: number, kh: number, kw: number, sh: number, sw: number): void;
   conv2d_filter_grad(xp: number, dy: number, dw: number, apanel: number, bpanel: number, bases: number, koff: number, scratch: number, batch: number, hp: number, wp: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, sh: number, sw: number, dh: number, dwl: number, mc: number): void;
   add_bias(x: number, pattern: number, y: number, rows: number, cols: number): void;
+  sum_rows(x: number, acc: number, out: number, rows: number, cols: number): void;
 }
 
 /** Sizes, strides, dilations and pads of one NHWC convolution (pads as the forward pass reads them). */

@@ -89,6 +89,22 @@ describe('wasm Identity and Cast (shared, not copied)', () => {
   });
 });
 
+describe('wasm Sum over leading axes accumulates in float64', () => {
+  it('sums 40,001 rows of 3 columns to within one float32 rounding of the exact sum', async () => {
+    await initBackend('wasm');
+    const rows = 40001;
+    const values = Float32Array.from({ length: rows * 3 }, (_, i) => 1000 + Math.sin(i * 0.37) * 999);
+    const exact = [0, 0, 0];
+    values.forEach((v, i) => (exact[i % 3] += v));
+    const x = tf.tensor2d(values, [rows, 3]);
+    const s = tf.sum(x, 0);
+    const got = Array.from(s.dataSync());
+    // A float32 running sum is off by 0.8–4.6e-6 relative here; one rounding of a float64 sum, at most 6e-8.
+    got.forEach((v, c) => expect(Math.abs(v - exact[c]) / exact[c]).toBeLessThan(1.2e-7));
+    tf.dispose([x, s]);
+  });
+});
+
 describe('wasm Add (a layer bias through the module, others stock)', () => {
   const cases: Array<[number[], number[]]> = [
     // tiny-64's decoder output: 3 channels, rows of 3 added as whole vectors of 4.

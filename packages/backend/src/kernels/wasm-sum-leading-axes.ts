@@ -1,5 +1,6 @@
 import { backend_util, KernelConfig, KernelFunc, TensorInfo, util } from '@tensorflow/tfjs-core';
-import type { WasmBackend } from './wasm-backend-access';
+import { heapAddress, WasmBackend } from './wasm-backend-access';
+import { convGemm, withScratch } from './wasm-conv-gemm';
 
 /**
  * Column sums of a row-major `rows × cols` matrix in float64. Eight rows per pass: the running totals
@@ -20,9 +21,10 @@ function sumRows(values: Float32Array, rows: number, cols: number): Float64Array
 
 /**
  * Sum over leading axes (the bias gradient: [B, H, W, C] → [C]) as one pass over the rows,
- * accumulating in float64. The stock Sum first transposes the whole tensor so that the reduced
- * axes come last (about 5× slower; a ones-vector product in the wasm matrix kernel is no faster).
- * Other reductions go to the stock kernel.
+ * accumulating in float64: in mmfuse's module (`sum_rows`, two lanes of float64 per vector) where it
+ * shares the heap, else in JavaScript. The stock Sum first transposes the whole tensor so that the
+ * reduced axes come last (about 5× slower; a ones-vector product in the wasm matrix kernel is no
+ * faster). Other reductions go to the stock kernel.
  */
 export function sumLeadingAxesConfig(stock: KernelConfig | undefined): KernelConfig {
   const stockSum = stock?.kernelFunc;
@@ -38,8 +40,14 @@ export function sumLeadingAxesConfig(stock: KernelConfig | undefined): KernelCon
     }
     const rows = util.sizeFromShape(x.shape.slice(0, axes.length));
     const cols = util.sizeFromShape(x.shape.slice(axes.length));
-    const totals = sumRows(backend.typedArrayFromHeap(x), rows, cols);
     const outShape = keepDims ? backend_util.expandShapeToKeepDim(x.shape.slice(axes.length), axes) : x.shape.slice(axes.length);
+    const kernels = convGemm(backend);
+    if (kernels) {
+      const out = backend.makeOutput(outShape, 'float32');
+      withScratch(backend, [4 * cols * 8], ([acc]) => kernels.sum_rows(heapAddress(backend, x), acc, heapAddress(backend, out), rows, cols));
+      return out;
+    }
+    const totals = sumRows(backend.typedArrayFromHeap(x), rows, cols);
     return backend.makeOutput(outShape, 'float32', undefined, Float32Array.from(totals));
   };
   // Keep the stock setup: it binds the wasm function the stock kernel calls.
