@@ -3,5 +3,6 @@ export { BackendProvider, backendProviders, BackendStart, registerBackendProvide
 export { BackendUnavailableError, currentBackendName, initBackend } from './select-backend';
 export { registerWasmKernels, WASM_KERNEL_NAMES } from './kernels/register-wasm-kernels';
 export { ADAM_STEP_KERNEL, AdamStepAttrs, adamStepMaxSize } from './kernels/wasm-adam-step';
-export { ConvGemmVariant, convGemmVariant, simdPeakGflops, tileLoopGflops } from './kernels/wasm-conv-gemm';
+export { ConvGemmVariant, convGemmVariant } from './kernels/wasm-conv-gemm';
+export { simdPeakGflops, tileLoopGflops } from './kernels/conv-gemm-peak';
 export { setConvolutionThreads } from './kernels/conv-helper';

@@ -171,14 +171,14 @@ void conv2d(const float* xp, const float* bp, float* y, float* apanel, float* sc
 /*
  * dw[kh][kw][ci][co] = sum over output pixels m of patch(xp, m)[k] * dy[m][co]: the filter gradient
  * as a GEMM whose rows are filter taps k and whose reduction runs over pixels, in chunks of mc
- * pixels. Scratch: apanel mc*4 floats, bpanel ceil(co/8)*mc*8 floats, bases mc ints, koff K ints,
- * scratch 32 floats.
+ * pixels; added to dw where accumulate is set, else written over it. Scratch: apanel mc*4 floats,
+ * bpanel ceil(co/8)*mc*8 floats, bases mc ints, koff K ints, scratch 32 floats.
  */
 EXPORT("conv2d_filter_grad")
 void conv2d_filter_grad(const float* xp, const float* dy, float* dwt, float* apanel, float* bpanel,
                         int* bases, int* koff, float* scratch,
                         int batch, int hp, int wp, int ci, int oh, int ow, int co,
-                        int kh, int kw, int sh, int sw, int dh, int dw, int mc) {
+                        int kh, int kw, int sh, int sw, int dh, int dw, int mc, int accumulate) {
   int K = kh * kw * ci, M = batch * oh * ow, panels = (co + NR - 1) / NR;
   for (int i = 0, k = 0; i < kh; i++)
     for (int j = 0; j < kw; j++)
@@ -205,7 +205,7 @@ void conv2d_filter_grad(const float* xp, const float* dy, float* dwt, float* apa
         }
       }
       for (int p = 0; p < panels; p++)
-        tile_edge(apanel, bpanel + p * n * NR, n, dwt + k0 * co + p * NR, co, rows, min_int(NR, co - p * NR), m0 > 0, scratch);
+        tile_edge(apanel, bpanel + p * n * NR, n, dwt + k0 * co + p * NR, co, rows, min_int(NR, co - p * NR), m0 > 0 || accumulate, scratch);
     }
   }
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../select-backend';
 import { explicit, filled, maxRelativeError, Pad } from './conformance-cases';
-import { convHelper, setConvolutionThreads } from './conv-helper';
+import { convHelper, setConvolutionThreads, splitTesting } from './conv-helper';
 import { WasmBackend } from './wasm-backend-access';
 import { forwardGeometry } from './wasm-conv2d';
 import { convGemm, ConvGemmVariant, convGemmVariant, ConvGeometry, gemmConv2d, gemmConv2dFilterGrad, gemmConv2dInputGrad } from './wasm-conv-gemm';
@@ -100,9 +100,18 @@ async function wasmResults(variant: ConvGemmVariant, threads: number, [xShape, f
     backend.disposeData(info.dataId);
     return values;
   };
+  // Each kernel starts with the helper idle, so that each is split (a helper still ending a sample
+  // taken over from it leaves the next kernel to the calling thread).
+  const idle = () => {
+    const helper = threads > 1 ? convHelper(variant) : undefined;
+    while (helper && !helper.idle());
+  };
+  idle();
   const result: Results = { y: take(gemmConv2d(backend, kernels, x, f, g)) };
   if (dilations[0] === 1 && dilations[1] === 1) {
+    idle();
     result.dw = take(gemmConv2dFilterGrad(backend, kernels, x, dy, g));
+    idle();
     result.dx = take(gemmConv2dInputGrad(backend, kernels, dy, f, g));
   }
   const inputs = { x: x.dataSync() as Float32Array, f: f.dataSync() as Float32Array, dy: dy.dataSync() as Float32Array, g };
@@ -113,28 +122,46 @@ async function wasmResults(variant: ConvGemmVariant, threads: number, [xShape, f
 describe('convolutions split with the helper thread', () => {
   afterEach(() => setConvolutionThreads(1));
 
+  afterEach(() => Object.assign(splitTesting, { helperPauseMs: 0, callerLeavesSamples: false }));
+
+  // However the samples fall between the threads: as they come, all of the helper's part on the
+  // helper, or the helper pausing in each sample it takes, so that the calling thread takes it over.
+  const schedules = [
+    ['as the threads run', {}],
+    ['the helper computing its whole part', { callerLeavesSamples: true }],
+    ['the calling thread taking over from a stalled helper', { helperPauseMs: 40 }],
+  ] as const;
   describe.each(['simd128', 'relaxed-simd'] as ConvGemmVariant[])('%s', (variant) => {
-    it.each(CASES)('compute every element within the float32 summation bound of the exact value, y as one thread does: x %j, filter %j, strides %j, pad %j, dilations %j', async (...testCase) => {
-      const one = (await wasmResults(variant, 1, testCase)).result;
-      expect(convHelper(variant)).toBeUndefined();
-      setConvolutionThreads(2, 0);
-      const before = convHelper(variant)!.programs;
-      const { result: two, inputs } = await wasmResults(variant, 2, testCase, 0);
-      // The helper ran a part of every kernel.
-      expect(convHelper(variant)!.programs - before).toBe(two.dw ? 3 : 1);
-      // Each element of y is the same sum in the same order, whichever thread computes it.
-      expect(two.y).toEqual(one.y);
-      const exact = reference(inputs.x, inputs.f, inputs.dy, inputs.g);
-      expect(boundRatio(two.y, exact.y)).toBeLessThanOrEqual(1);
-      if (two.dw && two.dx) {
-        // dW adds the helper's partial sum to the calling thread's, and the last rows of each part
-        // of dx take the kernel's remainder path: the same terms, grouped otherwise.
-        expect(boundRatio(two.dw, exact.dw)).toBeLessThanOrEqual(1);
-        expect(boundRatio(two.dx, exact.dx)).toBeLessThanOrEqual(1);
-        expect(maxRelativeError(two.dw, one.dw!)).toBeLessThan(1e-3);
-        expect(maxRelativeError(two.dx, one.dx!)).toBeLessThan(1e-5);
-      }
-    }, 60000);
+    describe.each(schedules)('%s', (schedule, knobs) => {
+      it.each(CASES)('computes every element within the float32 summation bound of the exact value, y as one thread does: x %j, filter %j, strides %j, pad %j, dilations %j', async (...testCase) => {
+        const one = (await wasmResults(variant, 1, testCase)).result;
+        expect(convHelper(variant)).toBeUndefined();
+        setConvolutionThreads(2, 0);
+        const helper = convHelper(variant)!;
+        const [programs, samples] = [helper.programs, helper.samplesComputed];
+        Object.assign(splitTesting, knobs);
+        const { result: two, inputs } = await wasmResults(variant, 2, testCase, 0);
+        const kernels = two.dw ? 3 : 1;
+        // Every kernel was split; its helper's part is half the batch, rounded down.
+        expect(helper.programs - programs).toBe(kernels);
+        const part = Math.floor(inputs.g.batch / 2);
+        if ('callerLeavesSamples' in knobs) expect(helper.samplesComputed - samples).toBe(kernels * part);
+        if ('helperPauseMs' in knobs) expect(helper.samplesComputed - samples).toBe(0);
+        // Each element of y is the same sum in the same order, whichever thread computes it.
+        expect(two.y).toEqual(one.y);
+        const exact = reference(inputs.x, inputs.f, inputs.dy, inputs.g);
+        expect(boundRatio(two.y, exact.y)).toBeLessThanOrEqual(1);
+        if (two.dw && two.dx) {
+          // dW adds partial sums (the calling thread's, the helper's, samples taken back), and a
+          // part of dx that ends mid-tile takes the kernel's remainder path: the same terms,
+          // grouped otherwise.
+          expect(boundRatio(two.dw, exact.dw)).toBeLessThanOrEqual(1);
+          expect(boundRatio(two.dx, exact.dx)).toBeLessThanOrEqual(1);
+          expect(maxRelativeError(two.dw, one.dw!)).toBeLessThan(1e-3);
+          expect(maxRelativeError(two.dx, one.dx!)).toBeLessThan(1e-5);
+        }
+      }, 60000);
+    });
   });
 
   it('has a bound that catches a lost term', async () => {

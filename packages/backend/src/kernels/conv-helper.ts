@@ -11,26 +11,58 @@ import type { ConvGemmVariant } from './wasm-conv-gemm';
  * a kernel stays synchronous, as tfjs requires.
  */
 
-/** Functions a helper program may call: the module's kernels, and zeroing a range of floats. */
-export type HelperCall =
-  | ['conv2d', ...number[]]
-  | ['conv2d_input_grad', ...number[]]
-  | ['conv2d_filter_grad', ...number[]]
-  | ['crop_nhwc', ...number[]]
-  | ['pad_nhwc', ...number[]]
-  | ['zero', number, number];
+/** Functions a helper program may call: the module's kernels, zeroing floats, and adding one range into another. */
+export type HelperCallName = 'conv2d' | 'conv2d_input_grad' | 'conv2d_filter_grad' | 'crop_nhwc' | 'pad_nhwc' | 'zero' | 'accumulate' | 'pause';
 
-const CALLS = ['conv2d', 'conv2d_input_grad', 'conv2d_filter_grad', 'crop_nhwc', 'pad_nhwc', 'zero'] as const;
+/**
+ * One call of a helper program. In a per-sample part an argument may be `[base, stride]`: for the
+ * helper's sample s (counted from 0 within its part) the call gets base + s·stride.
+ */
+export type HelperCall = [HelperCallName, ...Array<number | [number, number]>];
 
-// Control block (Int32): the request's sequence number, the last one done, readiness, status, and
-// the program (calls as [call id, argument count, arguments…]).
+/** A helper program: `once` at its start, then samples taken one at a time from the last down. */
+export interface HelperProgram {
+  once: HelperCall[];
+  /** Samples the helper may take (at most MAX_SAMPLES). */
+  samples: number;
+  /** Computes one sample. */
+  perSample: HelperCall[];
+  /** Runs after a sample is confirmed the helper's (not taken over by the calling thread). */
+  afterSample?: HelperCall[];
+}
+
+const CALLS: readonly HelperCallName[] = ['conv2d', 'conv2d_input_grad', 'conv2d_filter_grad', 'crop_nhwc', 'pad_nhwc', 'zero', 'accumulate', 'pause'];
+
+/**
+ * Schedules the tests force: the helper pausing in every sample it takes (so the calling thread
+ * takes over), or the calling thread leaving every sample to the helper.
+ */
+export const splitTesting = { helperPauseMs: 0, callerLeavesSamples: false };
+
+// Control block (Int32): the request's sequence number, the last one done, readiness, status, the
+// lengths of the program's three parts, its sample count, samples finished, then the program (calls
+// as [call id, argument count, arguments…], a per-sample call's arguments as base and stride
+// pairs), and one state per sample.
 const SEQ = 0;
 const DONE = 1;
 const READY = 2;
 const STATUS = 3;
-const LENGTH = 4;
-const PROGRAM = 8;
-const CONTROL_INTS = 256;
+const ONCE_LENGTH = 4;
+const SAMPLE_LENGTH = 5;
+const AFTER_LENGTH = 6;
+const SAMPLES = 7;
+const FINISHED = 8;
+const PROGRAM = 16;
+const STATES = 512;
+/** The most samples one program hands the helper. */
+export const MAX_SAMPLES = 512;
+const CONTROL_INTS = STATES + MAX_SAMPLES;
+
+// A sample's state: free, the helper's (in progress), the helper's (done), the calling thread's.
+const FREE = 0;
+const HELPER = 1;
+const HELPER_DONE = 2;
+const CALLER = 3;
 
 /** How long either thread polls before it sleeps on `Atomics.wait`, in milliseconds. */
 const SPIN_MS = 0.2;
@@ -39,15 +71,39 @@ const SPIN_MS = 0.2;
 const MAX_PAGES = 16384;
 const PAGE = 65536;
 
-/** The worker's code: instantiate the module on the shared heap, then run programs as they come. */
+/**
+ * The worker's code: instantiate the module on the shared heap, then run programs as they come.
+ * Samples are claimed with compare-and-swap from the last down while the calling thread claims
+ * from the first up, so that neither waits on the other for more than the sample in hand.
+ */
 const WORKER_SOURCE = `
 const { workerData } = require('worker_threads');
 const { module, memory, control } = workerData;
 const ctl = new Int32Array(control);
+const pause = new Int32Array(new SharedArrayBuffer(4));
 const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const CALLS = ${JSON.stringify(CALLS)};
 Atomics.store(ctl, ${READY}, 1);
 Atomics.notify(ctl, ${READY});
+// Runs the calls in ctl[from, from + length); per-sample arguments are base and stride pairs.
+function run(from, length, sample) {
+  const end = from + length;
+  for (let at = from; at < end; ) {
+    const name = CALLS[ctl[at]];
+    const count = ctl[at + 1];
+    const args = new Array(count);
+    if (sample < 0) for (let i = 0; i < count; i++) args[i] = ctl[at + 2 + i] >>> 0;
+    else for (let i = 0; i < count; i++) args[i] = (ctl[at + 2 + 2 * i] + sample * ctl[at + 3 + 2 * i]) >>> 0;
+    at += 2 + (sample < 0 ? count : 2 * count);
+    if (name === 'zero') new Float32Array(memory.buffer, args[0], args[1]).fill(0);
+    else if (name === 'pause') Atomics.wait(pause, 0, 0, args[0]);
+    else if (name === 'accumulate') {
+      const into = new Float32Array(memory.buffer, args[0], args[2]);
+      const from = new Float32Array(memory.buffer, args[1], args[2]);
+      for (let i = 0; i < args[2]; i++) into[i] += from[i];
+    } else kernels[name](...args);
+  }
+}
 let seen = 0;
 for (;;) {
   // Convolutions come in bursts (a step's layers): spin a little before sleeping, since waking
@@ -61,13 +117,16 @@ for (;;) {
   seen = seq;
   let status = 0;
   try {
-    const end = ${PROGRAM} + ctl[${LENGTH}];
-    for (let at = ${PROGRAM}; at < end; ) {
-      const name = CALLS[ctl[at]];
-      const args = Array.from(ctl.subarray(at + 2, at + 2 + ctl[at + 1]), (v) => v >>> 0);
-      at += 2 + ctl[at + 1];
-      if (name === 'zero') new Float32Array(memory.buffer, args[0], args[1]).fill(0);
-      else kernels[name](...args);
+    const once = ctl[${ONCE_LENGTH}], each = ctl[${SAMPLE_LENGTH}], after = ctl[${AFTER_LENGTH}];
+    run(${PROGRAM}, once, -1);
+    for (let s = ctl[${SAMPLES}] - 1; s >= 0; s--) {
+      if (Atomics.compareExchange(ctl, ${STATES} + s, ${FREE}, ${HELPER}) !== ${FREE}) break;
+      run(${PROGRAM} + once, each, s);
+      // Taken over by the calling thread while this one was computing it: the result is dropped.
+      if (Atomics.compareExchange(ctl, ${STATES} + s, ${HELPER}, ${HELPER_DONE}) !== ${HELPER}) continue;
+      run(${PROGRAM} + once + each, after, s);
+      Atomics.add(ctl, ${FINISHED}, 1);
+      Atomics.notify(ctl, ${FINISHED});
     }
   } catch (error) {
     status = 1;
@@ -75,6 +134,7 @@ for (;;) {
   Atomics.store(ctl, ${STATUS}, status);
   Atomics.store(ctl, ${DONE}, seq);
   Atomics.notify(ctl, ${DONE});
+  Atomics.notify(ctl, ${FINISHED});
 }
 `;
 
@@ -88,7 +148,8 @@ const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).W
 export class ConvHelper {
   private readonly control: Int32Array;
   private seq = 0;
-  private running = false;
+  /** Samples of the program last begun. */
+  private samples = 0;
 
   private constructor(
     private readonly worker: Worker,
@@ -144,39 +205,95 @@ export class ConvHelper {
     }
   }
 
-  /** Programs this helper has been handed (for diagnostics and tests). */
+  /** Programs this helper has been handed, and samples it computed (for diagnostics and tests). */
   programs = 0;
+  samplesComputed = 0;
 
-  /** Starts `calls` on the helper thread; `finish` waits for them. One program at a time. */
-  begin(calls: HelperCall[]): void {
-    if (this.running) throw new Error('convolution helper: a program is already running');
+  /** Whether the last program has ended on the helper thread (it may outlive its kernel; see settle). */
+  idle(): boolean {
+    return Atomics.load(this.control, DONE) === this.seq;
+  }
+
+  /** Starts a program on the helper thread; the helper must be idle. */
+  begin(program: HelperProgram): void {
+    if (!this.idle()) throw new Error('convolution helper: a program is already running');
+    if (program.samples < 1 || program.samples > MAX_SAMPLES) throw new Error(`convolution helper: expected 1 to ${MAX_SAMPLES} samples, got ${program.samples}`);
     let at = PROGRAM;
-    for (const [name, ...args] of calls) {
-      if (at + 2 + args.length > CONTROL_INTS) throw new Error('convolution helper: program too long');
-      this.control[at] = CALLS.indexOf(name);
-      this.control[at + 1] = args.length;
-      for (let i = 0; i < args.length; i++) this.control[at + 2 + i] = args[i];
-      at += 2 + args.length;
-    }
-    this.control[LENGTH] = at - PROGRAM;
-    this.running = true;
+    const write = (calls: HelperCall[], perSample: boolean): number => {
+      const from = at;
+      for (const [name, ...args] of calls) {
+        if (at + 2 + 2 * args.length > STATES) throw new Error('convolution helper: program too long');
+        this.control[at] = CALLS.indexOf(name);
+        this.control[at + 1] = args.length;
+        at += 2;
+        for (const arg of args) {
+          const [base, stride] = typeof arg === 'number' ? [arg, 0] : arg;
+          if (perSample) {
+            this.control[at++] = base;
+            this.control[at++] = stride;
+          } else if (stride !== 0) throw new Error('convolution helper: a per-sample argument outside the per-sample part');
+          else this.control[at++] = base;
+        }
+      }
+      return at - from;
+    };
+    this.control[ONCE_LENGTH] = write(program.once, false);
+    const pause: HelperCall[] = splitTesting.helperPauseMs > 0 ? [['pause', splitTesting.helperPauseMs]] : [];
+    this.control[SAMPLE_LENGTH] = write([...pause, ...program.perSample], true);
+    this.control[AFTER_LENGTH] = write(program.afterSample ?? [], true);
+    this.control[SAMPLES] = program.samples;
+    this.control.fill(FREE, STATES, STATES + program.samples);
+    Atomics.store(this.control, FINISHED, 0);
+    this.samples = program.samples;
     this.programs++;
     Atomics.store(this.control, SEQ, ++this.seq);
     Atomics.notify(this.control, SEQ);
   }
 
-  /** Waits for the program `begin` started; throws when one of its calls failed. */
-  finish(): void {
-    const spinUntil = performance.now() + SPIN_MS;
-    while (Atomics.load(this.control, DONE) !== this.seq && performance.now() < spinUntil);
-    const started = Date.now();
-    while (Atomics.load(this.control, DONE) !== this.seq) {
-      // A helper that has not answered in ten minutes is gone (no convolution part takes that long).
-      if (Date.now() - started > 600000) throw new Error('convolution helper: no answer from the helper thread');
-      Atomics.wait(this.control, DONE, Atomics.load(this.control, DONE), 1000);
+  /**
+   * Shares out the program's samples once the calling thread has done its own part: this thread
+   * claims them from the first up and computes each with `computeHere`, until it meets the
+   * helper's; the sample the helper has in hand it waits for at most `patienceMs` (about one
+   * sample's time), then takes over. A helper thread the system does not schedule (the machine
+   * busy) therefore costs the calling thread its samples' time, not the wait. Returns, for each
+   * sample, whether the helper's result is to be used; every such result is complete when it
+   * returns. Throws when a call failed on the helper thread.
+   */
+  settle(computeHere: (sample: number) => void, patienceMs: number): boolean[] {
+    const n = this.samples;
+    const helpers = new Array<boolean>(n).fill(false);
+    if (splitTesting.callerLeavesSamples) while (!this.idle()) this.checkAlive();
+    let s = 0;
+    while (s < n && Atomics.compareExchange(this.control, STATES + s, FREE, CALLER) === FREE) computeHere(s++);
+    if (s < n) {
+      const since = performance.now();
+      while (Atomics.load(this.control, STATES + s) === HELPER) {
+        this.checkAlive();
+        if (performance.now() - since > patienceMs && Atomics.compareExchange(this.control, STATES + s, HELPER, CALLER) === HELPER) {
+          computeHere(s);
+          break;
+        }
+      }
     }
-    this.running = false;
-    if (Atomics.load(this.control, STATUS) !== 0) throw new Error('convolution helper: a kernel failed on the helper thread');
+    let finished = 0;
+    for (let t = s; t < n; t++) {
+      helpers[t] = Atomics.load(this.control, STATES + t) === HELPER_DONE;
+      if (helpers[t]) finished++;
+    }
+    // A sample is marked done before its closing calls (dW's partial sum) run: wait for those.
+    const started = Date.now();
+    while (Atomics.load(this.control, FINISHED) < finished) {
+      this.checkAlive();
+      if (Date.now() - started > 600000) throw new Error('convolution helper: no answer from the helper thread');
+      Atomics.wait(this.control, FINISHED, Atomics.load(this.control, FINISHED), 1);
+    }
+    this.samplesComputed += finished;
+    return helpers;
+  }
+
+  /** Throws when the helper's program ended with a failed call. */
+  private checkAlive(): void {
+    if (Atomics.load(this.control, DONE) === this.seq && Atomics.load(this.control, STATUS) !== 0) throw new Error('convolution helper: a kernel failed on the helper thread');
   }
 
   /** Ends the thread. */

@@ -74,7 +74,7 @@ export function gemmBatchMatMul(backend: WasmBackend, kernels: ConvGemmExports, 
       for (let i = 0; i < batch; i++) {
         const aAt = address(backend, a) + (batchA === 1 ? 0 : i * k * m * 4);
         const bAt = address(backend, b) + (batchB === 1 ? 0 : i * k * n * 4);
-        kernels.conv2d_filter_grad(aAt, bAt, address(backend, out) + i * m * n * 4, apanel, bpanel, bases, koff, tile, 1, 1, k, m, 1, k, n, 1, 1, 1, 1, 1, 1, chunk);
+        kernels.conv2d_filter_grad(aAt, bAt, address(backend, out) + i * m * n * 4, apanel, bpanel, bases, koff, tile, 1, 1, k, m, 1, k, n, 1, 1, 1, 1, 1, 1, chunk, 0);
       }
     });
     return out;

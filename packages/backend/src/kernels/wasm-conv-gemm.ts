@@ -1,7 +1,7 @@
 import { TensorInfo } from '@tensorflow/tfjs-core';
 import { setFlagsFromString } from 'v8';
 import { CONV_GEMM_RELAXED_SIMD_BASE64, CONV_GEMM_SIMD128_BASE64 } from './conv-gemm-binary';
-import { ConvHelper, convHelper, HelperCall, minSplitMultiplyAdds } from './conv-helper';
+import { ConvHelper, convHelper, HelperCall, MAX_SAMPLES, minSplitMultiplyAdds } from './conv-helper';
 import { heapAddress as address, heapF32, WasmBackend } from './wasm-backend-access';
 
 /**
@@ -20,7 +20,7 @@ export interface ConvGemmExports {
   pack_bt(w: number, bt: number, k: number, n: number): void;
   crop_nhwc(xp: number, x: number, batch: number, h: number, w: number, c: number, hp: number, wp: number, top: number, left: number): void;
   conv2d_input_grad(dy: number, bt: number, dxp: number, apanel: number, koff: number, scratch: number, batch: number, oh: number, ow: number, co: number, hp: number, wp: number, ci: number, kh: number, kw: number, sh: number, sw: number): void;
-  conv2d_filter_grad(xp: number, dy: number, dw: number, apanel: number, bpanel: number, bases: number, koff: number, scratch: number, batch: number, hp: number, wp: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, sh: number, sw: number, dh: number, dwl: number, mc: number): void;
+  conv2d_filter_grad(xp: number, dy: number, dw: number, apanel: number, bpanel: number, bases: number, koff: number, scratch: number, batch: number, hp: number, wp: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, sh: number, sw: number, dh: number, dwl: number, mc: number, accumulate: number): void;
   add_bias(x: number, pattern: number, y: number, rows: number, cols: number): void;
   sum_rows(x: number, acc: number, out: number, rows: number, cols: number): void;
 }
@@ -126,46 +126,6 @@ export function convGemm(backend: WasmBackend, variant: ConvGemmVariant = convGe
 /** The build of each instance's kernels, so that a helper thread runs the same one. */
 const variants = new WeakMap<ConvGemmExports, ConvGemmVariant>();
 
-/**
- * GFLOP/s of register-only multiply-adds in one build of the module on this backend's heap (median
- * of five runs of about 0.2 s): the ceiling any kernel of that build can reach on this CPU.
- */
-export function simdPeakGflops(backend: WasmBackend, variant: ConvGemmVariant): number | undefined {
-  const kernels = convGemm(backend, variant);
-  if (!kernels) return undefined;
-  const rounds = 2e7;
-  kernels.simd_peak(1e5, 1e-9); // past the baseline compiler, into optimised code
-  return medianGflops(rounds * 96, () => kernels.simd_peak(rounds, 1e-9));
-}
-
-/** GFLOP/s of `run`, which does `flops`, as the median of five timed calls. */
-function medianGflops(flops: number, run: () => void): number {
-  const rates: number[] = [];
-  for (let call = 0; call < 5; call++) {
-    const started = performance.now();
-    run();
-    rates.push(flops / (performance.now() - started) / 1e6);
-  }
-  return rates.sort((a, b) => a - b)[2];
-}
-
-/**
- * GFLOP/s of the GEMM tile's inner loop alone (4 × 8 outputs over a reduction of 256, operands in
- * L1; median of five runs of about 0.1 s): what the convolutions of that build reach at most.
- */
-export function tileLoopGflops(backend: WasmBackend, variant: ConvGemmVariant): number | undefined {
-  const kernels = convGemm(backend, variant);
-  if (!kernels) return undefined;
-  const k = 256;
-  const reps = 20000;
-  return withScratch(backend, [k * MR * 4, k * NR * 4, MR * NR * 4], ([a, b, c]) => {
-    heapF32(backend).fill(1e-3, a >>> 2, (a >>> 2) + k * MR);
-    heapF32(backend).fill(1e-3, b >>> 2, (b >>> 2) + k * NR);
-    kernels.tile_loop(a, b, c, k, 500); // into optimised code
-    return medianGflops(reps * k * MR * NR * 2, () => kernels.tile_loop(a, b, c, k, reps));
-  });
-}
-
 /** What computes convolutions on this backend, in words (for `mmfuse doctor` and run.json). */
 export function convolutionPath(backend: WasmBackend): string {
   if (!convGemm(backend)) return "XNNPACK (mmfuse's GEMM module cannot share this backend's heap)";
@@ -216,16 +176,6 @@ function withPaddedInput<T>(backend: WasmBackend, kernels: ConvGemmExports, x: T
   });
 }
 
-/**
- * The helper's calls that put its samples of x, copied raw to `rawAt`, into padded form at
- * `paddedAt` (none when x needs no border: then `rawAt` is `paddedAt`).
- */
-function padOnHelper(g: ConvGeometry, samples: number, rawAt: number, paddedAt: number): HelperCall[] {
-  if (unpadded(g)) return [];
-  const { bottom, right } = paddedSize(g);
-  return [['pad_nhwc', rawAt * 4, paddedAt * 4, samples, g.height, g.width, g.inChannels, g.top, bottom, g.left, right]];
-}
-
 /** Where the helper thread takes the last `samples` of a batch: its heap's regions, in floats. */
 interface HelperPart {
   helper: ConvHelper;
@@ -237,13 +187,14 @@ interface HelperPart {
 /**
  * The helper's part of a kernel over `g.batch` samples (the last half, rounded down), with its
  * heap grown to hold regions of the given sizes (floats, each a function of the part's samples),
- * or undefined when the kernel runs on the calling thread alone.
+ * or undefined when the kernel runs on the calling thread alone: too small, no helper, or the
+ * helper still ending a sample the calling thread took over in the previous kernel.
  */
 function helperPart(kernels: ConvGemmExports, g: ConvGeometry, multiplyAdds: number, regions: (samples: number) => number[]): HelperPart | undefined {
   if (g.batch < 2 || multiplyAdds < minSplitMultiplyAdds()) return undefined;
   const helper = convHelper(variants.get(kernels) ?? convGemmVariant());
-  if (!helper) return undefined;
-  const samples = Math.floor(g.batch / 2);
+  if (!helper || !helper.idle()) return undefined;
+  const samples = Math.min(MAX_SAMPLES, Math.floor(g.batch / 2));
   const at: number[] = [];
   let end = 0;
   for (const size of regions(samples)) {
@@ -263,33 +214,52 @@ function fromHelper(backend: WasmBackend, part: HelperPart, from: number, count:
   heapF32(backend).set(part.helper.floats().subarray(from, from + count), to);
 }
 
+/**
+ * Runs the calling thread's samples with `computeOwn`, then shares out the helper's: see
+ * ConvHelper.settle. The helper's sample s is the batch's sample `own + s`.
+ */
+function computeSplit(part: HelperPart, own: number, computeOwn: () => void, computeOne: (sample: number) => void): boolean[] {
+  const started = performance.now();
+  computeOwn();
+  // About one sample's time: what waiting for the helper's sample in hand may cost before taking it over.
+  const patience = 0.05 + (performance.now() - started) / own;
+  return part.helper.settle((s) => computeOne(own + s), patience);
+}
+
+/** In floats: a helper region's start for sample s, as a per-sample argument in bytes. */
+const perSample = (at: number, size: number): [number, number] => [at * 4, size * 4];
+
 /** y = conv2d(x, filter) for a filter `[kh, kw, ci, co]`, as a new `[batch, oh, ow, co]` tensor. */
 export function gemmConv2d(backend: WasmBackend, kernels: ConvGemmExports, x: TensorInfo, filter: TensorInfo, g: ConvGeometry): TensorInfo {
   const out = backend.makeOutput([g.batch, g.outHeight, g.outWidth, g.outChannels], 'float32');
   const k = g.kh * g.kw * g.inChannels;
   const panels = Math.ceil(g.outChannels / NR);
-  const { hp, wp } = paddedSize(g);
+  const { hp, wp, bottom, right } = paddedSize(g);
   const rawSize = g.height * g.width * g.inChannels;
   const ySize = g.outHeight * g.outWidth * g.outChannels;
   const padded = unpadded(g) ? 0 : hp * wp * g.inChannels;
   const part = helperPart(kernels, g, g.batch * ySize * k, (n) => [n * rawSize, n * padded, panels * k * NR, n * ySize, k * MR, MR * NR]);
   const own = g.batch - (part?.samples ?? 0);
-  // Each thread pads its own samples: the helper's travel raw, and are padded over there.
-  withPaddedInput(backend, kernels, x, g, own, [panels * k * NR * 4, k * MR * 4, MR * NR * 4], (xp, [bp, apanel, scratch]) => {
+  const conv = (xp: number, bp: number, y: number, apanel: number, scratch: number, samples: number) =>
+    kernels.conv2d(xp, bp, y, apanel, scratch, samples, hp, wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw);
+  // Each thread pads its own samples: the helper's travel raw, and are padded over there; a sample
+  // this thread takes back is padded into a one-sample block.
+  withPaddedInput(backend, kernels, x, g, own, [panels * k * NR * 4, k * MR * 4, MR * NR * 4, part ? padded * 4 : 0], (xp, [bp, apanel, scratch, one]) => {
     kernels.pack_b(address(backend, filter), bp, k, g.outChannels);
     const y = address(backend, out);
-    if (part) {
-      const [raw, xps, bs, ys, as, ts] = part.at;
-      toHelper(backend, part, (address(backend, x) >>> 2) + own * rawSize, part.samples * rawSize, raw);
-      toHelper(backend, part, bp >>> 2, panels * k * NR, bs);
-      part.helper.begin([...padOnHelper(g, part.samples, raw, xps), ['conv2d', (padded ? xps : raw) * 4, bs * 4, ys * 4, as * 4, ts * 4, part.samples, hp, wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw]]);
-    }
-    try {
-      kernels.conv2d(xp, bp, y, apanel, scratch, own, hp, wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw);
-    } finally {
-      part?.helper.finish();
-    }
-    if (part) fromHelper(backend, part, part.at[3], part.samples * ySize, (y >>> 2) + own * ySize);
+    if (!part) return conv(xp, bp, y, apanel, scratch, own);
+    const [raw, xps, bs, ys, as, ts] = part.at;
+    toHelper(backend, part, (address(backend, x) >>> 2) + own * rawSize, part.samples * rawSize, raw);
+    toHelper(backend, part, bp >>> 2, panels * k * NR, bs);
+    const pad: HelperCall[] = padded ? [['pad_nhwc', perSample(raw, rawSize), perSample(xps, padded), 1, g.height, g.width, g.inChannels, g.top, bottom, g.left, right]] : [];
+    const helperX = padded ? perSample(xps, padded) : perSample(raw, rawSize);
+    part.helper.begin({ once: [], samples: part.samples, perSample: [...pad, ['conv2d', helperX, bs * 4, perSample(ys, ySize), as * 4, ts * 4, 1, hp, wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw]] });
+    const helpers = computeSplit(part, own, () => conv(xp, bp, y, apanel, scratch, own), (n) => {
+      const sample = address(backend, x) + n * rawSize * 4;
+      if (padded) kernels.pad_nhwc(sample, one, 1, g.height, g.width, g.inChannels, g.top, bottom, g.left, right);
+      conv(padded ? one : sample, bp, y + n * ySize * 4, apanel, scratch, 1);
+    });
+    helpers.forEach((done, s) => done && fromHelper(backend, part, ys + s * ySize, ySize, (y >>> 2) + (own + s) * ySize));
   });
   return out;
 }
@@ -304,32 +274,42 @@ export function gemmConv2dFilterGrad(backend: WasmBackend, kernels: ConvGemmExpo
   }
   const pixels = g.outHeight * g.outWidth;
   const chunk = Math.min(FILTER_GRADIENT_CHUNK, g.batch * pixels);
+  const one = Math.min(FILTER_GRADIENT_CHUNK, pixels);
   const panels = Math.ceil(g.outChannels / NR);
-  const { hp, wp } = paddedSize(g);
+  const { hp, wp, bottom, right } = paddedSize(g);
   const rawSize = g.height * g.width * g.inChannels;
   const padded = unpadded(g) ? 0 : hp * wp * g.inChannels;
   const ySize = pixels * g.outChannels;
-  const chunkOf = (n: number) => Math.min(FILTER_GRADIENT_CHUNK, n * pixels);
-  const part = helperPart(kernels, g, g.batch * ySize * k, (n) => [n * rawSize, n * padded, n * ySize, k * g.outChannels, chunkOf(n) * MR, panels * chunkOf(n) * NR, chunkOf(n), k, MR * NR]);
+  const wSize = k * g.outChannels;
+  const part = helperPart(kernels, g, g.batch * ySize * k, (n) => [n * rawSize, n * padded, n * ySize, wSize, wSize, one * MR, panels * one * NR, one, k, MR * NR]);
   const own = g.batch - (part?.samples ?? 0);
-  const scratch = [chunk * MR * 4, panels * chunk * NR * 4, chunk * 4, k * 4, MR * NR * 4];
-  withPaddedInput(backend, kernels, x, g, own, scratch, (xp, [apanel, bpanel, bases, koff, tile]) => {
+  const scratch = [chunk * MR * 4, panels * chunk * NR * 4, chunk * 4, k * 4, MR * NR * 4, part ? padded * 4 : 0];
+  withPaddedInput(backend, kernels, x, g, own, scratch, (xp, [apanel, bpanel, bases, koff, tile, onePadded]) => {
     const dyAt = address(backend, dy);
-    if (part) {
-      // The helper's samples give a second partial sum of dW, added to the first below.
-      const [raw, xps, ds, ws, as, bs, helperBases, ks, ts] = part.at;
-      toHelper(backend, part, (address(backend, x) >>> 2) + own * rawSize, part.samples * rawSize, raw);
-      toHelper(backend, part, (dyAt >>> 2) + own * ySize, part.samples * ySize, ds);
-      part.helper.begin([...padOnHelper(g, part.samples, raw, xps), ['conv2d_filter_grad', (padded ? xps : raw) * 4, ds * 4, ws * 4, as * 4, bs * 4, helperBases * 4, ks * 4, ts * 4, part.samples, hp, wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, chunkOf(part.samples)]]);
-    }
-    try {
-      kernels.conv2d_filter_grad(xp, dyAt, address(backend, out), apanel, bpanel, bases, koff, tile, own, hp, wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, chunk);
-    } finally {
-      part?.helper.finish();
-    }
-    if (part) {
+    const grad = (xpAt: number, dyFrom: number, samples: number, mc: number, accumulate: number) =>
+      kernels.conv2d_filter_grad(xpAt, dyFrom, address(backend, out), apanel, bpanel, bases, koff, tile, samples, hp, wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, mc, accumulate);
+    if (!part) return grad(xp, dyAt, own, chunk, 0);
+    // The helper's samples give a second partial sum of dW, each added to it once confirmed the
+    // helper's (a sample this thread took over is not), then added to this thread's below.
+    const [raw, xps, ds, ws, temp, as, bs, helperBases, ks, ts] = part.at;
+    toHelper(backend, part, (address(backend, x) >>> 2) + own * rawSize, part.samples * rawSize, raw);
+    toHelper(backend, part, (dyAt >>> 2) + own * ySize, part.samples * ySize, ds);
+    const pad: HelperCall[] = padded ? [['pad_nhwc', perSample(raw, rawSize), perSample(xps, padded), 1, g.height, g.width, g.inChannels, g.top, bottom, g.left, right]] : [];
+    const helperX = padded ? perSample(xps, padded) : perSample(raw, rawSize);
+    part.helper.begin({
+      once: [['zero', ws * 4, wSize]],
+      samples: part.samples,
+      perSample: [...pad, ['conv2d_filter_grad', helperX, perSample(ds, ySize), temp * 4, as * 4, bs * 4, helperBases * 4, ks * 4, ts * 4, 1, hp, wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, one, 0]],
+      afterSample: [['accumulate', ws * 4, temp * 4, wSize]],
+    });
+    const helpers = computeSplit(part, own, () => grad(xp, dyAt, own, chunk, 0), (n) => {
+      const sample = address(backend, x) + n * rawSize * 4;
+      if (padded) kernels.pad_nhwc(sample, onePadded, 1, g.height, g.width, g.inChannels, g.top, bottom, g.left, right);
+      grad(padded ? onePadded : sample, dyAt + n * ySize * 4, 1, one, 1);
+    });
+    if (helpers.some((done) => done)) {
       const sum = backend.typedArrayFromHeap(out);
-      const partial = part.helper.floats().subarray(part.at[3], part.at[3] + k * g.outChannels);
+      const partial = part.helper.floats().subarray(ws, ws + wSize);
       for (let i = 0; i < sum.length; i++) sum[i] += partial[i];
     }
   });
@@ -354,29 +334,32 @@ export function gemmConv2dInputGrad(backend: WasmBackend, kernels: ConvGemmExpor
   const part = helperPart(kernels, g, g.batch * ySize * k, (n) => [n * ySize, btSize, n * xpSize, g.outChannels * MR, k, (MR + 1) * NR, direct ? 0 : n * xSize]);
   const own = g.batch - (part?.samples ?? 0);
   withScratch(backend, scratch, ([padded, bt, apanel, koff, tile]) => {
+    // dx padded for the whole batch (dx itself where no border is needed): a sample this thread
+    // takes back from the helper goes to its place there.
     const dxp = direct ? address(backend, out) : padded;
     const dyAt = address(backend, dy);
-    heapF32(backend).fill(0, dxp >>> 2, (dxp >>> 2) + own * xpSize);
+    const compute = (first: number, samples: number) => {
+      heapF32(backend).fill(0, (dxp >>> 2) + first * xpSize, (dxp >>> 2) + (first + samples) * xpSize);
+      kernels.conv2d_input_grad(dyAt + first * ySize * 4, bt, dxp + first * xpSize * 4, apanel, koff, tile, samples, g.outHeight, g.outWidth, g.outChannels, hp, wp, g.inChannels, g.kh, g.kw, g.sh, g.sw);
+      if (!direct) kernels.crop_nhwc(dxp + first * xpSize * 4, address(backend, out) + first * xSize * 4, samples, g.height, g.width, g.inChannels, hp, wp, g.top, g.left);
+    };
     kernels.pack_bt(address(backend, filter), bt, k, g.outChannels);
-    if (part) {
-      const [ds, bs, xps, as, ks, ts, xs] = part.at;
-      toHelper(backend, part, (dyAt >>> 2) + own * ySize, part.samples * ySize, ds);
-      toHelper(backend, part, bt >>> 2, btSize, bs);
-      part.helper.begin([
-        ['zero', xps * 4, part.samples * xpSize],
-        ['conv2d_input_grad', ds * 4, bs * 4, xps * 4, as * 4, ks * 4, ts * 4, part.samples, g.outHeight, g.outWidth, g.outChannels, hp, wp, g.inChannels, g.kh, g.kw, g.sh, g.sw],
-        ...(direct ? [] : [['crop_nhwc', xps * 4, xs * 4, part.samples, g.height, g.width, g.inChannels, hp, wp, g.top, g.left] as HelperCall]),
-      ]);
-    }
-    try {
-      kernels.conv2d_input_grad(dyAt, bt, dxp, apanel, koff, tile, own, g.outHeight, g.outWidth, g.outChannels, hp, wp, g.inChannels, g.kh, g.kw, g.sh, g.sw);
-      if (!direct) kernels.crop_nhwc(dxp, address(backend, out), own, g.height, g.width, g.inChannels, hp, wp, g.top, g.left);
-    } finally {
-      part?.helper.finish();
-    }
-    if (part) {
-      fromHelper(backend, part, direct ? part.at[2] : part.at[6], part.samples * xSize, (address(backend, out) >>> 2) + own * xSize);
-    }
+    if (!part) return compute(0, own);
+    const [ds, bs, xps, as, ks, ts, xs] = part.at;
+    toHelper(backend, part, (dyAt >>> 2) + own * ySize, part.samples * ySize, ds);
+    toHelper(backend, part, bt >>> 2, btSize, bs);
+    part.helper.begin({
+      once: [],
+      samples: part.samples,
+      perSample: [
+        ['zero', perSample(xps, xpSize), xpSize],
+        ['conv2d_input_grad', perSample(ds, ySize), bs * 4, perSample(xps, xpSize), as * 4, ks * 4, ts * 4, 1, g.outHeight, g.outWidth, g.outChannels, hp, wp, g.inChannels, g.kh, g.kw, g.sh, g.sw],
+        ...(direct ? [] : [['crop_nhwc', perSample(xps, xpSize), perSample(xs, xSize), 1, g.height, g.width, g.inChannels, hp, wp, g.top, g.left] as HelperCall]),
+      ],
+    });
+    const helpers = computeSplit(part, own, () => compute(0, own), (n) => compute(n, 1));
+    const result = direct ? xps : xs;
+    helpers.forEach((done, s) => done && fromHelper(backend, part, result + s * xSize, xSize, (address(backend, out) >>> 2) + (own + s) * xSize));
   });
   return out;
 }
