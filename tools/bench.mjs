@@ -19,7 +19,7 @@ import { fail, parseOptions, torchEnv } from './cli-options.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
 const tf = require('@tensorflow/tfjs-core');
-const { initBackend, setConvolutionThreads } = require('@mmfuse/backend');
+const { convolutionHelperStats, initBackend, setConvolutionThreads } = require('@mmfuse/backend');
 const { createRng, normal } = require('@mmfuse/core');
 const { loadExperiment } = require('@mmfuse/cli');
 const { buildModel } = require('@mmfuse/model');
@@ -117,11 +117,19 @@ async function timeMmfuse(workload, fusionType, backend, workers) {
     const warmUntil = performance.now() + WARM_UP_MS;
     for (let i = 0; i < 2 || performance.now() < warmUntil; i++) await trainer.step(optimizer, variables, order, 0, batch, rng);
     const times = [];
+    const helperBefore = convolutionHelperStats();
     for (let i = 0; i < steps; i++) {
       const t = process.hrtime.bigint();
       await trainer.step(optimizer, variables, order, 0, batch, rng);
       times.push(Number(process.hrtime.bigint() - t) / 1e6);
     }
+    // Per timed step: kernels split with the convolution helper, samples offered to and computed by
+    // it, and the training thread's wait for it.
+    const helperAfter = convolutionHelperStats();
+    const helper =
+      helperBefore && helperAfter
+        ? Object.fromEntries(Object.keys(helperAfter).map((key) => [key, +((helperAfter[key] - helperBefore[key]) / steps).toFixed(2)]))
+        : undefined;
     let profile;
     if (args.profile) {
       const info = await tf.profile(async () => trainer.step(optimizer, variables, order, 0, batch, rng));
@@ -135,7 +143,7 @@ async function timeMmfuse(workload, fusionType, backend, workers) {
       profile = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
     }
     times.sort((a, b) => a - b);
-    return { batch, microBatch: trainer.microBatch.size, workers: trainer.microBatch.size < batch ? 1 : decision.workers, convolutionThreads: decision.convolutionThreads ?? 1, median: times[Math.floor(times.length / 2)], min: times[0], profile, parameters: variables.reduce((n, v) => n + v.size, 0) };
+    return { batch, microBatch: trainer.microBatch.size, workers: trainer.microBatch.size < batch ? 1 : decision.workers, convolutionThreads: decision.convolutionThreads ?? 1, median: times[Math.floor(times.length / 2)], min: times[0], helper, profile, parameters: variables.reduce((n, v) => n + v.size, 0) };
   } finally {
     optimizer.dispose();
     await pool?.close();
@@ -254,9 +262,12 @@ for (const workload of workloads) {
           ms_per_step_median: +result.median.toFixed(1),
           ms_per_step_min: +result.min.toFixed(1),
           steps,
+          ...(result.helper ? { convolution_helper_per_step: result.helper } : {}),
         };
         mmfuseRows.push(row);
-        if (!args.json) process.stderr.write(`  ${workload} ${fusion} ${backend} ×${threadsCell(row)}: ${row.ms_per_step_median} ms/step\n`);
+        const h = result.helper;
+        const helperNote = h ? ` (a step: ${h.programs} kernels split, ${h.samplesComputed} of ${h.samplesOffered} offered samples on the helper, ${h.waitMs} ms waiting for it)` : '';
+        if (!args.json) process.stderr.write(`  ${workload} ${fusion} ${backend} ×${threadsCell(row)}: ${row.ms_per_step_median} ms/step${helperNote}\n`);
         if (result.profile) {
           process.stdout.write(`\ntf.profile, one step of ${workload} ${fusion} on ${backend} ×${result.workers} (main thread):\n| kernel | ms | calls |\n| --- | ---: | ---: |\n`);
           for (const [name, k] of result.profile.slice(0, 15)) process.stdout.write(`| ${name} | ${k.ms.toFixed(1)} | ${k.calls} |\n`);

@@ -18,7 +18,7 @@ import { fail, parseOptions, torchEnv } from './cli-options.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
 const tf = require('@tensorflow/tfjs-core');
-const { convGemmVariant, initBackend, simdPeakGflops, tileLoopGflops } = require('@mmfuse/backend');
+const { convGemmVariant, initBackend, simdPeakGflops, stockWasmKernel, tileLoopGflops } = require('@mmfuse/backend');
 const { createAdam } = require('@mmfuse/trainer');
 
 /** The encoders of ../shared/bench/README.md: batch, image size and channels. */
@@ -105,12 +105,52 @@ function wasmRows() {
   });
 }
 
+/** An n³ product in XNNPACK (the stock BatchMatMul mmfuse's replaced; its weights packed once, cached). */
 function wasmMatMul(n) {
   const a = tf.randomNormal([1, n, n]);
   const b = tf.randomNormal([1, n, n]);
-  const ms = time(() => tf.engine().runKernel('BatchMatMul', { a, b }, { transposeA: false, transposeB: false }));
+  const stock = stockWasmKernel('BatchMatMul');
+  // A raw kernel's output is freed in the backend (inside the timing: microseconds against tens of ms).
+  const ms = time(() => {
+    tf.backend().disposeData(stock.kernelFunc({ inputs: { a, b }, backend: tf.backend(), attrs: { transposeA: false, transposeB: false } }).dataId);
+    return [];
+  });
   tf.dispose([a, b]);
   return ms;
+}
+
+/**
+ * A dense layer's product y = x·W of tiny-64's shapes, median ms: mmfuse's BatchMatMul with a new W
+ * each call (as in training, where every step's Adam update makes new weights), XNNPACK's (the stock
+ * kernel mmfuse replaced) the same way, and XNNPACK's with one W throughout (its operator, weights
+ * packed, cached). Making each new W (a copy) is outside the timing.
+ */
+function denseProducts() {
+  const stock = stockWasmKernel('BatchMatMul');
+  const backend = tf.backend();
+  const timeWith = (product, fresh) => {
+    const times = [];
+    for (let r = 0; r < Math.max(reps, 50) + 5; r++) {
+      const w = fresh.w();
+      const started = performance.now();
+      const out = product(fresh.x, w);
+      times.push(performance.now() - started);
+      backend.disposeData(out.dataId);
+      if (w !== fresh.kept) w.dispose();
+    }
+    return median(times.slice(5));
+  };
+  const mmfuse = (x, w) => tf.engine().runKernel('BatchMatMul', { a: x, b: w }, { transposeA: false, transposeB: false });
+  const xnnpack = (x, w) => stock.kernelFunc({ inputs: { a: x, b: w }, backend, attrs: { transposeA: false, transposeB: false } });
+  return [[16, 576, 288], [16, 256, 256], [16, 128, 128]].map(([m, k, n]) => {
+    const x = tf.randomNormal([1, m, k]);
+    const kept = tf.randomNormal([1, k, n]);
+    const fresh = { x, kept, w: () => tf.add(kept, 0) };
+    const cached = { x, kept, w: () => kept };
+    const row = { shape: `${m} × ${k} × ${n}`, mmfuse: timeWith(mmfuse, fresh), xnnpackNew: timeWith(xnnpack, fresh), xnnpackCached: timeWith(xnnpack, cached) };
+    tf.dispose([x, kept]);
+    return row;
+  });
 }
 
 /** The same n³ product as a 1×1 convolution of n pixels: mmfuse's GEMM module instead of XNNPACK. */
@@ -189,6 +229,7 @@ await initBackend('wasm');
 const N = 1024;
 const rows = wasmRows();
 const matmul = wasmMatMul(N);
+const dense = denseProducts();
 const gemmConv = wasmGemmConv(N);
 // Register-only multiply-adds in both builds of the module: what any kernel of each could reach.
 const simdPeak = { simd128: simdPeakGflops(tf.backend(), 'simd128'), relaxedSimd: simdPeakGflops(tf.backend(), 'relaxed-simd'), running: convGemmVariant() };
@@ -212,7 +253,7 @@ const peak = { n: N, wasm: gflops(2 * N ** 3, matmul), gemmConv: gflops(2 * N **
 const fixed = (v) => (v === undefined ? '–' : v.toFixed(1));
 
 if (args.json) {
-  process.stdout.write(`${JSON.stringify({ table, matmul: peak, simdPeak, adam, torch: torch.torch ?? torch.error })}\n`);
+  process.stdout.write(`${JSON.stringify({ table, matmul: peak, dense, simdPeak, adam, torch: torch.torch ?? torch.error })}\n`);
 } else {
   const cpu = require('node:os').cpus();
   const lines = [
@@ -221,7 +262,13 @@ if (args.json) {
     '| layer | MFLOP per kernel | wasm Conv2D | wasm BackpropInput | wasm BackpropFilter | wasm ms | PyTorch forward | PyTorch backward | PyTorch ms |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...table.map((r) => `| ${r.layer} | ${r.mflop} | ${r.wasm.conv2d} | ${r.wasm.backpropInput} | ${r.wasm.backpropFilter} | ${r.wasm.ms} | ${r.torch?.conv2d ?? '–'} | ${r.torch?.backward ?? '–'} | ${r.torch?.ms ?? '–'} |`),
-    `| ${N}³ matrix product | ${(2 * N ** 3 / 1e6).toFixed(0)} | ${peak.wasm} (BatchMatMul, XNNPACK); ${peak.gemmConv} (as a 1×1 Conv2D) | | | | ${peak.torch ?? '–'} (torch.mm) | | |`,
+    `| ${N}³ matrix product | ${(2 * N ** 3 / 1e6).toFixed(0)} | ${peak.wasm} (BatchMatMul, XNNPACK); ${peak.gemmConv} (mmfuse's GEMM) | | | | ${peak.torch ?? '–'} (torch.mm) | | |`,
+    '',
+    'A dense layer\'s product x·W (tiny-64\'s shapes), ms, median of at least 50: mmfuse\'s BatchMatMul and XNNPACK\'s (the stock kernel) with a new W each call, as in training, and XNNPACK\'s with one W throughout (its operator cached, weights packed once).',
+    '',
+    '| x × W | mmfuse, new W | XNNPACK, new W | XNNPACK, same W |',
+    '| --- | ---: | ---: | ---: |',
+    ...dense.map((d) => `| ${d.shape} | ${d.mmfuse.toFixed(3)} | ${d.xnnpackNew.toFixed(3)} | ${d.xnnpackCached.toFixed(3)} |`),
     '',
     `WebAssembly SIMD peak (register-only multiply-adds, 4 lanes): ${fixed(simdPeak.simd128)} GFLOP/s as multiply then add, ${fixed(simdPeak.relaxedSimd)} fused (relaxed SIMD); convolutions run the ${simdPeak.running} build, whose 4 × 8 GEMM tile loop alone (operands in L1) runs at ${fixed(simdPeak.tileLoop)}.`,
     '',

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../select-backend';
 import { explicit, filled, maxRelativeError, Pad } from './conformance-cases';
-import { convHelper, setConvolutionThreads, splitTesting } from './conv-helper';
+import { convHelper, convolutionHelperStats, setConvolutionThreads, splitTesting } from './conv-helper';
 import { WasmBackend } from './wasm-backend-access';
 import { forwardGeometry } from './wasm-conv2d';
 import { convGemm, ConvGemmVariant, convGemmVariant, ConvGeometry, gemmConv2d, gemmConv2dFilterGrad, gemmConv2dInputGrad } from './wasm-conv-gemm';
@@ -205,8 +205,15 @@ describe('convolutions split with the helper thread', () => {
       return out;
     };
     const one = run(1);
+    expect(convolutionHelperStats()).toBeUndefined();
     const two = run(2);
     expect(two.programs).toBeGreaterThan(0);
+    // The counters a benchmark reads: as many programs as the helper ran, never more samples computed than offered.
+    const stats = convolutionHelperStats()!;
+    expect(stats.programs).toBe(two.programs);
+    expect(stats.samplesComputed).toBeLessThanOrEqual(stats.samplesOffered);
+    expect(stats.samplesOffered).toBe(stats.programs * 4);
+    expect(stats.waitMs).toBeGreaterThanOrEqual(0);
     expect(Math.abs(two.value - one.value) / one.value).toBeLessThan(1e-6);
     expect(maxRelativeError(two.grad, one.grad)).toBeLessThan(1e-5);
   }, 60000);

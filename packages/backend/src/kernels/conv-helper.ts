@@ -205,9 +205,14 @@ export class ConvHelper {
     }
   }
 
-  /** Programs this helper has been handed, and samples it computed (for diagnostics and tests). */
+  /**
+   * Programs this helper has been handed, samples offered to it and computed by it, and the
+   * calling thread's milliseconds spent waiting for it (for diagnostics, benchmarks and tests).
+   */
   programs = 0;
+  samplesOffered = 0;
   samplesComputed = 0;
+  waitMs = 0;
 
   /** Whether the last program has ended on the helper thread (it may outlive its kernel; see settle). */
   idle(): boolean {
@@ -246,6 +251,7 @@ export class ConvHelper {
     Atomics.store(this.control, FINISHED, 0);
     this.samples = program.samples;
     this.programs++;
+    this.samplesOffered += program.samples;
     Atomics.store(this.control, SEQ, ++this.seq);
     Atomics.notify(this.control, SEQ);
   }
@@ -265,12 +271,16 @@ export class ConvHelper {
     if (splitTesting.callerLeavesSamples) while (!this.idle()) this.checkAlive();
     let s = 0;
     while (s < n && Atomics.compareExchange(this.control, STATES + s, FREE, CALLER) === FREE) computeHere(s++);
+    const waitStarted = performance.now();
+    let working = 0;
     if (s < n) {
       const since = performance.now();
       while (Atomics.load(this.control, STATES + s) === HELPER) {
         this.checkAlive();
         if (performance.now() - since > patienceMs && Atomics.compareExchange(this.control, STATES + s, HELPER, CALLER) === HELPER) {
+          const started = performance.now();
           computeHere(s);
+          working = performance.now() - started;
           break;
         }
       }
@@ -288,6 +298,7 @@ export class ConvHelper {
       Atomics.wait(this.control, FINISHED, Atomics.load(this.control, FINISHED), 1);
     }
     this.samplesComputed += finished;
+    this.waitMs += performance.now() - waitStarted - working;
     return helpers;
   }
 
@@ -342,4 +353,12 @@ export function convHelper(variant: ConvGemmVariant): ConvHelper | undefined {
   if (threads < 2) return undefined;
   if (!helpers.has(variant)) helpers.set(variant, ConvHelper.start(variant) ?? null);
   return helpers.get(variant) ?? undefined;
+}
+
+/** What the helper threads of this thread did so far (summed over builds), or undefined without one. */
+export function convolutionHelperStats(): { programs: number; samplesOffered: number; samplesComputed: number; waitMs: number } | undefined {
+  const started = [...helpers.values()].filter((h): h is ConvHelper => h !== null);
+  if (started.length === 0) return undefined;
+  const sum = (pick: (h: ConvHelper) => number) => started.reduce((total, h) => total + pick(h), 0);
+  return { programs: sum((h) => h.programs), samplesOffered: sum((h) => h.samplesOffered), samplesComputed: sum((h) => h.samplesComputed), waitMs: sum((h) => h.waitMs) };
 }

@@ -9,6 +9,8 @@ import { sharedCastConfig, wasmSharedIdentityConfig } from './wasm-shared-identi
 import { sumLeadingAxesConfig } from './wasm-sum-leading-axes';
 
 let registered: KernelConfig[] | undefined;
+/** The stock kernels that mmfuse's replaced, captured before they were. */
+const stock = new Map<string, KernelConfig>();
 
 /**
  * Kernels mmfuse adds to, or replaces in, the stock wasm backend so that it trains, and fast.
@@ -28,7 +30,9 @@ export function registerWasmKernels(): readonly KernelConfig[] {
     wasmAdamStepConfig,
   ];
   for (const config of registered) {
-    if (getKernel(config.kernelName, config.backendName)) unregisterKernel(config.kernelName, config.backendName);
+    const replaced = getKernel(config.kernelName, config.backendName);
+    if (replaced) stock.set(config.kernelName, replaced);
+    if (replaced) unregisterKernel(config.kernelName, config.backendName);
     registerKernel(config);
   }
   return registered;
@@ -36,3 +40,11 @@ export function registerWasmKernels(): readonly KernelConfig[] {
 
 /** Names of the kernels mmfuse registers on the wasm backend. */
 export const WASM_KERNEL_NAMES: readonly string[] = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity', 'Cast', 'Sum', 'BatchMatMul', 'Add', 'MmfuseAdamStep'];
+
+/**
+ * The stock wasm kernel (XNNPACK's, mostly) that mmfuse's of that name replaced, for benchmarks
+ * that compare the two; undefined before `registerWasmKernels` or for a kernel mmfuse adds.
+ */
+export function stockWasmKernel(name: string): KernelConfig | undefined {
+  return stock.get(name);
+}

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../select-backend';
 import { MATMUL_CASES, maxRelativeError } from './conformance-cases';
+import { stockWasmKernel } from './register-wasm-kernels';
+import type { WasmBackend } from './wasm-backend-access';
 
 function values(shape: number[], phase: number): tf.Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
@@ -41,5 +43,22 @@ describe('wasm BatchMatMul with transposed operands', () => {
       tf.dispose([x, w, g[w.name], dx]);
     }
     grads.cpu.forEach((expected, i) => expect(maxRelativeError(grads.wasm[i], expected)).toBeLessThan(1e-5));
+  });
+});
+
+describe('the stock BatchMatMul mmfuse replaced', () => {
+  it('is kept for comparisons, and computes the same product as the registered kernel', async () => {
+    await initBackend('wasm');
+    const stock = stockWasmKernel('BatchMatMul')!;
+    expect(stock.kernelFunc).not.toBe(tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc);
+    expect(stockWasmKernel('MmfuseAdamStep')).toBeUndefined();
+    const a = values([1, 16, 40], 0.3);
+    const b = values([1, 40, 24], 1.1);
+    const backend = tf.backend() as unknown as WasmBackend;
+    const out = stock.kernelFunc({ inputs: { a, b }, backend: tf.backend(), attrs: { transposeA: false, transposeB: false } as never }) as tf.TensorInfo;
+    const expected = tf.matMul(a, b);
+    expect(maxRelativeError(backend.typedArrayFromHeap(out), expected.dataSync())).toBeLessThan(1e-5);
+    backend.disposeData(out.dataId);
+    tf.dispose([a, b, expected]);
   });
 });
