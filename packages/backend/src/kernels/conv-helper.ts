@@ -7,8 +7,9 @@ import type { ConvGemmVariant } from './wasm-conv-gemm';
  * build) on a heap of its own, so that a convolution can compute part of its batch there while
  * the calling thread computes the rest in tfjs's heap. tfjs's single-threaded wasm heap cannot be
  * shared, so the helper's part travels through the shared heap: its inputs copied in, its output
- * copied out. The calling thread waits for the helper with `Atomics.wait`, never the event loop, so
- * a kernel stays synchronous, as tfjs requires.
+ * copied out. The two threads share that part one sample at a time through `Atomics` on a control
+ * block, never the event loop, so a kernel stays synchronous, as tfjs requires; the calling thread
+ * takes over a sample the helper is slow to finish (see `settle`).
  */
 
 /** Functions a helper program may call: the module's kernels, zeroing floats, and adding one range into another. */
