@@ -80,8 +80,10 @@ describe('trials in worker processes', () => {
     let finished: string[] = [];
     for (let waited = 0; waited < 120000 && finished.length < 2; waited += 100) {
       await new Promise((r) => setTimeout(r, 100));
-      if (!existsSync(join(cwd, 'runs'))) continue;
-      const trials = join(cwd, 'runs', readdirSync(join(cwd, 'runs'))[0], 'trials');
+      // runs/ appears a moment before the run's own folder inside it.
+      const [run] = existsSync(join(cwd, 'runs')) ? readdirSync(join(cwd, 'runs')) : [];
+      if (!run) continue;
+      const trials = join(cwd, 'runs', run, 'trials');
       finished = existsSync(trials) ? readdirSync(trials).filter((f) => f.endsWith('.json')) : [];
     }
     process.kill(-child.pid!, 'SIGKILL');
