@@ -62,5 +62,6 @@ export const MATMUL_CASES: Array<[number[], number[], boolean, boolean]> = [
   [[6, 1], [1, 11], false, false],
   [[1100, 9], [1100, 17], true, false],
   [[20, 40], [23, 40], false, true],
+  [[1, 1, 5, 7], [7, 4], false, false],
 ];
 

@@ -1,4 +1,4 @@
-import { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { broadcast_util, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { heapAddress as address, WasmBackend } from './wasm-backend-access';
 import { ConvGemmExports, convGemm, FILTER_GRADIENT_CHUNK, MR, NR, withScratch } from './wasm-conv-gemm';
 
@@ -46,8 +46,13 @@ function matMulShape(a: TensorInfo, b: TensorInfo, transposeA: boolean, transpos
   const batchA = outerA.reduce((p, d) => p * d, 1);
   const batchB = outerB.reduce((p, d) => p * d, 1);
   // One operand's batch broadcast over the other's, or both the same; the rest is the stock kernel's.
-  const outer = batchA === 1 ? outerB : batchB === 1 ? outerA : outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i]) ? outerA : undefined;
-  if (k !== kb || outer === undefined || m * n * k === 0) return undefined;
+  let outer: number[];
+  try {
+    outer = broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
+  } catch {
+    return undefined;
+  }
+  if (k !== kb || outer.reduce((p, d) => p * d, 1) !== Math.max(batchA, batchB) || m * n * k === 0) return undefined;
   return { m, k, n, batchA, batchB, outShape: [...outer, m, n] };
 }
 
@@ -93,7 +98,6 @@ export function gemmBatchMatMul(backend: WasmBackend, kernels: ConvGemmExports, 
   });
   return out;
 }
-
 
 /**
  * Float32 matrix products through mmfuse's GEMM module where it can share the backend's heap

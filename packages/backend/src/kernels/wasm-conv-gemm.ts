@@ -229,12 +229,33 @@ function computeSplit(part: HelperPart, own: number, computeOwn: () => void, com
 /** In floats: a helper region's start for sample s, as a per-sample argument in bytes. */
 const perSample = (at: number, size: number): [number, number] => [at * 4, size * 4];
 
+/**
+ * The helper's per-sample calls that pad its sample of x (copied raw to `rawAt`) into `paddedAt`,
+ * none where x needs no border, and where its padded sample then is (floats, as a per-sample argument).
+ */
+function helperInput(g: ConvGeometry, rawAt: number, paddedAt: number): [HelperCall[], [number, number]] {
+  const rawSize = g.height * g.width * g.inChannels;
+  if (unpadded(g)) return [[], perSample(rawAt, rawSize)];
+  const { hp, wp, bottom, right } = paddedSize(g);
+  const padded = hp * wp * g.inChannels;
+  return [[['pad_nhwc', perSample(rawAt, rawSize), perSample(paddedAt, padded), 1, g.height, g.width, g.inChannels, g.top, bottom, g.left, right]], perSample(paddedAt, padded)];
+}
+
+/** Sample n of x as this thread reads it: padded into the one-sample block `block`, or in place where no border is needed. */
+function oneSample(backend: WasmBackend, kernels: ConvGemmExports, x: TensorInfo, g: ConvGeometry, n: number, block: number): number {
+  const sample = address(backend, x) + n * g.height * g.width * g.inChannels * 4;
+  if (unpadded(g)) return sample;
+  const { bottom, right } = paddedSize(g);
+  kernels.pad_nhwc(sample, block, 1, g.height, g.width, g.inChannels, g.top, bottom, g.left, right);
+  return block;
+}
+
 /** y = conv2d(x, filter) for a filter `[kh, kw, ci, co]`, as a new `[batch, oh, ow, co]` tensor. */
 export function gemmConv2d(backend: WasmBackend, kernels: ConvGemmExports, x: TensorInfo, filter: TensorInfo, g: ConvGeometry): TensorInfo {
   const out = backend.makeOutput([g.batch, g.outHeight, g.outWidth, g.outChannels], 'float32');
   const k = g.kh * g.kw * g.inChannels;
   const panels = Math.ceil(g.outChannels / NR);
-  const { hp, wp, bottom, right } = paddedSize(g);
+  const { hp, wp } = paddedSize(g);
   const rawSize = g.height * g.width * g.inChannels;
   const ySize = g.outHeight * g.outWidth * g.outChannels;
   const padded = unpadded(g) ? 0 : hp * wp * g.inChannels;
@@ -251,13 +272,10 @@ export function gemmConv2d(backend: WasmBackend, kernels: ConvGemmExports, x: Te
     const [raw, xps, bs, ys, as, ts] = part.at;
     toHelper(backend, part, (address(backend, x) >>> 2) + own * rawSize, part.samples * rawSize, raw);
     toHelper(backend, part, bp >>> 2, panels * k * NR, bs);
-    const pad: HelperCall[] = padded ? [['pad_nhwc', perSample(raw, rawSize), perSample(xps, padded), 1, g.height, g.width, g.inChannels, g.top, bottom, g.left, right]] : [];
-    const helperX = padded ? perSample(xps, padded) : perSample(raw, rawSize);
+    const [pad, helperX] = helperInput(g, raw, xps);
     part.helper.begin({ once: [], samples: part.samples, perSample: [...pad, ['conv2d', helperX, bs * 4, perSample(ys, ySize), as * 4, ts * 4, 1, hp, wp, g.inChannels, g.outHeight, g.outWidth, g.outChannels, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw]] });
     const helpers = computeSplit(part, own, () => conv(xp, bp, y, apanel, scratch, own), (n) => {
-      const sample = address(backend, x) + n * rawSize * 4;
-      if (padded) kernels.pad_nhwc(sample, one, 1, g.height, g.width, g.inChannels, g.top, bottom, g.left, right);
-      conv(padded ? one : sample, bp, y + n * ySize * 4, apanel, scratch, 1);
+      conv(oneSample(backend, kernels, x, g, n, one), bp, y + n * ySize * 4, apanel, scratch, 1);
     });
     helpers.forEach((done, s) => done && fromHelper(backend, part, ys + s * ySize, ySize, (y >>> 2) + (own + s) * ySize));
   });
@@ -276,7 +294,7 @@ export function gemmConv2dFilterGrad(backend: WasmBackend, kernels: ConvGemmExpo
   const chunk = Math.min(FILTER_GRADIENT_CHUNK, g.batch * pixels);
   const one = Math.min(FILTER_GRADIENT_CHUNK, pixels);
   const panels = Math.ceil(g.outChannels / NR);
-  const { hp, wp, bottom, right } = paddedSize(g);
+  const { hp, wp } = paddedSize(g);
   const rawSize = g.height * g.width * g.inChannels;
   const padded = unpadded(g) ? 0 : hp * wp * g.inChannels;
   const ySize = pixels * g.outChannels;
@@ -294,8 +312,7 @@ export function gemmConv2dFilterGrad(backend: WasmBackend, kernels: ConvGemmExpo
     const [raw, xps, ds, ws, temp, as, bs, helperBases, ks, ts] = part.at;
     toHelper(backend, part, (address(backend, x) >>> 2) + own * rawSize, part.samples * rawSize, raw);
     toHelper(backend, part, (dyAt >>> 2) + own * ySize, part.samples * ySize, ds);
-    const pad: HelperCall[] = padded ? [['pad_nhwc', perSample(raw, rawSize), perSample(xps, padded), 1, g.height, g.width, g.inChannels, g.top, bottom, g.left, right]] : [];
-    const helperX = padded ? perSample(xps, padded) : perSample(raw, rawSize);
+    const [pad, helperX] = helperInput(g, raw, xps);
     part.helper.begin({
       once: [['zero', ws * 4, wSize]],
       samples: part.samples,
@@ -303,9 +320,7 @@ export function gemmConv2dFilterGrad(backend: WasmBackend, kernels: ConvGemmExpo
       afterSample: [['accumulate', ws * 4, temp * 4, wSize]],
     });
     const helpers = computeSplit(part, own, () => grad(xp, dyAt, own, chunk, 0), (n) => {
-      const sample = address(backend, x) + n * rawSize * 4;
-      if (padded) kernels.pad_nhwc(sample, onePadded, 1, g.height, g.width, g.inChannels, g.top, bottom, g.left, right);
-      grad(padded ? onePadded : sample, dyAt + n * ySize * 4, 1, one, 1);
+      grad(oneSample(backend, kernels, x, g, n, onePadded), dyAt + n * ySize * 4, 1, one, 1);
     });
     if (helpers.some((done) => done)) {
       const sum = backend.typedArrayFromHeap(out);
